@@ -1,0 +1,49 @@
+// Public face of the rule language: the spec loader hands it the expression texts, it hands back
+// either a compiled program (which builds `Strategy` instances) or every error it found, each with
+// an offset into the expression text so the caller can point at the YAML line and column.
+import type { Strategy } from '../engine/strategy/strategy.ts';
+
+/** The expression fields of a rules strategy, as written in the spec (text, not yet parsed). */
+export interface RuleExpressions {
+  long_entry?: string;
+  long_exit?: string;
+  short_entry?: string;
+  short_exit?: string;
+  /** Number expression: the strength attached to entry signals. */
+  strength?: string;
+  /** Number expression: the confidence attached to entry signals. */
+  confidence?: string;
+}
+export type RuleField = keyof RuleExpressions;
+
+export interface DslDiagnostic {
+  field: RuleField;
+  /** 0-based offset into that field's text, and the length to underline (≥ 1). */
+  offset: number;
+  length: number;
+  message: string;
+  hint?: string;
+}
+
+export interface CompiledRules {
+  warmupBars: number;
+  preloadBars: number;
+  /** A fresh strategy with its own indicator state. */
+  createStrategy(): Strategy;
+}
+
+export type CompileResult =
+  | { ok: true; rules: CompiledRules }
+  | { ok: false; diagnostics: DslDiagnostic[] };
+
+/**
+ * Interim body until the parser lands: refuses every expression instead of accepting it unchecked.
+ */
+export function compileRules(exprs: RuleExpressions, _params: ReadonlyMap<string, number | boolean>): CompileResult {
+  const diagnostics: DslDiagnostic[] = [];
+  for (const [field, text] of Object.entries(exprs) as [RuleField, string | undefined][]) {
+    if (text === undefined) continue;
+    diagnostics.push({ field, offset: 0, length: Math.max(1, text.length), message: 'the expression language is not available yet: expressions cannot be checked, so this bot cannot run' });
+  }
+  return { ok: false, diagnostics };
+}

@@ -1,0 +1,59 @@
+// The botctl command line: one file per subcommand under commands/, registered here.
+import { Command, CommanderError } from 'commander';
+import { ExitCode, UserError } from './exit.ts';
+import { registerCommands } from './commands/index.ts';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+/** Runs botctl with the given arguments and returns the exit code; never throws. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = new Command('botctl')
+    .description('Declarative trading bots for Bybit: validate a YAML spec, backtest it, then run it on paper or live.')
+    .version(await version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  registerCommands(program, io, (c) => { code = c; });
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.Usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      if (e.exitCode === 0) return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (e instanceof UserError) {
+      io.err(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    // A bug in botctl, not in the user's input: still no bare stack trace on the terminal,
+    // but enough to file a report.
+    const err = e as Error;
+    io.err(`internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.BOTCTL_DEBUG) io.err(`${err?.stack ?? ''}\n`);
+    else io.err('this is a bug in botctl; rerun with BOTCTL_DEBUG=1 for details and report it\n');
+    return 70;
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,33 @@
+// A closed OHLCV candle. Prices are float64 holding the exchange's published decimal string
+// exactly (≤ 15 significant digits round-trip through a double), so `String(candle.close)`
+// gives back the published text when an order price must become a Decimal.
+export interface Candle {
+  /** Candle open time, UTC milliseconds. */
+  start: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** Base-coin volume (BTC for BTCUSDT). */
+  volume: number;
+}
+
+/** Bybit's kline intervals: minutes as numbers, then day, week, month. */
+export const INTERVALS = ['1', '3', '5', '15', '30', '60', '120', '240', '360', '720', 'D', 'W', 'M'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+const MINUTE = 60_000;
+
+/** Nominal length of one candle. A month is variable; 30 days is used only for estimates. */
+export function intervalMs(interval: Interval): number {
+  switch (interval) {
+    case 'D': return 1440 * MINUTE;
+    case 'W': return 7 * 1440 * MINUTE;
+    case 'M': return 30 * 1440 * MINUTE;
+    default: return Number(interval) * MINUTE;
+  }
+}
+
+export function isInterval(x: unknown): x is Interval {
+  return typeof x === 'string' && (INTERVALS as readonly string[]).includes(x);
+}
