@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../main.ts';
+import type { SetExit } from './index.ts';
+import { UserError } from '../exit.ts';
+
+export function registerRun(program: Command, _io: CliIo, _setExit: SetExit): void {
+  program
+    .command('run')
+    .description('(not available yet)')
+    .allowUnknownOption()
+    .argument('[args...]')
+    .action(() => {
+      throw new UserError('botctl run is not available yet');
+    });
+}
