@@ -1,0 +1,74 @@
+// Typed failures a Venue reports, so the core can react by kind (record a skipped entry, stop the
+// bot, reconcile) instead of parsing messages. Messages never contain keys or secrets.
+import { UserError } from '../cli/exit.ts';
+
+/** Base class; `code` is the exchange's own code when there is one (Bybit retCode or HTTP status). */
+export class VenueError extends Error {
+  constructor(message: string, readonly code?: number) {
+    super(message);
+    this.name = 'VenueError';
+  }
+}
+
+/**
+ * API key missing, unknown, wrong signature or lacking permission. The user must fix the keys;
+ * retrying cannot help. Also a UserError so the CLI prints it plainly and exits 1.
+ */
+export class VenueAuthError extends UserError {
+  constructor(message: string, readonly code?: number) {
+    super(message);
+    this.name = 'VenueAuthError';
+  }
+}
+
+/** Not enough balance/margin for the order: the core records the entry as skipped. */
+export class InsufficientBalanceError extends VenueError {
+  constructor(message: string, code?: number) {
+    super(message, code);
+    this.name = 'InsufficientBalanceError';
+  }
+}
+
+/** The exchange refused the order (bad qty/price, too small, ...). */
+export class OrderRejectedError extends VenueError {
+  constructor(message: string, code?: number) {
+    super(message, code);
+    this.name = 'OrderRejectedError';
+  }
+}
+
+/** Amend/cancel/lookup of an orderLinkId the exchange doesn't know. */
+export class OrderNotFoundError extends VenueError {
+  constructor(readonly orderLinkId: string, code?: number) {
+    super(`the exchange has no order with orderLinkId "${orderLinkId}"`, code);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+/**
+ * An order was sent but no answer came back, retries ran out, and a lookup could not tell whether
+ * the exchange has it. The caller must reconcile with orderStatus(orderLinkId) later; re-sending
+ * with the same orderLinkId is always safe.
+ */
+export class OrderStateUnknownError extends VenueError {
+  constructor(readonly orderLinkId: string, cause: string) {
+    super(`order "${orderLinkId}" may or may not have been placed: ${cause}`);
+    this.name = 'OrderStateUnknownError';
+  }
+}
+
+/** The exchange could not be reached, or kept failing/throttling, after bounded retries. */
+export class VenueUnavailableError extends VenueError {
+  constructor(message: string, code?: number) {
+    super(message, code);
+    this.name = 'VenueUnavailableError';
+  }
+}
+
+/** The operation doesn't exist on this market (e.g. trading stops on spot). */
+export class VenueUnsupportedError extends VenueError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VenueUnsupportedError';
+  }
+}
