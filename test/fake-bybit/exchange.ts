@@ -1,0 +1,591 @@
+// The fake's trading state for one symbol: orders, fills, the position with its TP/SL, the
+// wallet, and a price that tests move. Shapes and codes follow the Bybit v5 reference
+// (/work/shared/reference/bybit-v5.md §3, §4, §5.4). Money is Decimal, as on the real exchange.
+import { Decimal } from 'decimal.js';
+
+export type BSide = 'Buy' | 'Sell';
+
+export interface FakeOrder {
+  orderId: string;
+  orderLinkId: string;
+  side: BSide;
+  orderType: 'Market' | 'Limit';
+  qty: Decimal;
+  price: Decimal;
+  timeInForce: string;
+  reduceOnly: boolean;
+  takeProfit: Decimal;
+  stopLoss: Decimal;
+  tpslMode: string;
+  status: string;
+  cumExecQty: Decimal;
+  cumExecValue: Decimal;
+  cumExecFee: Decimal;
+  createType: string;
+  stopOrderType: string;
+  cancelType: string;
+  rejectReason: string;
+  marketUnit: string;
+  createdTime: number;
+  updatedTime: number;
+  /** Fraction of the order to fill on its first match (partial-fill fault). */
+  firstFillFraction?: number;
+}
+
+export interface FakeExecution {
+  execId: string;
+  orderId: string;
+  orderLinkId: string;
+  side: BSide;
+  orderType: string;
+  stopOrderType: string;
+  orderPrice: Decimal;
+  orderQty: Decimal;
+  leavesQty: Decimal;
+  execPrice: Decimal;
+  execQty: Decimal;
+  execValue: Decimal;
+  execFee: Decimal;
+  feeRate: Decimal;
+  isMaker: boolean;
+  closedSize: Decimal;
+  execTime: number;
+  seq: number;
+}
+
+export interface FakePosition {
+  side: '' | BSide;
+  size: Decimal;
+  avgPrice: Decimal;
+  takeProfit: Decimal;
+  stopLoss: Decimal;
+  trailingStop: Decimal;
+  activePrice: Decimal;
+  /** Best price seen since the trailing stop was set (long: highest, short: lowest). */
+  trailAnchor: Decimal;
+  leverage: Decimal;
+  cumRealisedPnl: Decimal;
+  createdTime: number;
+  updatedTime: number;
+  seq: number;
+}
+
+export interface ExchangeConfig {
+  category: 'linear' | 'spot';
+  symbol: string;
+  baseCoin: string;
+  quoteCoin: string;
+  tickSize: string;
+  qtyStep: string;
+  minOrderQty: string;
+  maxOrderQty: string;
+  minNotional: string;
+  maxLeverage: string;
+  takerFeeRate: string;
+  makerFeeRate: string;
+}
+
+/** A business error the REST layer turns into an envelope with this retCode. */
+export class RetCodeError extends Error {
+  constructor(readonly retCode: number, readonly retMsg: string) {
+    super(retMsg);
+  }
+}
+
+export type PrivatePush = (topic: 'order' | 'execution' | 'position' | 'wallet', data: object[]) => void;
+
+const ZERO = new Decimal(0);
+const OPEN = new Set(['New', 'PartiallyFilled', 'Untriggered']);
+
+export class FakeExchange {
+  price: Decimal;
+  readonly orders: FakeOrder[] = [];
+  readonly executions: FakeExecution[] = [];
+  position: FakePosition;
+  /** Quote-coin wallet balance (USDT). */
+  quoteBalance: Decimal;
+  /** Base-coin balance (spot). */
+  baseBalance = new Decimal(0);
+  /** Fault: fill only this fraction of each new order on its first match. */
+  partialFillFraction: number | undefined;
+  /** Fault: order/create accepts TP/SL but doesn't attach them to the position. */
+  ignoreEntryTpSl = false;
+  private nextId = 1;
+  private seq = 1000;
+
+  constructor(
+    readonly cfg: ExchangeConfig,
+    price: number | string,
+    balance: string,
+    leverage: string,
+    private readonly now: () => number,
+    private readonly push: PrivatePush,
+  ) {
+    this.price = new Decimal(price);
+    this.quoteBalance = new Decimal(balance);
+    this.position = this.flatPosition(new Decimal(leverage));
+  }
+
+  private flatPosition(leverage: Decimal): FakePosition {
+    const t = this.now();
+    return {
+      side: '', size: ZERO, avgPrice: ZERO, takeProfit: ZERO, stopLoss: ZERO, trailingStop: ZERO,
+      activePrice: ZERO, trailAnchor: ZERO, leverage, cumRealisedPnl: this.position?.cumRealisedPnl ?? ZERO,
+      createdTime: t, updatedTime: t, seq: this.seq++,
+    };
+  }
+
+  private id(prefix: string): string {
+    const n = String(this.nextId++).padStart(12, '0');
+    return `${prefix}-0000-4000-8000-${n}`;
+  }
+
+  findOrder(orderId?: string, orderLinkId?: string): FakeOrder | undefined {
+    if (orderId) return this.orders.find((o) => o.orderId === orderId);
+    if (orderLinkId) return this.orders.find((o) => o.orderLinkId === orderLinkId);
+    return undefined;
+  }
+
+  openOrders(): FakeOrder[] {
+    return this.orders.filter((o) => OPEN.has(o.status));
+  }
+
+  // ---- order entry ----------------------------------------------------------------------------
+
+  createOrder(body: Record<string, unknown>): FakeOrder {
+    const cfg = this.cfg;
+    const spot = cfg.category === 'spot';
+    const side = body.side;
+    if (side !== 'Buy' && side !== 'Sell') throw new RetCodeError(10001, 'params error: side invalid');
+    const orderType = body.orderType;
+    if (orderType !== 'Market' && orderType !== 'Limit') throw new RetCodeError(10001, 'params error: orderType invalid');
+    const qty = decimalField(body.qty, 'qty');
+    const reduceOnly = body.reduceOnly === true;
+    const orderLinkId = typeof body.orderLinkId === 'string' ? body.orderLinkId : '';
+    if (orderLinkId && !/^[A-Za-z0-9_-]{1,36}$/.test(orderLinkId)) {
+      throw new RetCodeError(10001, 'params error: orderLinkId invalid');
+    }
+    if (orderLinkId && this.orders.some((o) => o.orderLinkId === orderLinkId)) {
+      throw spot ? new RetCodeError(170141, 'Duplicate clientOrderId.') : new RetCodeError(110072, 'OrderLinkedID is duplicate');
+    }
+    let price = ZERO;
+    if (orderType === 'Limit') {
+      price = decimalField(body.price, 'price');
+      if (!price.mod(cfg.tickSize).isZero()) {
+        throw spot ? new RetCodeError(170134, 'Order price has too many decimals.') : new RetCodeError(10001, 'params error: price not a multiple of tickSize');
+      }
+    }
+    const marketUnit = typeof body.marketUnit === 'string' ? body.marketUnit : spot && side === 'Buy' && orderType === 'Market' ? 'quoteCoin' : 'baseCoin';
+    const baseQty = marketUnit === 'quoteCoin' ? qty.div(this.price).toDecimalPlaces(new Decimal(cfg.qtyStep).decimalPlaces(), Decimal.ROUND_DOWN) : qty;
+    if (marketUnit !== 'quoteCoin') {
+      if (!qty.mod(cfg.qtyStep).isZero()) {
+        throw spot ? new RetCodeError(170137, 'Order quantity has too many decimals.') : new RetCodeError(110017, 'orderQty will be truncated to zero.');
+      }
+      if (qty.lt(cfg.minOrderQty)) {
+        throw spot ? new RetCodeError(170136, 'Order quantity is lower than the minimum.') : new RetCodeError(10001, 'The number of contracts below min order qty.');
+      }
+      if (qty.gt(cfg.maxOrderQty)) throw new RetCodeError(10001, 'The number of contracts exceeds maximum limit allowed');
+    }
+    const refPrice = orderType === 'Limit' ? price : this.price;
+    const notional = baseQty.mul(refPrice);
+    if (!reduceOnly && notional.lt(cfg.minNotional)) {
+      throw spot ? new RetCodeError(170140, 'Order value exceeded lower limit.') : new RetCodeError(110094, 'Order does not meet minimum order value 5USDT');
+    }
+    const takeProfit = body.takeProfit === undefined ? ZERO : decimalField(body.takeProfit, 'takeProfit');
+    const stopLoss = body.stopLoss === undefined ? ZERO : decimalField(body.stopLoss, 'stopLoss');
+    if (reduceOnly && (!takeProfit.isZero() || !stopLoss.isZero())) {
+      throw new RetCodeError(10001, 'TP/SL cannot be set on a reduce-only order');
+    }
+    if (spot) {
+      if (side === 'Buy' && notional.gt(this.quoteBalance)) throw new RetCodeError(170131, 'Insufficient balance.');
+      if (side === 'Sell' && baseQty.gt(this.baseBalance)) throw new RetCodeError(170131, 'Insufficient balance.');
+    } else if (reduceOnly) {
+      if (this.position.size.isZero() || this.position.side === side) {
+        throw new RetCodeError(110017, 'current position is zero, cannot fix reduce-only order qty');
+      }
+    } else if (this.increasesExposure(side) && notional.div(this.position.leverage).gt(this.availableBalance())) {
+      throw new RetCodeError(110007, 'ab not enough for new order');
+    }
+    const t = this.now();
+    const order: FakeOrder = {
+      orderId: this.id('f1a2b3c4'),
+      orderLinkId,
+      side,
+      orderType,
+      qty: baseQty,
+      price,
+      timeInForce: orderType === 'Market' ? 'IOC' : typeof body.timeInForce === 'string' ? body.timeInForce : 'GTC',
+      reduceOnly,
+      takeProfit,
+      stopLoss,
+      tpslMode: !takeProfit.isZero() || !stopLoss.isZero() ? (typeof body.tpslMode === 'string' ? body.tpslMode : 'Full') : '',
+      status: 'New',
+      cumExecQty: ZERO,
+      cumExecValue: ZERO,
+      cumExecFee: ZERO,
+      createType: 'CreateByUser',
+      stopOrderType: '',
+      cancelType: 'UNKNOWN',
+      rejectReason: 'EC_NoError',
+      marketUnit,
+      createdTime: t,
+      updatedTime: t,
+    };
+    if (this.partialFillFraction !== undefined) order.firstFillFraction = this.partialFillFraction;
+    this.orders.push(order);
+    this.pushOrder(order);
+    this.pushPosition();
+    this.match(order, true);
+    return order;
+  }
+
+  amendOrder(body: Record<string, unknown>): FakeOrder {
+    const order = this.findOrder(str(body.orderId), str(body.orderLinkId));
+    if (!order || !OPEN.has(order.status)) {
+      throw this.cfg.category === 'spot' ? new RetCodeError(170213, 'Order does not exist.') : new RetCodeError(110001, 'order not exists or too late to replace');
+    }
+    let changed = false;
+    if (body.qty !== undefined) { order.qty = decimalField(body.qty, 'qty'); changed = true; }
+    if (body.price !== undefined) { order.price = decimalField(body.price, 'price'); changed = true; }
+    if (body.takeProfit !== undefined) { order.takeProfit = decimalField(body.takeProfit, 'takeProfit'); changed = true; }
+    if (body.stopLoss !== undefined) { order.stopLoss = decimalField(body.stopLoss, 'stopLoss'); changed = true; }
+    if (!changed) throw new RetCodeError(34040, 'Not modified');
+    if (order.cumExecQty.gte(order.qty)) order.status = 'Filled';
+    order.updatedTime = this.now();
+    this.pushOrder(order);
+    this.pushPosition();
+    if (OPEN.has(order.status)) this.match(order, true);
+    return order;
+  }
+
+  cancelOrder(body: Record<string, unknown>): FakeOrder {
+    const order = this.findOrder(str(body.orderId), str(body.orderLinkId));
+    if (!order || !OPEN.has(order.status)) {
+      throw this.cfg.category === 'spot' ? new RetCodeError(170213, 'Order does not exist.') : new RetCodeError(110001, 'order not exists or too late to cancel');
+    }
+    this.cancel(order, 'CancelByUser');
+    this.pushPosition();
+    return order;
+  }
+
+  cancelAll(): FakeOrder[] {
+    const open = this.openOrders();
+    for (const o of open) this.cancel(o, 'CancelByUser');
+    if (open.length) this.pushPosition();
+    return open;
+  }
+
+  private cancel(order: FakeOrder, cancelType: string, rejectReason = 'EC_NoError'): void {
+    order.status = 'Cancelled';
+    order.cancelType = cancelType;
+    order.rejectReason = rejectReason;
+    order.updatedTime = this.now();
+    this.pushOrder(order);
+  }
+
+  // ---- position settings ----------------------------------------------------------------------
+
+  setTradingStop(body: Record<string, unknown>): void {
+    const p = this.position;
+    if (p.size.isZero()) throw new RetCodeError(10001, 'can not set tp/sl/ts for zero position');
+    const tp = body.takeProfit === undefined ? p.takeProfit : decimalField(body.takeProfit, 'takeProfit');
+    const sl = body.stopLoss === undefined ? p.stopLoss : decimalField(body.stopLoss, 'stopLoss');
+    const ts = body.trailingStop === undefined ? p.trailingStop : decimalField(body.trailingStop, 'trailingStop');
+    const ap = body.activePrice === undefined ? p.activePrice : decimalField(body.activePrice, 'activePrice');
+    const long = p.side === 'Buy';
+    // Bybit refuses stops on the wrong side of the current price.
+    if (!sl.isZero() && (long ? sl.gte(this.price) : sl.lte(this.price))) {
+      throw new RetCodeError(10001, `StopLoss:${sl} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'lower' : 'greater'} than base_price:${this.price}??LastPrice`);
+    }
+    if (!tp.isZero() && (long ? tp.lte(this.price) : tp.gte(this.price))) {
+      throw new RetCodeError(10001, `TakeProfit:${tp} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'greater' : 'lower'} than base_price:${this.price}??LastPrice`);
+    }
+    if (tp.eq(p.takeProfit) && sl.eq(p.stopLoss) && ts.eq(p.trailingStop) && ap.eq(p.activePrice)) {
+      throw new RetCodeError(34040, 'not modified');
+    }
+    if (!ts.eq(p.trailingStop)) p.trailAnchor = this.price;
+    Object.assign(p, { takeProfit: tp, stopLoss: sl, trailingStop: ts, activePrice: ap, updatedTime: this.now(), seq: this.seq++ });
+    this.pushPosition();
+  }
+
+  setLeverage(body: Record<string, unknown>): void {
+    const buy = decimalField(body.buyLeverage, 'buyLeverage');
+    const sell = decimalField(body.sellLeverage, 'sellLeverage');
+    if (!buy.eq(sell)) throw new RetCodeError(10001, 'buy leverage must equal sell leverage in one-way mode');
+    if (buy.lt(1) || buy.gt(this.cfg.maxLeverage)) throw new RetCodeError(10001, `leverage invalid, must be 1..${this.cfg.maxLeverage}`);
+    if (buy.eq(this.position.leverage)) throw new RetCodeError(110043, 'Set leverage not modified');
+    this.position.leverage = buy;
+    this.position.updatedTime = this.now();
+    this.pushPosition();
+  }
+
+  // ---- prices and matching --------------------------------------------------------------------
+
+  /** Move the last price: rests limit orders that are touched, then position stops. */
+  setPrice(p: number | string | Decimal): void {
+    this.price = new Decimal(p);
+    for (const o of this.openOrders()) this.match(o, false);
+    this.checkStops();
+    this.updateTrailAnchor();
+  }
+
+  private match(order: FakeOrder, onCreate: boolean): void {
+    if (!OPEN.has(order.status)) return;
+    const px = this.price;
+    if (order.orderType === 'Market') {
+      this.fill(order, px, false);
+      if (OPEN.has(order.status)) {
+        // IOC: whatever didn't fill now is cancelled, keeping the fills.
+        this.cancel(order, 'UNKNOWN', 'EC_NoImmediateQtyToFill');
+        if (this.cfg.category === 'spot') { order.status = 'PartiallyFilledCanceled'; this.pushOrder(order); }
+      }
+      return;
+    }
+    const touches = order.side === 'Buy' ? px.lte(order.price) : px.gte(order.price);
+    if (!touches) return;
+    if (onCreate && order.timeInForce === 'PostOnly') {
+      this.cancel(order, 'UNKNOWN', 'EC_PostOnlyWillTakeLiquidity');
+      return;
+    }
+    // A marketable limit takes at the current price; a resting one fills at its own price.
+    this.fill(order, onCreate ? px : order.price, !onCreate);
+  }
+
+  private fill(order: FakeOrder, px: Decimal, isMaker: boolean): void {
+    const leaves = order.qty.sub(order.cumExecQty);
+    let qty = leaves;
+    if (order.firstFillFraction !== undefined) {
+      qty = order.qty.mul(order.firstFillFraction).toDecimalPlaces(new Decimal(this.cfg.qtyStep).decimalPlaces(), Decimal.ROUND_DOWN);
+      delete order.firstFillFraction;
+      if (qty.lte(0)) return;
+    }
+    if (order.reduceOnly) qty = Decimal.min(qty, this.position.size);
+    if (qty.lte(0)) return;
+    const value = qty.mul(px);
+    const feeRate = new Decimal(isMaker ? this.cfg.makerFeeRate : this.cfg.takerFeeRate);
+    const fee = value.mul(feeRate);
+    order.cumExecQty = order.cumExecQty.add(qty);
+    order.cumExecValue = order.cumExecValue.add(value);
+    order.cumExecFee = order.cumExecFee.add(fee);
+    order.status = order.cumExecQty.gte(order.qty) ? 'Filled' : 'PartiallyFilled';
+    order.updatedTime = this.now();
+    const closedSize = this.applyToPosition(order, qty, px, fee);
+    const exec: FakeExecution = {
+      execId: this.id('e0cbe81d'), orderId: order.orderId, orderLinkId: order.orderLinkId, side: order.side,
+      orderType: order.orderType, stopOrderType: order.stopOrderType || 'UNKNOWN', orderPrice: order.price,
+      orderQty: order.qty, leavesQty: order.qty.sub(order.cumExecQty), execPrice: px, execQty: qty, execValue: value,
+      execFee: fee, feeRate, isMaker, closedSize, execTime: this.now(), seq: this.seq++,
+    };
+    this.executions.push(exec);
+    this.push('execution', [this.execView(exec)]);
+    this.pushOrder(order);
+    this.pushPosition();
+    this.push('wallet', [this.walletView()]);
+  }
+
+  /** Returns the closed size. */
+  private applyToPosition(order: FakeOrder, qty: Decimal, px: Decimal, fee: Decimal): Decimal {
+    if (this.cfg.category === 'spot') {
+      if (order.side === 'Buy') { this.baseBalance = this.baseBalance.add(qty); this.quoteBalance = this.quoteBalance.sub(qty.mul(px)).sub(fee); }
+      else { this.baseBalance = this.baseBalance.sub(qty); this.quoteBalance = this.quoteBalance.add(qty.mul(px)).sub(fee); }
+      return ZERO;
+    }
+    const p = this.position;
+    this.quoteBalance = this.quoteBalance.sub(fee);
+    let closed = ZERO;
+    let rest = qty;
+    if (p.side !== '' && p.side !== order.side) {
+      closed = Decimal.min(p.size, qty);
+      const dir = p.side === 'Buy' ? 1 : -1;
+      const pnl = px.sub(p.avgPrice).mul(closed).mul(dir);
+      this.quoteBalance = this.quoteBalance.add(pnl);
+      p.cumRealisedPnl = p.cumRealisedPnl.add(pnl).sub(fee);
+      p.size = p.size.sub(closed);
+      rest = qty.sub(closed);
+      if (p.size.isZero()) {
+        this.position = this.flatPosition(p.leverage);
+        this.cancelStopsOfClosedPosition();
+      }
+    }
+    const q = this.position;
+    if (rest.gt(0)) {
+      const newSize = q.size.add(rest);
+      q.avgPrice = q.avgPrice.mul(q.size).add(px.mul(rest)).div(newSize);
+      if (q.side === '') { q.createdTime = this.now(); q.side = order.side; }
+      q.size = newSize;
+    }
+    // Full-mode TP/SL from the entry order become the position's stops once it exists.
+    if (!order.reduceOnly && q.side === order.side && order.tpslMode === 'Full' && !this.ignoreEntryTpSl) {
+      if (!order.takeProfit.isZero()) q.takeProfit = order.takeProfit;
+      if (!order.stopLoss.isZero()) q.stopLoss = order.stopLoss;
+    }
+    q.updatedTime = this.now();
+    q.seq = this.seq++;
+    return closed;
+  }
+
+  private cancelStopsOfClosedPosition(): void {
+    // Bybit cancels reduce-only orders that no longer have a position to reduce.
+    for (const o of this.openOrders()) if (o.reduceOnly) this.cancel(o, 'CancelByReduceOnly');
+  }
+
+  private checkStops(): void {
+    const p = this.position;
+    if (p.size.isZero() || this.cfg.category === 'spot') return;
+    const px = this.price;
+    const long = p.side === 'Buy';
+    let trigger: 'StopLoss' | 'TakeProfit' | 'TrailingStop' | undefined;
+    if (!p.stopLoss.isZero() && (long ? px.lte(p.stopLoss) : px.gte(p.stopLoss))) trigger = 'StopLoss';
+    else if (!p.takeProfit.isZero() && (long ? px.gte(p.takeProfit) : px.lte(p.takeProfit))) trigger = 'TakeProfit';
+    else if (!p.trailingStop.isZero() && this.trailingActive()) {
+      const stop = long ? p.trailAnchor.sub(p.trailingStop) : p.trailAnchor.add(p.trailingStop);
+      if (long ? px.lte(stop) : px.gte(stop)) trigger = 'TrailingStop';
+    }
+    if (!trigger) return;
+    const t = this.now();
+    const order: FakeOrder = {
+      orderId: this.id('5a5b5c5d'), orderLinkId: '', side: long ? 'Sell' : 'Buy', orderType: 'Market', qty: p.size,
+      price: ZERO, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO, tpslMode: 'Full',
+      status: 'New', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO, createType: `CreateBy${trigger}`,
+      stopOrderType: trigger, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin',
+      createdTime: t, updatedTime: t,
+    };
+    this.orders.push(order);
+    this.fill(order, px, false);
+  }
+
+  private trailingActive(): boolean {
+    const p = this.position;
+    if (p.activePrice.isZero()) return true;
+    return p.side === 'Buy' ? p.trailAnchor.gte(p.activePrice) : p.trailAnchor.lte(p.activePrice);
+  }
+
+  private updateTrailAnchor(): void {
+    const p = this.position;
+    if (p.trailingStop.isZero() || p.size.isZero()) return;
+    p.trailAnchor = p.side === 'Buy' ? Decimal.max(p.trailAnchor, this.price) : Decimal.min(p.trailAnchor, this.price);
+  }
+
+  // ---- balances --------------------------------------------------------------------------------
+
+  private increasesExposure(side: BSide): boolean {
+    return this.position.side === '' || this.position.side === side;
+  }
+
+  private positionIM(): Decimal {
+    return this.position.size.mul(this.position.avgPrice).div(this.position.leverage);
+  }
+
+  private ordersIM(): Decimal {
+    let im = ZERO;
+    for (const o of this.openOrders()) {
+      if (o.reduceOnly || o.orderType !== 'Limit') continue;
+      im = im.add(o.qty.sub(o.cumExecQty).mul(o.price).div(this.position.leverage));
+    }
+    return im;
+  }
+
+  unrealisedPnl(): Decimal {
+    const p = this.position;
+    if (p.size.isZero()) return ZERO;
+    return this.price.sub(p.avgPrice).mul(p.size).mul(p.side === 'Buy' ? 1 : -1);
+  }
+
+  availableBalance(): Decimal {
+    if (this.cfg.category === 'spot') return this.quoteBalance;
+    return this.quoteBalance.add(Decimal.min(this.unrealisedPnl(), 0)).sub(this.positionIM()).sub(this.ordersIM());
+  }
+
+  // ---- wire views ------------------------------------------------------------------------------
+
+  orderView(o: FakeOrder): Record<string, unknown> {
+    const avg = o.cumExecQty.isZero() ? '0' : o.cumExecValue.div(o.cumExecQty).toString();
+    return {
+      orderId: o.orderId, orderLinkId: o.orderLinkId, blockTradeId: '', symbol: this.cfg.symbol,
+      price: o.price.toString(), qty: o.qty.toString(), side: o.side, isLeverage: '', positionIdx: 0,
+      orderStatus: o.status, createType: o.createType, cancelType: o.cancelType, rejectReason: o.rejectReason,
+      avgPrice: avg, leavesQty: OPEN.has(o.status) ? o.qty.sub(o.cumExecQty).toString() : '0',
+      leavesValue: OPEN.has(o.status) ? o.qty.sub(o.cumExecQty).mul(o.price).toString() : '0',
+      cumExecQty: o.cumExecQty.toString(), cumExecValue: o.cumExecValue.toString(), cumExecFee: o.cumExecFee.toString(),
+      cumFeeDetail: { [this.cfg.quoteCoin]: o.cumExecFee.toString() },
+      timeInForce: o.timeInForce, orderType: o.orderType, stopOrderType: o.stopOrderType || 'UNKNOWN', orderIv: '',
+      marketUnit: this.cfg.category === 'spot' ? o.marketUnit : '', triggerPrice: '0', takeProfit: o.takeProfit.toString(),
+      stopLoss: o.stopLoss.toString(), tpslMode: o.tpslMode, tpLimitPrice: '', slLimitPrice: '',
+      tpTriggerBy: o.takeProfit.isZero() ? '' : 'LastPrice', slTriggerBy: o.stopLoss.isZero() ? '' : 'LastPrice',
+      triggerDirection: 0, triggerBy: 'UNKNOWN', lastPriceOnCreated: this.price.toString(), reduceOnly: o.reduceOnly,
+      closeOnTrigger: false, placeType: '', smpType: 'None', smpGroup: 0, smpOrderId: '',
+      createdTime: String(o.createdTime), updatedTime: String(o.updatedTime),
+    };
+  }
+
+  execView(e: FakeExecution): Record<string, unknown> {
+    return {
+      category: this.cfg.category, symbol: this.cfg.symbol, isLeverage: '', orderId: e.orderId, orderLinkId: e.orderLinkId,
+      side: e.side, orderPrice: e.orderPrice.toString(), orderQty: e.orderQty.toString(), leavesQty: e.leavesQty.toString(),
+      createType: 'CreateByUser', orderType: e.orderType, stopOrderType: e.stopOrderType, execFee: e.execFee.toString(),
+      feeCurrency: this.cfg.quoteCoin, execId: e.execId, execPrice: e.execPrice.toString(), execQty: e.execQty.toString(),
+      execPnl: '0', execType: 'Trade', execValue: e.execValue.toString(), execTime: String(e.execTime), isMaker: e.isMaker,
+      feeRate: e.feeRate.toString(), tradeIv: '', markIv: '', markPrice: this.price.toString(), indexPrice: '',
+      underlyingPrice: '', blockTradeId: '', closedSize: e.closedSize.toString(), extraFees: '', seq: e.seq, marketUnit: '',
+    };
+  }
+
+  /** REST shape (avgPrice); the WS topic adds entryPrice. */
+  positionView(): Record<string, unknown> {
+    const p = this.position;
+    const value = p.size.mul(p.avgPrice);
+    return {
+      positionIdx: 0, riskId: 1, riskLimitValue: '2000000', symbol: this.cfg.symbol, side: p.side, size: p.size.toString(),
+      avgPrice: p.avgPrice.toString(), positionValue: value.toString(), tradeMode: 0, positionStatus: 'Normal',
+      autoAddMargin: 0, adlRankIndicator: p.size.isZero() ? 0 : 2, leverage: p.leverage.toString(), breakEvenPrice: '',
+      positionBalance: value.div(p.leverage).toString(), markPrice: this.price.toString(), liqPrice: '', bustPrice: '',
+      positionMM: '0', positionMMByMp: '0', positionIM: value.div(p.leverage).toString(), positionIMByMp: '0',
+      tpslMode: 'Full', takeProfit: p.takeProfit.toString(), stopLoss: p.stopLoss.toString(),
+      trailingStop: p.trailingStop.toString(), unrealisedPnl: this.unrealisedPnl().toString(), curRealisedPnl: '0',
+      cumRealisedPnl: p.cumRealisedPnl.toString(), seq: p.seq, isReduceOnly: false, mmrSysUpdatedTime: '',
+      leverageSysUpdatedTime: '', sessionAvgPrice: '', createdTime: String(p.createdTime),
+      updatedTime: String(p.updatedTime), openTime: 0,
+    };
+  }
+
+  walletView(): Record<string, unknown> {
+    const upl = this.unrealisedPnl();
+    const equity = this.quoteBalance.add(upl);
+    const coin = (name: string, bal: Decimal, pnl: Decimal) => ({
+      coin: name, equity: bal.add(pnl).toString(), usdValue: bal.add(pnl).toString(), walletBalance: bal.toString(), locked: '0',
+      spotHedgingQty: '0', borrowAmount: '0', availableToBorrow: '0', accruedInterest: '0', totalOrderIM: '0',
+      totalPositionIM: '0', totalPositionMM: '0', unrealisedPnl: pnl.toString(), cumRealisedPnl: '0', bonus: '0',
+      collateralSwitch: true, marginCollateral: true, spotBorrow: '0', availableToWithdraw: '', free: '',
+    });
+    const coins = [coin(this.cfg.quoteCoin, this.quoteBalance, upl)];
+    if (this.cfg.category === 'spot') coins.push(coin(this.cfg.baseCoin, this.baseBalance, ZERO));
+    return {
+      accountType: 'UNIFIED', totalEquity: equity.toString(), accountIMRate: '0', accountMMRate: '0',
+      accountIMRateByMp: '0', accountMMRateByMp: '0', totalInitialMarginByMp: '0', totalMaintenanceMarginByMp: '0',
+      totalMarginBalance: equity.toString(), totalInitialMargin: this.positionIM().toString(),
+      totalAvailableBalance: this.availableBalance().toString(), totalPerpUPL: upl.toString(),
+      totalWalletBalance: this.quoteBalance.toString(), accountLTV: '0', totalMaintenanceMargin: '0', coin: coins,
+    };
+  }
+
+  private pushOrder(o: FakeOrder): void {
+    this.push('order', [{ category: this.cfg.category, ...this.orderView(o), closedPnl: '0', feeCurrency: this.cfg.quoteCoin }]);
+  }
+
+  private pushPosition(): void {
+    if (this.cfg.category === 'spot') return;
+    const v = this.positionView();
+    this.push('position', [{ category: 'linear', ...v, entryPrice: v.avgPrice }]);
+  }
+}
+
+function str(x: unknown): string | undefined {
+  return typeof x === 'string' && x !== '' ? x : undefined;
+}
+
+function decimalField(x: unknown, name: string): Decimal {
+  if (typeof x !== 'string' || !/^\d+(\.\d+)?$/.test(x)) {
+    throw new RetCodeError(10001, `params error: ${name} must be a decimal string`);
+  }
+  return new Decimal(x);
+}

@@ -1,0 +1,265 @@
+// REST side of the fake: signature and recv-window checks on the raw bytes, the v5 envelope,
+// market data, trading endpoints, and per-path fault injection.
+import { createHmac } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Decimal } from 'decimal.js';
+import type { Candle } from '../../engine/market/candle.ts';
+import { RetCodeError, type FakeExchange } from './exchange.ts';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Parsed query (GET) or JSON body (POST). */
+  params: Record<string, unknown>;
+  /** retCode sent back, HTTP status for HTTP-level faults, or -1 when the response was withheld. */
+  retCode: number;
+  httpStatus: number;
+  time: number;
+}
+
+/** One injected fault, consumed by the next `times` requests to `path`. */
+export type Fault =
+  | { kind: 'http'; status: number }
+  | { kind: 'retCode'; retCode: number; retMsg: string }
+  | { kind: 'delay'; ms: number }
+  /** Process the request normally (state changes, pushes) but never answer: the client times out. */
+  | { kind: 'acceptThenHang' };
+
+export interface RestContext {
+  apiKey: string;
+  apiSecret: string;
+  /** Keys that exist but may only read (writes get 10005). */
+  readOnly: boolean;
+  exchange: FakeExchange;
+  serverNow(): number;
+  /** Closed candles plus the open one (if any), sorted by start. */
+  klines(): Candle[];
+  intervalMs: number;
+  instrumentItem(): Record<string, unknown>;
+  tickerItem(): Record<string, unknown>;
+  takeFault(path: string): Fault | undefined;
+  record(r: RecordedRequest): void;
+  /** Fault: trading-stop fails with this code. */
+  tradingStopFault?: { retCode: number; retMsg: string } | undefined;
+  hung: Set<ServerResponse>;
+}
+
+const PUBLIC = new Set(['/v5/market/time', '/v5/market/kline', '/v5/market/instruments-info', '/v5/market/tickers']);
+const WRITES = new Set([
+  '/v5/order/create', '/v5/order/amend', '/v5/order/cancel', '/v5/order/cancel-all',
+  '/v5/position/trading-stop', '/v5/position/set-leverage',
+]);
+
+export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const rawQuery = q < 0 ? '' : raw.slice(q + 1);
+  const rawBody = await readBody(req);
+  let params: Record<string, unknown> = {};
+  if (req.method === 'GET') params = Object.fromEntries(new URLSearchParams(rawQuery));
+  else if (rawBody) {
+    try { params = JSON.parse(rawBody) as Record<string, unknown>; } catch { params = {}; }
+  }
+  const rec: RecordedRequest = { method: req.method ?? '', path, params, retCode: 0, httpStatus: 200, time: Date.now() };
+  ctx.record(rec);
+
+  const fault = ctx.takeFault(path);
+  if (fault?.kind === 'delay') await sleep(fault.ms);
+  if (fault?.kind === 'http') {
+    rec.httpStatus = fault.status;
+    rec.retCode = fault.status;
+    res.writeHead(fault.status, { 'content-type': 'text/html' });
+    res.end(`<html><body>${fault.status}</body></html>`);
+    return;
+  }
+  if (fault?.kind === 'retCode') {
+    rec.retCode = fault.retCode;
+    return send(ctx, res, fault.retCode, fault.retMsg, {});
+  }
+
+  let retCode = 0;
+  let retMsg = 'OK';
+  let result: unknown = {};
+  try {
+    if (!PUBLIC.has(path)) checkAuth(ctx, req, req.method === 'GET' ? rawQuery : rawBody);
+    if (WRITES.has(path) && ctx.readOnly) throw new RetCodeError(10005, 'Permission denied, please check your API key permissions.');
+    result = route(ctx, req.method ?? 'GET', path, params);
+  } catch (e) {
+    if (e instanceof RetCodeError) {
+      retCode = e.retCode;
+      retMsg = e.retMsg;
+      result = {};
+    } else if (e instanceof NotFound) {
+      rec.httpStatus = 404;
+      res.writeHead(404);
+      res.end('not found');
+      return;
+    } else {
+      throw e;
+    }
+  }
+  rec.retCode = retCode;
+  if (fault?.kind === 'acceptThenHang') {
+    rec.retCode = -1;
+    ctx.hung.add(res);
+    res.on('close', () => ctx.hung.delete(res));
+    return;
+  }
+  send(ctx, res, retCode, retMsg, result);
+}
+
+function send(ctx: RestContext, res: ServerResponse, retCode: number, retMsg: string, result: unknown): void {
+  const body = JSON.stringify({ retCode, retMsg, result, retExtInfo: {}, time: ctx.serverNow() });
+  const now = ctx.serverNow();
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'x-bapi-limit': '10',
+    'x-bapi-limit-status': '9',
+    'x-bapi-limit-reset-timestamp': String(now),
+  });
+  res.end(body);
+}
+
+function checkAuth(ctx: RestContext, req: IncomingMessage, payload: string): void {
+  const key = header(req, 'x-bapi-api-key');
+  const ts = header(req, 'x-bapi-timestamp');
+  const rw = header(req, 'x-bapi-recv-window') ?? '5000';
+  const sign = header(req, 'x-bapi-sign');
+  if (!key || key !== ctx.apiKey) throw new RetCodeError(10003, 'API key is invalid.');
+  const now = ctx.serverNow();
+  const t = Number(ts);
+  const window = Number(rw);
+  if (!Number.isFinite(t) || !(now - window <= t && t < now + 1000)) {
+    throw new RetCodeError(10002, `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${rw}]`);
+  }
+  const origin = `${ts}${key}${rw}${payload}`;
+  const expected = createHmac('sha256', ctx.apiSecret).update(origin).digest('hex');
+  if (sign !== expected) throw new RetCodeError(10004, `error sign! origin_string[${origin}]`);
+}
+
+class NotFound extends Error {}
+
+function route(ctx: RestContext, method: string, path: string, p: Record<string, unknown>): unknown {
+  const ex = ctx.exchange;
+  const cat = ex.cfg.category;
+  const wantCategory = () => {
+    if (p.category !== cat) throw new RetCodeError(10001, `params error: category must be ${cat} on this fake`);
+  };
+  const wantSymbol = () => {
+    if (p.symbol !== undefined && p.symbol !== ex.cfg.symbol) throw new RetCodeError(10001, 'params error: symbol invalid');
+  };
+  switch (`${method} ${path}`) {
+    case 'GET /v5/market/time': {
+      const now = ctx.serverNow();
+      return { timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` };
+    }
+    case 'GET /v5/market/kline':
+      wantCategory(); wantSymbol();
+      return { category: cat, symbol: ex.cfg.symbol, list: klineRows(ctx, p) };
+    case 'GET /v5/market/instruments-info':
+      wantCategory(); wantSymbol();
+      return { category: cat, list: [ctx.instrumentItem()], nextPageCursor: '' };
+    case 'GET /v5/market/tickers':
+      wantCategory(); wantSymbol();
+      return { category: cat, list: [ctx.tickerItem()] };
+    case 'POST /v5/order/create': {
+      wantCategory(); wantSymbol();
+      const o = ex.createOrder(p);
+      return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+    }
+    case 'POST /v5/order/amend': {
+      wantCategory(); wantSymbol();
+      const o = ex.amendOrder(p);
+      return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+    }
+    case 'POST /v5/order/cancel': {
+      wantCategory(); wantSymbol();
+      const o = ex.cancelOrder(p);
+      return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+    }
+    case 'POST /v5/order/cancel-all': {
+      wantCategory(); wantSymbol();
+      const list = ex.cancelAll().map((o) => ({ orderId: o.orderId, orderLinkId: o.orderLinkId }));
+      return { list, success: '1' };
+    }
+    case 'GET /v5/order/realtime':
+    case 'GET /v5/order/history': {
+      wantCategory(); wantSymbol();
+      const history = path.endsWith('history');
+      let list = ex.orders.slice().reverse();
+      if (p.orderId) list = list.filter((o) => o.orderId === p.orderId);
+      else if (p.orderLinkId) list = list.filter((o) => o.orderLinkId === p.orderLinkId);
+      else if (history) list = list.filter((o) => !['New', 'PartiallyFilled', 'Untriggered'].includes(o.status));
+      else if (p.openOnly === '1') list = list.filter((o) => !['New', 'PartiallyFilled', 'Untriggered'].includes(o.status));
+      else list = list.filter((o) => ['New', 'PartiallyFilled', 'Untriggered'].includes(o.status));
+      return { category: cat, list: page(list, p, 20, 50).map((o) => ex.orderView(o)), nextPageCursor: '' };
+    }
+    case 'GET /v5/execution/list': {
+      wantCategory(); wantSymbol();
+      let list = ex.executions.slice().reverse();
+      if (p.orderId) list = list.filter((e) => e.orderId === p.orderId);
+      if (p.orderLinkId) list = list.filter((e) => e.orderLinkId === p.orderLinkId);
+      if (p.startTime) list = list.filter((e) => e.execTime >= Number(p.startTime));
+      if (p.endTime) list = list.filter((e) => e.execTime <= Number(p.endTime));
+      return { category: cat, list: page(list, p, 50, 100).map((e) => ex.execView(e)), nextPageCursor: '' };
+    }
+    case 'GET /v5/position/list':
+      if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
+      wantSymbol();
+      return { category: 'linear', list: [ex.positionView()], nextPageCursor: '' };
+    case 'POST /v5/position/trading-stop':
+      if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
+      if (ctx.tradingStopFault) throw new RetCodeError(ctx.tradingStopFault.retCode, ctx.tradingStopFault.retMsg);
+      ex.setTradingStop(p);
+      return {};
+    case 'POST /v5/position/set-leverage':
+      if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
+      ex.setLeverage(p);
+      return {};
+    case 'GET /v5/account/wallet-balance':
+      if (p.accountType !== 'UNIFIED') throw new RetCodeError(10001, 'accountType only support UNIFIED.');
+      return { list: [ex.walletView()] };
+    default:
+      throw new NotFound();
+  }
+}
+
+function page<T>(list: T[], p: Record<string, unknown>, def: number, max: number): T[] {
+  const limit = Math.min(Number(p.limit ?? def) || def, max);
+  return list.slice(0, limit);
+}
+
+/** Start-anchored when `start` is given, else the newest `limit` rows ≤ end; always newest first. */
+function klineRows(ctx: RestContext, p: Record<string, unknown>): string[][] {
+  const limit = p.limit === undefined ? 200 : Number(p.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RetCodeError(10001, 'params error: limit must be 1..1000');
+  const start = p.start === undefined ? undefined : Number(p.start);
+  const end = p.end === undefined ? undefined : Number(p.end);
+  let rows = ctx.klines();
+  if (end !== undefined) rows = rows.filter((c) => c.start <= end);
+  if (start !== undefined) rows = rows.filter((c) => c.start >= start).slice(0, limit);
+  else rows = rows.slice(-limit);
+  return rows.reverse().map((c) => [
+    String(c.start), String(c.open), String(c.high), String(c.low), String(c.close), String(c.volume),
+    new Decimal(c.close).mul(c.volume).toString(),
+  ]);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

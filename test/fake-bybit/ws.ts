@@ -1,0 +1,184 @@
+// WebSocket side of the fake: public (kline) and private (order/execution/position/wallet)
+// streams, auth, ping/pong, subscribe acks, and the socket faults (drop, stall, no pongs, junk).
+import { createHmac, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+
+export type SocketKind = 'spot' | 'linear' | 'inverse' | 'option' | 'private' | 'trade';
+export type SocketSelector = SocketKind | 'public' | 'all';
+
+interface Conn {
+  ws: WebSocket;
+  kind: SocketKind;
+  connId: string;
+  authed: boolean;
+  topics: Set<string>;
+  /** Sends nothing at all (half-open connection). */
+  stalled: boolean;
+}
+
+export interface WsOptions {
+  apiKey: string;
+  apiSecret: string;
+  serverNow(): number;
+}
+
+const PATHS: Record<string, SocketKind> = {
+  '/v5/public/spot': 'spot',
+  '/v5/public/linear': 'linear',
+  '/v5/public/inverse': 'inverse',
+  '/v5/public/option': 'option',
+  '/v5/private': 'private',
+  '/v5/trade': 'trade',
+};
+
+export class FakeWs {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly conns = new Set<Conn>();
+  /** Fault: don't answer pings (the client's pong timeout then forces a reconnect). */
+  withholdPongs = false;
+  /** Fault: reject private auth. */
+  rejectAuth = false;
+  /** Every message a client sent, for assertions. */
+  readonly received: Array<{ kind: SocketKind; msg: unknown }> = [];
+  /** Connections ever accepted, per kind (reconnects count). */
+  readonly connectCount: Partial<Record<SocketKind, number>> = {};
+
+  constructor(private readonly opts: WsOptions) {}
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const kind = PATHS[path];
+    if (!kind) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, kind));
+  }
+
+  private accept(ws: WebSocket, kind: SocketKind): void {
+    const conn: Conn = { ws, kind, connId: randomUUID(), authed: false, topics: new Set(), stalled: false };
+    this.conns.add(conn);
+    this.connectCount[kind] = (this.connectCount[kind] ?? 0) + 1;
+    ws.on('close', () => this.conns.delete(conn));
+    ws.on('error', () => this.conns.delete(conn));
+    ws.on('message', (data) => this.onMessage(conn, data.toString()));
+  }
+
+  private onMessage(c: Conn, text: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    this.received.push({ kind: c.kind, msg });
+    const reqId = typeof msg.req_id === 'string' ? msg.req_id : undefined;
+    const isPrivate = c.kind === 'private' || c.kind === 'trade';
+    switch (msg.op) {
+      case 'ping':
+        if (this.withholdPongs) return;
+        if (isPrivate) this.send(c, { req_id: '', op: 'pong', args: [String(Date.now())], conn_id: c.connId });
+        else this.send(c, { success: true, ret_msg: 'pong', conn_id: c.connId, ...(c.kind === 'spot' ? {} : { req_id: '' }), op: 'ping' });
+        return;
+      case 'auth': {
+        const ok = !this.rejectAuth && this.verifyAuth(msg.args);
+        if (c.kind === 'trade') {
+          this.send(c, { retCode: ok ? 0 : 10004, retMsg: ok ? 'OK' : 'Invalid sign', op: 'auth', connId: c.connId });
+        } else {
+          this.send(c, { success: ok, ret_msg: ok ? '' : 'Request not authorized', op: 'auth', conn_id: c.connId, ...(reqId ? { req_id: reqId } : {}) });
+        }
+        if (ok) c.authed = true;
+        return;
+      }
+      case 'subscribe':
+      case 'unsubscribe': {
+        const args = Array.isArray(msg.args) ? msg.args.filter((a): a is string => typeof a === 'string') : [];
+        if (isPrivate && !c.authed) {
+          this.send(c, { success: false, ret_msg: 'Request not authorized', op: msg.op, conn_id: c.connId, ...(reqId ? { req_id: reqId } : {}) });
+          return;
+        }
+        for (const a of args) {
+          if (msg.op === 'subscribe') c.topics.add(a);
+          else c.topics.delete(a);
+        }
+        const retMsg = c.kind === 'spot' ? String(msg.op) : '';
+        this.send(c, { success: true, ret_msg: retMsg, conn_id: c.connId, ...(reqId ? { req_id: reqId } : {}), op: msg.op });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private verifyAuth(args: unknown): boolean {
+    if (!Array.isArray(args) || args.length !== 3) return false;
+    const [key, expires, sig] = args as [unknown, unknown, unknown];
+    if (key !== this.opts.apiKey || typeof expires !== 'number' || expires <= this.opts.serverNow()) return false;
+    const expected = createHmac('sha256', this.opts.apiSecret).update(`GET/realtime${expires}`).digest('hex');
+    return sig === expected;
+  }
+
+  private send(c: Conn, payload: unknown): void {
+    if (c.stalled || c.ws.readyState !== WebSocket.OPEN) return;
+    c.ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  }
+
+  private select(sel: SocketSelector): Conn[] {
+    return [...this.conns].filter((c) =>
+      sel === 'all' ? true : sel === 'public' ? c.kind !== 'private' && c.kind !== 'trade' : c.kind === sel,
+    );
+  }
+
+  /** Push a public topic message to every subscriber on sockets of `kind`. */
+  publishPublic(kind: SocketKind, topic: string, data: object[], ts: number): number {
+    let n = 0;
+    for (const c of this.select(kind)) {
+      if (!c.topics.has(topic)) continue;
+      this.send(c, { topic, type: 'snapshot', ts, data });
+      n++;
+    }
+    return n;
+  }
+
+  /** Push a private topic (all-in-one `order` or categorised `order.linear`) to authed subscribers. */
+  publishPrivate(topic: string, category: string, data: object[]): void {
+    for (const c of this.select('private')) {
+      if (!c.authed) continue;
+      const name = c.topics.has(topic) ? topic : c.topics.has(`${topic}.${category}`) ? `${topic}.${category}` : undefined;
+      if (!name) continue;
+      this.send(c, { id: randomUUID(), topic: name, creationTime: Date.now(), data });
+    }
+  }
+
+  /** Send a raw text frame (malformed or duplicate frames). */
+  sendRaw(sel: SocketSelector, text: string): void {
+    for (const c of this.select(sel)) this.send(c, text);
+  }
+
+  /** Kill connections abruptly (TCP reset): the client notices at once and reconnects. */
+  drop(sel: SocketSelector): number {
+    const cs = this.select(sel);
+    for (const c of cs) c.ws.terminate();
+    return cs.length;
+  }
+
+  /** Keep connections open but send nothing (no pongs, no pushes): a dead link the client must detect. */
+  stall(sel: SocketSelector): number {
+    const cs = this.select(sel);
+    for (const c of cs) c.stalled = true;
+    return cs.length;
+  }
+
+  /** Currently open connections of a kind that have subscribed to `topic` (or any, if omitted). */
+  subscribers(sel: SocketSelector, topic?: string): number {
+    return this.select(sel).filter((c) => !c.stalled && (topic === undefined ? c.topics.size > 0 : c.topics.has(topic))).length;
+  }
+
+  close(): void {
+    for (const c of this.conns) c.ws.terminate();
+    this.conns.clear();
+    this.wss.close();
+  }
+}
