@@ -1,0 +1,144 @@
+// Performance figures, accumulated while the backtest streams: O(1) memory whatever the history
+// length. Money totals (P&L, fees, profit factor) are Decimal from the trades; curve statistics
+// (drawdown, Sharpe, Sortino, exposure) are float64 from the per-candle equity, as statistics.
+//
+// Sharpe and Sortino use DAILY returns (UTC days, equity at each day's last close), annualised
+// with √365 because crypto trades every day; risk-free rate 0. Sortino's downside deviation is
+// √(mean(min(r, 0)²)) over all days.
+import { Decimal } from 'decimal.js';
+import type { ClosedTrade } from '../sim/exchange.ts';
+
+export interface Metrics {
+  initialEquity: Decimal;
+  finalEquity: Decimal;
+  netPnl: Decimal;
+  returnPercent: Decimal;
+  maxDrawdownPercent: number;
+  maxDrawdown: number;
+  sharpe: number | null;
+  sortino: number | null;
+  tradeCount: number;
+  winRatePercent: number | null;
+  /** Gross profit of winners / gross loss of losers (net of fees); null without a losing trade. */
+  profitFactor: Decimal | null;
+  /** Average net P&L per trade in quote coin. */
+  averageTrade: Decimal | null;
+  /** Average R multiple per trade (net P&L / initial risk at the stop), over trades with a stop. */
+  expectancyR: number | null;
+  averageWin: Decimal | null;
+  averageLoss: Decimal | null;
+  /** Share of candles that ended with a position open. */
+  exposurePercent: number;
+  fees: Decimal;
+  bars: number;
+  days: number;
+}
+
+const DAY = 86_400_000;
+
+export class MetricsAccumulator {
+  private bars = 0;
+  private inPositionBars = 0;
+  private peak = -Infinity;
+  private maxDd = 0;
+  private maxDdPct = 0;
+  private day = NaN;
+  private dayEquity = NaN;
+  private prevDayEquity = NaN;
+  private nDays = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private downSq = 0;
+  private trades = 0;
+  private wins = 0;
+  private losses = 0;
+  private grossWin = new Decimal(0);
+  private grossLoss = new Decimal(0);
+  private netSum = new Decimal(0);
+  private fees = new Decimal(0);
+  private rSum = 0;
+  private rCount = 0;
+
+  constructor(private readonly initialEquity: Decimal) {
+    this.prevDayEquity = initialEquity.toNumber();
+  }
+
+  /** Once per candle, after its close: equity (float) and whether a position is open. */
+  onBar(start: number, equity: number, inPosition: boolean): void {
+    this.bars++;
+    if (inPosition) this.inPositionBars++;
+    if (equity > this.peak) this.peak = equity;
+    const dd = this.peak - equity;
+    if (dd > this.maxDd) this.maxDd = dd;
+    const ddPct = this.peak > 0 ? dd / this.peak : 0;
+    if (ddPct > this.maxDdPct) this.maxDdPct = ddPct;
+    const d = Math.floor(start / DAY);
+    if (d !== this.day) {
+      if (this.day === this.day) this.closeDay();
+      this.day = d;
+    }
+    this.dayEquity = equity;
+  }
+
+  private closeDay(): void {
+    const r = this.prevDayEquity > 0 ? this.dayEquity / this.prevDayEquity - 1 : 0;
+    this.nDays++;
+    this.sum += r;
+    this.sumSq += r * r;
+    if (r < 0) this.downSq += r * r;
+    this.prevDayEquity = this.dayEquity;
+  }
+
+  onTrade(t: ClosedTrade): void {
+    this.trades++;
+    this.fees = this.fees.add(t.fees);
+    this.netSum = this.netSum.add(t.netPnl);
+    if (t.netPnl.gt(0)) {
+      this.wins++;
+      this.grossWin = this.grossWin.add(t.netPnl);
+    } else if (t.netPnl.lt(0)) {
+      this.losses++;
+      this.grossLoss = this.grossLoss.add(t.netPnl.neg());
+    }
+    if (t.stopLoss !== null) {
+      const risk = t.entryPrice.sub(t.stopLoss).abs().mul(t.qty);
+      if (risk.gt(0)) {
+        this.rSum += t.netPnl.div(risk).toNumber();
+        this.rCount++;
+      }
+    }
+  }
+
+  finish(finalEquity: Decimal): Metrics {
+    if (this.day === this.day) this.closeDay();
+    this.day = NaN;
+    const n = this.nDays;
+    const mean = n > 0 ? this.sum / n : 0;
+    const variance = n > 1 ? (this.sumSq - n * mean * mean) / (n - 1) : 0;
+    const std = Math.sqrt(Math.max(0, variance));
+    const down = n > 0 ? Math.sqrt(this.downSq / n) : 0;
+    const ann = Math.sqrt(365);
+    const netPnl = finalEquity.sub(this.initialEquity);
+    return {
+      initialEquity: this.initialEquity,
+      finalEquity,
+      netPnl,
+      returnPercent: this.initialEquity.isZero() ? new Decimal(0) : netPnl.div(this.initialEquity).mul(100),
+      maxDrawdownPercent: this.maxDdPct * 100,
+      maxDrawdown: this.maxDd,
+      sharpe: n > 1 && std > 0 ? (mean / std) * ann : null,
+      sortino: n > 1 && down > 0 ? (mean / down) * ann : null,
+      tradeCount: this.trades,
+      winRatePercent: this.trades > 0 ? (this.wins / this.trades) * 100 : null,
+      profitFactor: this.grossLoss.gt(0) ? this.grossWin.div(this.grossLoss) : null,
+      averageTrade: this.trades > 0 ? this.netSum.div(this.trades) : null,
+      expectancyR: this.rCount > 0 ? this.rSum / this.rCount : null,
+      averageWin: this.wins > 0 ? this.grossWin.div(this.wins) : null,
+      averageLoss: this.losses > 0 ? this.grossLoss.div(this.losses).neg() : null,
+      exposurePercent: this.bars > 0 ? (this.inPositionBars / this.bars) * 100 : 0,
+      fees: this.fees,
+      bars: this.bars,
+      days: n,
+    };
+  }
+}

@@ -1,0 +1,184 @@
+// The backtest loop: candles in, one at a time (streamed from a CSV or a download), result out.
+// Per closed candle: the simulated exchange fills what was due during the candle, the core hears
+// about the fills, the strategy sees the candle, the core decides, the exchange queues the
+// intents for the next candle. Memory stays flat: metrics stream, the equity curve and chart
+// candles are bounded samples, trades and decisions are kept up to `maxRecords` each (the rest
+// counted), so a 5-million-candle run needs no more memory than a short one.
+import { Decimal } from 'decimal.js';
+import type { Plan } from '../plan/plan.ts';
+import { intervalMs, type Candle } from '../market/candle.ts';
+import type { InstrumentRules } from '../market/instrument.ts';
+import { NO_SIGNALS, type Signal, type Strategy } from '../strategy/strategy.ts';
+import { DecisionCore } from '../core/core.ts';
+import type { Decision, Intent } from '../core/types.ts';
+import { SimExchange, type ClosedTrade, type SimEvent } from '../sim/exchange.ts';
+import { MetricsAccumulator, type Metrics } from './metrics.ts';
+import { CandleAggregator, EquitySampler, type EquityPoint } from './sampling.ts';
+
+export interface BacktestOptions {
+  /** Candles before this start time (ms) are skipped entirely; after `to` (exclusive) too. */
+  from?: number;
+  to?: number;
+  /** Most trades and most decisions kept in the result (each); beyond, only counted. */
+  maxRecords?: number;
+  equityPoints?: number;
+  chartCandles?: number;
+  /** Called with every decision after warm-up, kept or not (e.g. to stream them to a file). */
+  onDecision?: (d: Decision) => void;
+}
+
+export interface TradeRecord extends ClosedTrade {
+  /** Net P&L over the risk at the initial stop (null without a stop). */
+  rMultiple: Decimal | null;
+}
+
+export interface BacktestResult {
+  plan: Plan;
+  rules: InstrumentRules;
+  warmupBars: number;
+  candles: { count: number; first: number | null; last: number | null };
+  metrics: Metrics;
+  trades: TradeRecord[];
+  decisions: Decision[];
+  /** How many trades/decisions were not kept because of maxRecords. */
+  omitted: { trades: number; decisions: number };
+  equity: EquityPoint[];
+  chart: { candles: Candle[]; barsPerCandle: number };
+  /** Position still open when the data ended was closed at the last close (reason end_of_data). */
+  closedAtEnd: boolean;
+}
+
+export class Backtest {
+  readonly core: DecisionCore;
+  readonly sim: SimExchange;
+  private readonly metrics: MetricsAccumulator;
+  private readonly equity: EquitySampler;
+  private readonly chart: CandleAggregator;
+  private readonly trades: TradeRecord[] = [];
+  private readonly decisions: Decision[] = [];
+  private omittedTrades = 0;
+  private omittedDecisions = 0;
+  private readonly maxRecords: number;
+  private readonly from: number;
+  private readonly to: number;
+  private bar = 0;
+  private first: number | null = null;
+  private last: Candle | null = null;
+  private closedAtEnd = false;
+  private peakF = -Infinity;
+  private readonly preload: number;
+
+  constructor(readonly plan: Plan, readonly strategy: Strategy, readonly rules: InstrumentRules, private readonly opts: BacktestOptions = {}) {
+    this.maxRecords = opts.maxRecords ?? 100_000;
+    this.from = opts.from ?? -Infinity;
+    this.to = opts.to ?? Infinity;
+    this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
+    this.sim = new SimExchange(plan.simulation, rules, { leverage: plan.risk.leverage });
+    this.core = new DecisionCore(plan, rules, (d) => this.onDecision(d));
+    this.metrics = new MetricsAccumulator(plan.simulation.initialEquity);
+    this.equity = new EquitySampler(opts.equityPoints ?? 4000);
+    this.chart = new CandleAggregator(opts.chartCandles ?? 6000);
+  }
+
+  /** Feeds one closed candle (oldest first). */
+  push = (c: Candle): void => {
+    if (c.start < this.from || c.start >= this.to) return;
+    if (this.first === null) this.first = c.start;
+    const sim = this.sim;
+    const core = this.core;
+    const events = sim.onCandle(c);
+    if (events.length > 0) this.applyEvents(events);
+    let signals: readonly Signal[] = this.strategy.onCandle(c);
+    if (this.bar < this.preload) signals = NO_SIGNALS;
+    const intents = core.onCandle(c, signals, sim);
+    for (let i = 0; i < intents.length; i++) sim.submit(intents[i] as Intent);
+    const eq = sim.equityApprox();
+    const inPos = sim.position !== null;
+    this.metrics.onBar(c.start, eq, inPos);
+    if (eq > this.peakF) this.peakF = eq;
+    if (this.equity.wants()) {
+      const peak = this.peakF;
+      this.equity.tick(() => ({ time: c.start, equity: sim.equity(), drawdownPercent: peak > 0 ? ((peak - eq) / peak) * 100 : 0 }));
+    } else this.equity.tick(NO_POINT);
+    this.chart.add(c);
+    this.last = c;
+    this.bar++;
+  };
+
+  private applyEvents(events: readonly SimEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === 'rejected') {
+        this.core.onEntryRejected(ev.time, ev.reason);
+        continue;
+      }
+      this.core.onFill(ev.fill);
+      if (ev.trade) this.onTrade(ev.trade);
+    }
+  }
+
+  private onTrade(t: ClosedTrade): void {
+    this.metrics.onTrade(t);
+    if (this.trades.length >= this.maxRecords) {
+      this.omittedTrades++;
+      return;
+    }
+    const risk = t.stopLoss ? t.entryPrice.sub(t.stopLoss).abs().mul(t.qty) : null;
+    this.trades.push({ ...t, rMultiple: risk && risk.gt(0) ? t.netPnl.div(risk).toDecimalPlaces(4) : null });
+  }
+
+  private onDecision(d: Decision): void {
+    // Warm-up decisions are discarded; none should exist since signals are muted, but protections
+    // could in principle fire, and a warm-up record would confuse the reader.
+    if (this.bar < this.preload) return;
+    this.opts.onDecision?.(d);
+    if (this.decisions.length >= this.maxRecords) {
+      this.omittedDecisions++;
+      return;
+    }
+    this.decisions.push(d);
+  }
+
+  /** Ends the run: closes any open position at the last close and computes the metrics. */
+  finish(): BacktestResult {
+    const last = this.last;
+    if (last !== null && this.sim.position !== null) {
+      this.closedAtEnd = true;
+      const events = this.sim.closeAt(last.close, last.start + intervalMs(this.plan.market.interval), 'end_of_data');
+      this.applyEvents(events);
+    }
+    const finalEquity = this.sim.equity();
+    if (last !== null && this.equity.points.length > 0) {
+      const lastPoint = this.equity.points[this.equity.points.length - 1] as EquityPoint;
+      if (lastPoint.time !== last.start || this.closedAtEnd) {
+        const eq = finalEquity.toNumber();
+        const dd = this.peakF > 0 ? Math.max(0, ((this.peakF - eq) / this.peakF) * 100) : 0;
+        if (lastPoint.time === last.start) this.equity.points.pop();
+        this.equity.points.push({ time: last.start, equity: finalEquity, drawdownPercent: dd });
+      }
+    }
+    return {
+      plan: this.plan,
+      rules: this.rules,
+      warmupBars: this.preload,
+      candles: { count: this.bar, first: this.first, last: last ? last.start : null },
+      metrics: this.metrics.finish(finalEquity),
+      trades: this.trades,
+      decisions: this.decisions,
+      omitted: { trades: this.omittedTrades, decisions: this.omittedDecisions },
+      equity: this.equity.points,
+      chart: { candles: this.chart.candles, barsPerCandle: this.chart.barsPerCandle },
+      closedAtEnd: this.closedAtEnd,
+    };
+  }
+}
+
+const NO_POINT = (): EquityPoint => {
+  throw new Error('unreachable: equity sampler asked for an unwanted point');
+};
+
+/** Runs a whole backtest over an in-memory candle list (tests, small data). */
+export function runBacktest(plan: Plan, strategy: Strategy, rules: InstrumentRules, candles: Iterable<Candle>, opts?: BacktestOptions): BacktestResult {
+  const bt = new Backtest(plan, strategy, rules, opts);
+  for (const c of candles) bt.push(c);
+  return bt.finish();
+}

@@ -1,0 +1,451 @@
+// The decision core: given the plan, its own state, a closed candle and the strategy's signals, it
+// decides what to do (intents) and writes down why (decision records). Pure and deterministic: no
+// I/O, no clock; time comes from candles and fills. The same core drives backtests (simulated
+// exchange) and paper/live trading (Bybit venue); it never knows which.
+//
+// Event order per closed candle, as a venue must call it:
+//   1. onFill / onEntryRejected for everything that happened during the candle,
+//   2. onCandle(candle, signals, account) once the candle has closed → intents to execute.
+//
+// Product decisions (tested in test/engine):
+// - An entry signal while holding the opposite side closes the position and skips the entry; a
+//   new entry needs a fresh signal after the exit. (Reversing in one step would double the order
+//   flow exactly when the market is moving against the bot.)
+// - An entry signal while already holding that side, or while an entry order works, is skipped.
+// - Exit signals with nothing to exit are recorded as no-ops.
+// - A missing strength/confidence counts as failing a configured min_strength/min_confidence.
+// - Placement 'bot': stops and targets are checked against each closed candle's close and exit
+//   with a market order at the next open. Placement 'exchange': the venue holds them and reports
+//   the fill; the core records it.
+// - Trailing stops follow the closed candle's close (close − distance for a long), only in the
+//   favourable direction, by at least one tick, and never to or beyond the close itself.
+import { Decimal } from 'decimal.js';
+import type { Plan, Span } from '../plan/plan.ts';
+import type { Candle } from '../market/candle.ts';
+import { intervalMs as intervalLength } from '../market/candle.ts';
+import type { InstrumentRules } from '../market/instrument.ts';
+import type { Signal, SignalAction } from '../strategy/strategy.ts';
+import { WilderAtr } from './atr.ts';
+import { blockingCooldown, cooldownMultiplier, countInWindow, pruneCooldowns, startCooldown, stretchSpan, type CooldownCause } from './cooldown.ts';
+import { dayStart, fmtDec, fmtNum, fmtTime, utcDay } from './format.ts';
+import { roundLimitEntry, roundStopLoss, type Side } from './precision.ts';
+import { entryLevels, sizeEntry } from './sizing.ts';
+import { initialState, type CoreState, type PositionState } from './state.ts';
+import type { AccountView, Decision, DecisionKind, DecisionOutcome, ExitReason, Fill, Intent } from './types.ts';
+
+const HUNDRED = new Decimal(100);
+const LABEL: Record<SignalAction, string> = { enter_long: 'BUY', enter_short: 'SELL SHORT', exit_long: 'EXIT LONG', exit_short: 'EXIT SHORT' };
+const EXIT_WORDS: Record<ExitReason, string> = {
+  signal: 'exit signal', stop_loss: 'stop-loss', take_profit: 'take-profit', trailing_stop: 'trailing stop', reverse: 'opposite signal', end_of_data: 'end of data',
+};
+
+export class DecisionCore {
+  readonly state: CoreState;
+  private readonly interval: number;
+  private readonly atrs = new Map<number, WilderAtr>();
+  private readonly out: Intent[] = [];
+  private readonly tick: number;
+  private readonly takerFee: Decimal;
+  private readonly slippage: Decimal;
+  private readonly ddFraction: number;
+  // Float mirrors of the position's levels for the per-bar checks (derived, never journaled).
+  private stopF = NaN;
+  private targetF = NaN;
+  private entryF = NaN;
+  private riskF = NaN;
+  private long = true;
+  private lastCandle = 0;
+
+  constructor(
+    readonly plan: Plan,
+    readonly rules: InstrumentRules,
+    private readonly record: (d: Decision) => void,
+    state?: CoreState,
+  ) {
+    this.interval = intervalLength(plan.market.interval);
+    this.tick = rules.tickSize.toNumber();
+    this.takerFee = plan.simulation.takerFeePercent.div(HUNDRED);
+    this.slippage = plan.simulation.slippagePercent.div(HUNDRED);
+    this.ddFraction = plan.protections.maxDrawdownPercent ? plan.protections.maxDrawdownPercent.toNumber() / 100 : NaN;
+    this.state = state ?? initialState();
+    for (const s of this.state.atr) this.atrs.set(s.length, WilderAtr.fromState(s));
+    for (const len of atrLengths(plan)) if (!this.atrs.has(len)) this.atrs.set(len, new WilderAtr(len));
+    this.syncPositionCache();
+  }
+
+  /** ATR(length) after the last closed candle; NaN while warming up or not tracked. */
+  atr = (length: number): number => this.atrs.get(length)?.value ?? NaN;
+
+  /** Snapshot including indicator state, for journals. */
+  snapshot(): CoreState {
+    this.state.atr = [...this.atrs.values()].map((a) => a.toState());
+    return this.state;
+  }
+
+  // ---------------------------------------------------------------- venue events
+
+  onFill(f: Fill): void {
+    const s = this.state;
+    const fillBar = s.bar + 1;
+    if (f.kind === 'entry') {
+      const w = s.entryOrder;
+      s.entryOrder = null;
+      const stopLoss = w?.stopLoss ?? null;
+      s.position = {
+        side: f.side, qty: f.qty, entryPrice: f.price, entryTime: f.time, entryBar: fillBar, entryFee: f.fee,
+        stopLoss, takeProfit: w?.takeProfit ?? null,
+        initialRisk: stopLoss ? f.price.sub(stopLoss).abs() : null,
+        trailActive: false, stopKind: 'stop_loss',
+      };
+      this.syncPositionCache();
+      s.dayEntries++;
+      s.recentEntries.push({ bar: fillBar, time: f.time });
+      const cd = this.plan.cooldown;
+      if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time));
+      const max = this.plan.protections.maxTradesPerDay;
+      if (max !== undefined && s.dayEntries >= max && s.tradesPausedDay !== s.day) {
+        s.tradesPausedDay = s.day;
+        this.emit(f.time, this.lastCandle, 'protection', 'max_trades_per_day', 'paused',
+          `max trades per day (${max}) reached: entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
+      }
+      return;
+    }
+    const p = s.position;
+    s.exitPending = null;
+    if (!p) return;
+    s.position = null;
+    this.syncPositionCache();
+    const dir = p.side === 'long' ? 1 : -1;
+    const gross = f.price.sub(p.entryPrice).mul(f.qty).mul(dir);
+    const net = gross.sub(p.entryFee).sub(f.fee);
+    s.dayRealised = s.dayRealised.add(net);
+    if (f.reason !== 'signal' && f.reason !== 'reverse') {
+      const what = EXIT_WORDS[f.reason];
+      this.emit(f.time, this.lastCandle, 'exit', f.reason, 'exit',
+        `${p.side} position closed by ${what} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included)`);
+    }
+    const cd = this.plan.cooldown;
+    const lost = net.isNegative();
+    let span = cd.afterExit;
+    let cause: CooldownCause = 'exit';
+    if (lost && cd.afterLoss && (!span || spanMs(cd.afterLoss, this.interval) > spanMs(span, this.interval))) {
+      span = cd.afterLoss;
+      cause = 'loss';
+    }
+    if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time));
+    const maxLoss = this.plan.protections.maxDailyLossPercent;
+    if (maxLoss && s.dayStartEquity && s.dailyLossPausedDay !== s.day) {
+      const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
+      if (s.dayRealised.isNegative() && s.dayRealised.neg().gte(limit)) {
+        s.dailyLossPausedDay = s.day;
+        this.emit(f.time, this.lastCandle, 'protection', 'max_daily_loss', 'paused',
+          `max daily loss ${fmtDec(maxLoss)}% reached (realised ${fmtDec(s.dayRealised.toDecimalPlaces(8))} of day-start equity ${fmtDec(s.dayStartEquity.toDecimalPlaces(8))}): entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
+      }
+    }
+  }
+
+  /** The venue refused or dropped the working entry order (e.g. not enough balance at the fill). */
+  onEntryRejected(time: number, reason: string): void {
+    const w = this.state.entryOrder;
+    this.state.entryOrder = null;
+    this.emit(time, this.lastCandle, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
+  }
+
+  // ---------------------------------------------------------------- closed candle
+
+  /** Returns the intents for this candle; the array is reused, consume it before the next call. */
+  onCandle(c: Candle, signals: readonly Signal[], account: AccountView): readonly Intent[] {
+    const s = this.state;
+    const out = this.out;
+    out.length = 0;
+    s.bar++;
+    this.lastCandle = c.start;
+    for (const a of this.atrs.values()) a.update(c.high, c.low, c.close);
+    const closeTime = c.start + this.interval;
+    if (utcDay(c.start) !== s.day) this.rollDay(utcDay(c.start), account);
+
+    if (this.ddFraction === this.ddFraction) this.checkDrawdown(c, closeTime, account);
+    if (s.position !== null && s.exitPending === null) this.managePosition(c, closeTime);
+    if (s.entryOrder !== null && s.entryOrder.order.type === 'limit') this.checkLimitTimeout(c, closeTime, account);
+    for (let i = 0; i < signals.length; i++) this.onSignal(signals[i] as Signal, c, closeTime, account);
+
+    if (closeTime % 86_400_000 === 0) this.rollDay(utcDay(closeTime), account);
+    return out;
+  }
+
+  private rollDay(day: number, account: AccountView): void {
+    const s = this.state;
+    s.day = day;
+    s.dayStartEquity = account.equity();
+    s.dayRealised = new Decimal(0);
+    s.dayEntries = 0;
+  }
+
+  private checkDrawdown(c: Candle, closeTime: number, account: AccountView): void {
+    const s = this.state;
+    const eq = account.equityApprox();
+    const pause = s.drawdownPause;
+    if (pause !== null && !pause.forever) {
+      const over = pause.untilBar !== null ? s.bar >= pause.untilBar : closeTime >= (pause.untilMs as number);
+      if (over) {
+        s.drawdownPause = null;
+        s.peakEquity = eq;
+        this.emit(closeTime, c.start, 'protection', 'resume', 'none', `max drawdown pause over: entries allowed again, peak equity reset to ${fmtNum(eq)}`);
+        return;
+      }
+    }
+    if (eq > s.peakEquity) s.peakEquity = eq;
+    if (s.drawdownPause === null && eq <= s.peakEquity * (1 - this.ddFraction)) {
+      const resume = this.plan.protections.drawdownResumeAfter;
+      const dd = (1 - eq / s.peakEquity) * 100;
+      s.drawdownPause = {
+        sinceTime: closeTime,
+        untilBar: resume?.unit === 'bars' ? s.bar + resume.bars : null,
+        untilMs: resume?.unit === 'ms' ? closeTime + resume.ms : null,
+        forever: !resume,
+      };
+      const until = !resume ? 'for the rest of the run (no drawdown resume set)'
+        : resume.unit === 'bars' ? `for ${resume.bars} bars, until ${fmtTime(closeTime + resume.bars * this.interval)}`
+        : `until ${fmtTime(closeTime + resume.ms)}`;
+      this.emit(closeTime, c.start, 'protection', 'max_drawdown', 'paused',
+        `max drawdown ${fmtDec(this.plan.protections.maxDrawdownPercent as Decimal)}% reached (equity ${fmtNum(eq)} is ${dd.toFixed(2)}% below the peak ${fmtNum(s.peakEquity)}): entries paused ${until}`);
+    }
+  }
+
+  private managePosition(c: Candle, closeTime: number): void {
+    const p = this.state.position as PositionState;
+    const long = this.long;
+    const close = c.close;
+    if (this.plan.exits.placement === 'bot') {
+      const stopHit = long ? close <= this.stopF : close >= this.stopF;
+      const targetHit = long ? close >= this.targetF : close <= this.targetF;
+      if (stopHit || targetHit) {
+        const reason: ExitReason = stopHit ? p.stopKind : 'take_profit';
+        const level = stopHit ? p.stopLoss : p.takeProfit;
+        this.state.exitPending = reason;
+        this.out.push({ kind: 'exit', side: p.side, reason });
+        this.emit(closeTime, c.start, 'exit', reason, 'exit',
+          `close ${fmtNum(close)} ${stopHit === long ? 'at or below' : 'at or above'} the ${EXIT_WORDS[reason]} ${fmtDec(level as Decimal)}: closing the ${p.side} at the next open`);
+        return;
+      }
+    }
+    const trail = this.plan.exits.trailingStop;
+    if (!trail) return;
+    const d = trail.distance;
+    const dist = d.kind === 'percent' ? close * d.percent.toNumber() / 100 : this.atr(d.length) * d.multiple.toNumber();
+    if (!(dist > 0)) return;
+    if (!p.trailActive) {
+      const a = trail.activation;
+      if (a) {
+        const need = a.kind === 'percent' ? this.entryF * a.percent.toNumber() / 100
+          : a.kind === 'atr' ? this.atr(a.length) * a.multiple.toNumber()
+          : this.riskF * a.multiple.toNumber();
+        if (!(need === need)) return;
+        const moved = long ? close - this.entryF : this.entryF - close;
+        if (moved < need) return;
+      }
+      p.trailActive = true;
+    }
+    const cand = long ? close - dist : close + dist;
+    const better = this.stopF !== this.stopF || (long ? cand >= this.stopF + this.tick : cand <= this.stopF - this.tick);
+    if (!better) return;
+    const side: Side = long ? 'long' : 'short';
+    const stop = roundStopLoss(new Decimal(cand.toPrecision(15)), side, this.rules);
+    const closeD = new Decimal(close);
+    if (long ? stop.gte(closeD) : stop.lte(closeD)) return;
+    if (p.stopLoss !== null && (long ? stop.lte(p.stopLoss) : stop.gte(p.stopLoss))) return;
+    p.stopLoss = stop;
+    p.stopKind = 'trailing_stop';
+    this.stopF = stop.toNumber();
+    this.out.push({ kind: 'move_stop', side, stopLoss: stop, reason: 'trailing_stop' });
+  }
+
+  private checkLimitTimeout(c: Candle, closeTime: number, account: AccountView): void {
+    const s = this.state;
+    const w = s.entryOrder;
+    const eo = this.plan.entryOrder;
+    if (w === null || eo.type !== 'limit') return;
+    const t = eo.timeout;
+    const expired = t.unit === 'bars' ? s.bar - w.sentBar >= t.bars : closeTime - w.sentTime >= t.ms;
+    if (!expired) return;
+    s.entryOrder = null;
+    this.out.push({ kind: 'cancel_entry', reason: 'limit_timeout' });
+    if (eo.onTimeout === 'cancel') {
+      this.emit(closeTime, c.start, 'order', 'limit_timeout', 'cancelled', `${w.side} limit entry at ${fmtDec(w.order.type === 'limit' ? w.order.price : w.refPrice)} not filled in time: cancelled`);
+      return;
+    }
+    const why = this.entryBlock(w.side, c, closeTime);
+    const res = why ?? this.tryEnter(w.side, c, account);
+    if (typeof res === 'string') {
+      this.emit(closeTime, c.start, 'order', 'limit_timeout', 'cancelled', `${w.side} limit entry not filled in time: cancelled, not re-priced: ${res}`);
+    } else {
+      this.emit(closeTime, c.start, 'order', 'limit_timeout', 'amended', `${w.side} limit entry not filled in time: re-priced, ${res.text}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- signals
+
+  private onSignal(sig: Signal, c: Candle, closeTime: number, account: AccountView): void {
+    const s = this.state;
+    const a = sig.action;
+    const head = `${LABEL[a]} signal${scoreText(sig)}`;
+    const rec = (outcome: DecisionOutcome, why: string): void => this.emitSignal(sig, closeTime, c.start, outcome, why, head);
+    if (a === 'exit_long' || a === 'exit_short') {
+      const side: Side = a === 'exit_long' ? 'long' : 'short';
+      const p = s.position;
+      if (p !== null && p.side === side) {
+        if (s.exitPending !== null) return rec('none', `ignored: the ${side} is already being closed`);
+        s.exitPending = 'signal';
+        this.out.push({ kind: 'exit', side, reason: 'signal' });
+        return rec('exit', `closing the ${side} at the next open`);
+      }
+      if (s.entryOrder !== null && s.entryOrder.side === side) {
+        s.entryOrder = null;
+        this.out.push({ kind: 'cancel_entry', reason: 'exit_signal' });
+        return rec('cancelled', `working ${side} entry order cancelled`);
+      }
+      return rec('none', `nothing to do: no ${side} position`);
+    }
+    const side: Side = a === 'enter_long' ? 'long' : 'short';
+    const p = s.position;
+    if (p !== null && p.side !== side) {
+      if (s.exitPending !== null) return rec('skipped', `skipped: the ${p.side} is being closed; a new entry needs a fresh signal`);
+      s.exitPending = 'reverse';
+      this.out.push({ kind: 'exit', side: p.side, reason: 'reverse' });
+      return rec('exit', `closing the ${p.side} at the next open; entry skipped (a new entry needs a fresh signal after the exit)`);
+    }
+    if (!(side === 'long' ? this.plan.directions.long : this.plan.directions.short)) {
+      return rec('skipped', `skipped: ${side} entries are disabled${this.plan.market.category === 'spot' && side === 'short' ? ' (spot trades long only)' : ''}`);
+    }
+    if (p !== null) return rec('skipped', `skipped: already ${side}`);
+    if (s.entryOrder !== null) return rec('skipped', 'skipped: an entry order is already working');
+    const gate = this.plan.entryGate;
+    if (gate.minStrength !== undefined && !(sig.strength !== undefined && sig.strength >= gate.minStrength)) {
+      return rec('skipped', `skipped: strength ${sig.strength === undefined ? 'not given' : fmtNum(sig.strength)} below min strength ${fmtNum(gate.minStrength)}`);
+    }
+    if (gate.minConfidence !== undefined && !(sig.confidence !== undefined && sig.confidence >= gate.minConfidence)) {
+      return rec('skipped', `skipped: confidence ${sig.confidence === undefined ? 'not given' : fmtNum(sig.confidence)} below min confidence ${fmtNum(gate.minConfidence)}`);
+    }
+    const block = this.entryBlock(side, c, closeTime);
+    if (block !== null) return rec('skipped', `skipped: ${block}`);
+    const res = this.tryEnter(side, c, account);
+    if (typeof res === 'string') return rec('skipped', `skipped: ${res}`);
+    return rec('entry', res.text);
+  }
+
+  /** Protections and cooldowns that stop any entry now, in plain words; null when clear. */
+  private entryBlock(side: Side, c: Candle, closeTime: number): string | null {
+    const s = this.state;
+    const pr = this.plan.protections;
+    const dd = s.drawdownPause;
+    if (dd !== null) {
+      const until = dd.forever ? 'for the rest of the run' : dd.untilBar !== null ? `until ${fmtTime(closeTime + (dd.untilBar - s.bar) * this.interval)}` : `until ${fmtTime(dd.untilMs as number)}`;
+      return `max drawdown ${fmtDec(pr.maxDrawdownPercent as Decimal)}% reached, entries paused ${until}`;
+    }
+    const fillDay = utcDay(closeTime);
+    if (s.dailyLossPausedDay === fillDay) return `max daily loss ${fmtDec(pr.maxDailyLossPercent as Decimal)}% reached, entries paused until ${fmtTime(dayStart(fillDay + 1))} UTC`;
+    if (pr.maxTradesPerDay !== undefined && fillDay === s.day && s.dayEntries >= pr.maxTradesPerDay) {
+      return `max trades per day (${pr.maxTradesPerDay}) reached, entries paused until ${fmtTime(dayStart(fillDay + 1))} UTC`;
+    }
+    if (s.cooldowns.length > 0) {
+      pruneCooldowns(s.cooldowns, s.bar, closeTime);
+      const b = blockingCooldown(s.cooldowns, s.bar, closeTime, this.interval, fmtTime);
+      if (b !== null) return b.text;
+    }
+    void side;
+    void c;
+    return null;
+  }
+
+  /** Prices, sizes and sends an entry; returns the reason it cannot, or the words describing it. */
+  private tryEnter(side: Side, c: Candle, account: AccountView): string | { text: string } {
+    const s = this.state;
+    const eo = this.plan.entryOrder;
+    const close = new Decimal(c.close);
+    let ref = close;
+    if (eo.type === 'limit') {
+      const f = eo.offsetPercent.div(HUNDRED);
+      ref = roundLimitEntry(side === 'long' ? close.mul(Decimal.sub(1, f)) : close.mul(f.add(1)), side, this.rules);
+    }
+    const levels = entryLevels(this.plan, this.rules, side, ref, this.atr);
+    if (!levels.ok) return levels.reason;
+    const { stopLoss, takeProfit } = levels.value;
+    const sized = sizeEntry({
+      plan: this.plan, rules: this.rules, ref, stopLoss,
+      equity: account.equity(), available: account.available(), takerFee: this.takerFee, slippage: this.slippage,
+    });
+    if (!sized.ok) return sized.reason;
+    const qty = sized.value.qty;
+    const order = eo.type === 'limit' ? { type: 'limit' as const, price: ref } : { type: 'market' as const };
+    s.entryOrder = { side, qty, order, refPrice: ref, stopLoss, takeProfit, sentBar: s.bar, sentTime: c.start + this.interval };
+    this.out.push({ kind: 'enter', side, qty, order, refPrice: ref, stopLoss, takeProfit, onExchange: this.plan.exits.placement !== 'bot' });
+    const how = eo.type === 'limit' ? `limit ${fmtDec(ref)}` : `market at the next open (ref ${fmtDec(ref)})`;
+    const levelsText = `${stopLoss ? `, stop ${fmtDec(stopLoss)}` : ''}${takeProfit ? `, target ${fmtDec(takeProfit)}` : ''}`;
+    return { text: `entering ${side} ${fmtDec(qty)} ${how}${levelsText}${sized.value.note ? ` (${sized.value.note})` : ''}` };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private cooldownFor(cause: CooldownCause, span: Span, fillBar: number, fillTime: number) {
+    const cd = this.plan.cooldown;
+    const mult = cooldownMultiplier(cd, this.atr);
+    let extraCount = 0;
+    if (cd.activity) {
+      const n = countInWindow(this.state.recentEntries, cd.activity.window, fillBar, fillTime);
+      extraCount = Math.max(0, n - cd.activity.freeTrades);
+    }
+    return startCooldown(cause, stretchSpan(span, mult, cd.activity?.extra ?? null, extraCount, this.interval), fillBar, fillTime);
+  }
+
+  private syncPositionCache(): void {
+    const p = this.state.position;
+    if (p === null) {
+      this.stopF = this.targetF = this.entryF = this.riskF = NaN;
+      return;
+    }
+    this.long = p.side === 'long';
+    this.stopF = p.stopLoss ? p.stopLoss.toNumber() : NaN;
+    this.targetF = p.takeProfit ? p.takeProfit.toNumber() : NaN;
+    this.entryF = p.entryPrice.toNumber();
+    this.riskF = p.initialRisk ? p.initialRisk.toNumber() : NaN;
+  }
+
+  private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string, head: string): void {
+    const d: Decision = { time, candle, kind: 'signal', action: sig.action, outcome, reason: `${reason}${sig.reason ? ` [${sig.reason}]` : ''}`, text: `${fmtTime(candle)} ${head} ${reason}` };
+    if (sig.strength !== undefined) d.strength = sig.strength;
+    if (sig.confidence !== undefined) d.confidence = sig.confidence;
+    this.record(d);
+  }
+
+  private emit(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    this.record({ time, candle, kind, action, outcome, reason, text: `${fmtTime(candle)} ${reason}` });
+  }
+}
+
+function scoreText(sig: Signal): string {
+  const parts: string[] = [];
+  if (sig.strength !== undefined) parts.push(`strength ${fmtNum(sig.strength)}`);
+  if (sig.confidence !== undefined) parts.push(`confidence ${fmtNum(sig.confidence)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function spanMs(s: Span, interval: number): number {
+  return s.unit === 'ms' ? s.ms : s.bars * interval;
+}
+
+/** Every ATR length the plan refers to, so the core keeps exactly those up to date. */
+export function atrLengths(plan: Plan): number[] {
+  const set = new Set<number>();
+  const add = (d: { kind: string; length?: number } | undefined): void => {
+    if (d && d.kind === 'atr' && d.length !== undefined) set.add(d.length);
+  };
+  add(plan.exits.stopLoss);
+  add(plan.exits.takeProfit);
+  add(plan.exits.trailingStop?.distance);
+  add(plan.exits.trailingStop?.activation);
+  if (plan.cooldown.volatility) {
+    set.add(plan.cooldown.volatility.atrLength);
+    set.add(plan.cooldown.volatility.baselineLength);
+  }
+  return [...set].sort((a, b) => a - b);
+}
