@@ -1,0 +1,26 @@
+// Decimal ⇄ TEXT. Stored text is plain notation (never "1e-7"), exactly the value given.
+import { Decimal } from 'decimal.js';
+import { JournalError, type DecimalInput } from './types.ts';
+
+export function decText(value: DecimalInput, field: string): string {
+  let d: Decimal;
+  try {
+    d = Decimal.isDecimal(value) ? value : new Decimal(value);
+  } catch {
+    throw new JournalError(`${field} must be a decimal number, got ${JSON.stringify(value)}`);
+  }
+  if (!d.isFinite()) throw new JournalError(`${field} must be a finite decimal number, got ${d.toString()}`);
+  return d.toFixed();
+}
+
+export function optDecText(value: DecimalInput | null | undefined, field: string): string | null {
+  return value === undefined || value === null || value === '' ? null : decText(value, field);
+}
+
+export function dec(text: string): Decimal {
+  return new Decimal(text);
+}
+
+export function optDec(text: string | null): Decimal | null {
+  return text === null ? null : new Decimal(text);
+}

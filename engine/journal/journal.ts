@@ -1,0 +1,434 @@
+// A bot's journal: one SQLite file (WAL) recording every run, decision, order state change, fill,
+// position, equity snapshot, error and saved cooldown/protection state.
+//
+// The write that matters most is the order intent: `recordOrderIntent` has committed (and, with
+// the default durability, fsynced) before it returns, so "write the intent, then place the order"
+// means a crash at any point leaves either no order or an intent that recovery reconciles with the
+// exchange by its orderLinkId. Each record method is one small transaction.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Decimal } from 'decimal.js';
+import { Redactor } from '../log/redact.ts';
+import { decText, optDecText } from './codec.ts';
+import { orderFromRow, runFromRow, type OrderRow, type RunRow } from './rows.ts';
+import { migrate, SCHEMA_VERSION } from './schema.ts';
+import {
+  isTerminalOrderStatus,
+  JournalError,
+  RUN_MODES,
+  type DecisionInput,
+  type EquitySnapshot,
+  type ErrorInput,
+  type FillInput,
+  type JournalOrder,
+  type JournalOrderStatus,
+  type OrderIntent,
+  type OrderUpdate,
+  type PositionSnapshot,
+  type RunMode,
+  type RunRecord,
+  type RunStart,
+} from './types.ts';
+import { JournalView, scopeOf, type ViewSelector } from './view.ts';
+
+export interface OpenJournalOptions {
+  /** Open an existing journal for reading only (status, trades, report): never creates or migrates. */
+  readonly?: boolean;
+  /**
+   * 'full' (default): order, fill, position and state writes are fsynced before the call returns.
+   * 'normal': commits survive a crash of botctl but not of the machine; for backtests.
+   */
+  durability?: 'full' | 'normal';
+  /** Scrubs error records (default: BYBIT_API_KEY/SECRET from the environment and secret field names). */
+  redactor?: Redactor;
+  /** Tests only: stop migrating at this schema version. */
+  migrateTo?: number;
+}
+
+/** How far along an order is; an update never moves an order backwards. */
+function statusRank(status: string): number {
+  if (isTerminalOrderStatus(status)) return 5;
+  switch (status) {
+    case 'Intent': return 0;
+    case 'Untriggered': return 1;
+    case 'Triggered': return 2;
+    case 'New': return 3;
+    case 'PartiallyFilled': return 4;
+    default: return 3;
+  }
+}
+
+export class Journal {
+  readonly path: string;
+  /** @internal The connection; exposed for tests and migrations. */
+  readonly db: Database.Database;
+  readonly redactor: Redactor;
+  private readonly fullDurability: boolean;
+  private syncLevel: 'FULL' | 'NORMAL' | undefined;
+
+  private constructor(path: string, db: Database.Database, opts: OpenJournalOptions) {
+    this.path = path;
+    this.db = db;
+    this.redactor = opts.redactor ?? new Redactor();
+    this.fullDurability = (opts.durability ?? 'full') === 'full';
+  }
+
+  static open(path: string, opts: OpenJournalOptions = {}): Journal {
+    if (opts.readonly && !existsSync(path)) {
+      throw new JournalError(`no journal at ${path}: the bot has not run yet in this place (run.journal in the spec)`);
+    }
+    let db: Database.Database;
+    try {
+      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+    } catch (err) {
+      throw new JournalError(`cannot open journal ${path}: ${(err as Error).message}`);
+    }
+    try {
+      db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, path, opts.migrateTo);
+      } else {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version !== SCHEMA_VERSION) {
+          if (version > SCHEMA_VERSION) migrate(db, path); // throws the "newer botctl" error
+          throw new JournalError(
+            `journal ${path} uses schema v${version} and needs an upgrade to v${SCHEMA_VERSION}; it is upgraded the next time botctl run opens it`,
+          );
+        }
+      }
+    } catch (err) {
+      db.close();
+      if (err instanceof JournalError) throw err;
+      throw new JournalError(`cannot open journal ${path}: ${(err as Error).message}`);
+    }
+    return new Journal(path, db, opts);
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** Starts a run; everything recorded through the returned RunJournal belongs to it. */
+  startRun(start: RunStart): RunJournal {
+    if (!RUN_MODES.includes(start.mode)) throw new JournalError(`run mode must be paper, live or backtest, got "${start.mode}"`);
+    const specHash = start.specHash ?? createHash('sha256').update(start.specText).digest('hex');
+    const id = this.write(true, () =>
+      Number(
+        this.db
+          .prepare(
+            `INSERT INTO runs (mode, bot, symbol, category, interval, network, spec_file, spec_text, spec_hash, botctl_version, pid, started_at)
+             VALUES (@mode, @bot, @symbol, @category, @interval, @network, @specFile, @specText, @specHash, @botctlVersion, @pid, @time)`,
+          )
+          .run({
+            mode: start.mode,
+            bot: start.bot,
+            symbol: start.symbol,
+            category: start.category,
+            interval: start.interval,
+            network: start.network,
+            specFile: start.specFile ?? null,
+            specText: start.specText,
+            specHash,
+            botctlVersion: start.botctlVersion ?? null,
+            pid: process.pid,
+            time: start.time,
+          }).lastInsertRowid,
+      ),
+    );
+    return new RunJournal(this, this.run(id)!);
+  }
+
+  run(id: number): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    return row && runFromRow(row);
+  }
+
+  /** All runs, oldest first, optionally of one mode and/or bot. */
+  runs(filter: { mode?: RunMode; bot?: string } = {}): RunRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE (@mode IS NULL OR mode = @mode) AND (@bot IS NULL OR bot = @bot) ORDER BY id`)
+      .all({ mode: filter.mode ?? null, bot: filter.bot ?? null }) as RunRow[];
+    return rows.map(runFromRow);
+  }
+
+  /** Bot names that have runs in `mode`. */
+  bots(mode: RunMode): string[] {
+    return (this.db.prepare(`SELECT DISTINCT bot FROM runs WHERE mode = ? ORDER BY bot`).all(mode) as { bot: string }[]).map((r) => r.bot);
+  }
+
+  view(sel: ViewSelector): JournalView {
+    return new JournalView(this.db, sel);
+  }
+
+  /** Runs `fn` as one transaction: for backtests writing thousands of records. */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** @internal One transaction; `durable` writes are fsynced at commit unless durability is 'normal'. */
+  write<T>(durable: boolean, fn: () => T): T {
+    if (this.db.readonly) throw new JournalError(`journal ${this.path} was opened read-only`);
+    // synchronous cannot change inside a transaction; an enclosing batch() commits with its own level.
+    if (!this.db.inTransaction) {
+      const level = durable && this.fullDurability ? 'FULL' : 'NORMAL';
+      if (level !== this.syncLevel) {
+        this.db.pragma(`synchronous = ${level}`);
+        this.syncLevel = level;
+      }
+    }
+    return this.db.transaction(fn)();
+  }
+}
+
+/** The write side of one run. Read through `view` (this bot, this run's mode). */
+export class RunJournal {
+  readonly run: RunRecord;
+  readonly view: JournalView;
+  private readonly scope: string;
+  private readonly db: Database.Database;
+
+  constructor(readonly journal: Journal, run: RunRecord) {
+    this.run = run;
+    this.db = journal.db;
+    this.scope = scopeOf(run.mode, run.bot, run.id);
+    this.view = journal.view({ mode: run.mode, bot: run.bot, runId: run.id });
+  }
+
+  get id(): number {
+    return this.run.id;
+  }
+
+  end(opts: { time: number; reason: string }): void {
+    this.journal.write(true, () => {
+      this.db.prepare(`UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(opts.time, opts.reason, this.run.id);
+    });
+  }
+
+  recordDecision(d: DecisionInput): void {
+    this.journal.write(false, () => {
+      this.db
+        .prepare(
+          `INSERT INTO decisions (run_id, time, candle, kind, action, outcome, reason, text, strength, confidence)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(this.run.id, d.time, d.candle ?? null, d.kind, d.action, d.outcome, d.reason, d.text ?? null, d.strength ?? null, d.confidence ?? null);
+    });
+  }
+
+  /**
+   * Writes the order down before it is sent; committed to disk when this returns. Recording the
+   * same orderLinkId again (a retry, or a restart re-deriving the id) returns the stored order with
+   * `created: false`; reusing an id for a different order is a bug and throws.
+   */
+  recordOrderIntent(intent: OrderIntent): { order: JournalOrder; created: boolean } {
+    validateLinkId(intent.orderLinkId);
+    const qty = decText(intent.qty, 'qty');
+    const price = optDecText(intent.price, 'price');
+    return this.journal.write(true, () => {
+      const existing = this.getOrderRow(intent.orderLinkId);
+      if (existing) {
+        if (existing.side !== intent.side || existing.type !== intent.type || !new Decimal(existing.qty).eq(qty)) {
+          throw new JournalError(
+            `orderLinkId "${intent.orderLinkId}" is already journaled for a different order ` +
+              `(${existing.side} ${existing.type} ${existing.qty}, now ${intent.side} ${intent.type} ${qty})`,
+          );
+        }
+        return { order: orderFromRow(existing), created: false };
+      }
+      const ref = this.db
+        .prepare(
+          `INSERT INTO orders (scope, run_id, order_link_id, side, type, purpose, qty, price, reduce_only, stop_loss, take_profit, status, reason, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Intent', ?, ?, ?)`,
+        )
+        .run(
+          this.scope,
+          this.run.id,
+          intent.orderLinkId,
+          intent.side,
+          intent.type,
+          intent.purpose,
+          qty,
+          price,
+          intent.reduceOnly ? 1 : 0,
+          optDecText(intent.stopLoss, 'stopLoss'),
+          optDecText(intent.takeProfit, 'takeProfit'),
+          intent.reason,
+          intent.time,
+          intent.time,
+        ).lastInsertRowid;
+      this.insertEvent(Number(ref), intent.time, null, 'Intent', qty, price, null, intent.reason, true);
+      return { order: orderFromRow(this.getOrderRow(intent.orderLinkId)!), created: true };
+    });
+  }
+
+  /**
+   * Records one state change reported by the exchange and returns the order as it now stands.
+   * Every change is kept as an event; a late or duplicate message never moves the order backwards
+   * (a `New` after `Filled` is recorded with applied=false). An order the journal has never seen
+   * is adopted (purpose 'external') when the update says its side, type and qty.
+   */
+  recordOrderUpdate(u: OrderUpdate): JournalOrder {
+    const key = u.orderLinkId !== '' ? u.orderLinkId : u.orderId ? `exchange:${u.orderId}` : undefined;
+    if (key === undefined) throw new JournalError('an order update needs an orderLinkId or an orderId');
+    const qty = optDecText(u.qty, 'qty');
+    const price = optDecText(u.price, 'price');
+    const filled = optDecText(u.filledQty, 'filledQty');
+    const avg = optDecText(u.avgFillPrice, 'avgFillPrice');
+    const fee = optDecText(u.fee, 'fee');
+    const stopLoss = optDecText(u.stopLoss, 'stopLoss');
+    const takeProfit = optDecText(u.takeProfit, 'takeProfit');
+    return this.journal.write(true, () => {
+      const row = this.getOrderRow(key);
+      if (!row) {
+        if (!u.side || !u.type || qty === null) {
+          throw new JournalError(
+            `order "${key}" is not in the journal: record its intent before sending it, or pass side, type and qty to adopt it`,
+          );
+        }
+        const ref = this.db
+          .prepare(
+            `INSERT INTO orders (scope, run_id, order_link_id, order_id, side, type, purpose, qty, price, reduce_only, stop_loss, take_profit,
+                                 status, filled_qty, avg_fill_price, fee, reason, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'external', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            this.scope, this.run.id, key, u.orderId ?? null, u.side, u.type, qty, price, u.reduceOnly ? 1 : 0, stopLoss, takeProfit,
+            u.status, filled ?? '0', avg, fee ?? '0', u.reason ?? null, u.updatedAt, u.updatedAt,
+          ).lastInsertRowid;
+        this.insertEvent(Number(ref), u.updatedAt, u.orderId ?? null, u.status, qty, price, filled, u.reason ?? null, true);
+        return orderFromRow(this.getOrderRow(key)!);
+      }
+
+      const applied = isApplicable(row, u.status, filled);
+      this.insertEvent(row.id, u.updatedAt, u.orderId ?? null, u.status, qty, price, filled, u.reason ?? null, applied);
+      const maxFilled = filled !== null && new Decimal(filled).gt(row.filled_qty) ? filled : row.filled_qty;
+      if (applied) {
+        this.db
+          .prepare(
+            `UPDATE orders SET status = ?, order_id = coalesce(?, order_id), qty = coalesce(?, qty), price = coalesce(?, price),
+               filled_qty = ?, avg_fill_price = coalesce(?, avg_fill_price), fee = coalesce(?, fee),
+               stop_loss = coalesce(?, stop_loss), take_profit = coalesce(?, take_profit),
+               reason = coalesce(?, reason), updated_at = max(updated_at, ?)
+             WHERE id = ?`,
+          )
+          .run(u.status, u.orderId || null, qty, price, maxFilled, avg, fee, stopLoss, takeProfit, u.reason || null, u.updatedAt, row.id);
+      } else {
+        // A stale message still teaches us the exchange's id and any fills we had not seen.
+        this.db.prepare(`UPDATE orders SET order_id = coalesce(order_id, ?), filled_qty = ? WHERE id = ?`).run(u.orderId || null, maxFilled, row.id);
+      }
+      return orderFromRow(this.getOrderRow(key)!);
+    });
+  }
+
+  /** Records a fill once: a second copy of the same execId (stream and REST) is ignored. Returns whether it was new. */
+  recordFill(f: FillInput): boolean {
+    return this.recordFills([f]) === 1;
+  }
+
+  /** Records several fills in one transaction; returns how many were new. */
+  recordFills(fills: readonly FillInput[]): number {
+    const rows = fills.map((f) => {
+      if (!f.execId) throw new JournalError('a fill needs an execId');
+      return [
+        this.scope, f.execId, this.run.id, f.time, f.orderId, f.orderLinkId, f.side,
+        decText(f.price, 'price'), decText(f.qty, 'qty'), decText(f.fee, 'fee'),
+        f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0,
+      ] as const;
+    });
+    return this.journal.write(true, () => {
+      const stmt = this.db.prepare(
+        `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      let added = 0;
+      for (const r of rows) added += stmt.run(...r).changes;
+      return added;
+    });
+  }
+
+  recordPosition(p: PositionSnapshot): void {
+    const values = [
+      this.run.id, p.time, p.side, decText(p.qty, 'qty'), optDecText(p.entryPrice, 'entryPrice'),
+      optDecText(p.stopLoss, 'stopLoss'), optDecText(p.takeProfit, 'takeProfit'),
+      optDecText(p.trailingStop, 'trailingStop'), optDecText(p.trailingActivation, 'trailingActivation'),
+      optDecText(p.unrealisedPnl, 'unrealisedPnl'),
+    ];
+    this.journal.write(true, () => {
+      this.db
+        .prepare(
+          `INSERT INTO positions (run_id, time, side, qty, entry_price, stop_loss, take_profit, trailing_stop, trailing_activation, unrealised_pnl)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(...values);
+    });
+  }
+
+  recordEquity(e: EquitySnapshot): void {
+    const values = [this.run.id, e.time, decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
+    this.journal.write(false, () => {
+      this.db.prepare(`INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`).run(...values);
+    });
+  }
+
+  /** Message and details are redacted: an exchange error can quote the API key. */
+  recordError(e: ErrorInput): void {
+    const r = this.journal.redactor;
+    const details = e.details === undefined ? null : JSON.stringify(r.redact(e.details));
+    this.journal.write(true, () => {
+      this.db
+        .prepare(`INSERT INTO errors (run_id, time, source, message, details) VALUES (?, ?, ?, ?, ?)`)
+        .run(this.run.id, e.time, e.source, r.redactString(e.message), details);
+    });
+  }
+
+  /** Saves an opaque JSON snapshot (cooldowns, protections) that `view.lastState(kind)` returns after a restart. */
+  saveState(kind: string, state: unknown, time: number): void {
+    const json = JSON.stringify(state);
+    if (json === undefined) throw new JournalError(`state "${kind}" is not JSON-serialisable`);
+    this.journal.write(true, () => {
+      this.db.prepare(`INSERT INTO states (run_id, time, kind, state) VALUES (?, ?, ?, ?)`).run(this.run.id, time, kind, json);
+    });
+  }
+
+  private getOrderRow(orderLinkId: string): OrderRow | undefined {
+    return this.db.prepare(`SELECT * FROM orders WHERE scope = ? AND order_link_id = ?`).get(this.scope, orderLinkId) as OrderRow | undefined;
+  }
+
+  private insertEvent(
+    ref: number, time: number, orderId: string | null, status: JournalOrderStatus,
+    qty: string | null, price: string | null, filled: string | null, reason: string | null, applied: boolean,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO order_events (order_ref, run_id, time, order_id, status, qty, price, filled_qty, reason, applied)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(ref, this.run.id, time, orderId || null, status, qty, price, filled, reason, applied ? 1 : 0);
+  }
+}
+
+/**
+ * Whether an update moves the order forward. A final order changes only to another final status
+ * that reports more filled (Bybit can send Cancelled, then Filled, when a cancel races a fill).
+ */
+function isApplicable(row: OrderRow, status: JournalOrderStatus, filled: string | null): boolean {
+  const from = statusRank(row.status);
+  const to = statusRank(status);
+  if (from === 5) return to === 5 && filled !== null && new Decimal(filled).gt(row.filled_qty);
+  return to >= from;
+}
+
+function validateLinkId(id: string): void {
+  if (!/^[A-Za-z0-9_-]{1,36}$/.test(id)) {
+    throw new JournalError(`orderLinkId "${id}" must be 1-36 characters of A-Z, a-z, 0-9, _ and -`);
+  }
+}

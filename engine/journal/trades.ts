@@ -1,0 +1,138 @@
+// Round trips and realised P&L from fills alone: the fills are the one record the exchange and the
+// journal agree on, so trades and daily P&L are derived from them rather than stored separately.
+//
+// A trade opens when a fill moves the position away from flat and closes when a fill brings it
+// back. A fill that crosses through flat (long 1 → sell 3 → short 2) closes one trade and opens the
+// next; its fee is split by quantity. Entry fees are realised with the exit, pro rata to the
+// quantity closed, as Bybit's closed P&L does.
+import { Decimal } from 'decimal.js';
+import type { OrderSide, Trade } from './types.ts';
+
+export interface TradeFill {
+  execId: string;
+  time: number;
+  side: OrderSide;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+}
+
+/** P&L realised by one closing fill (or the closing part of it). */
+export interface RealisedPnl {
+  time: number;
+  execId: string;
+  pnl: Decimal;
+}
+
+export interface TradeLedger {
+  /** Closed trades, then the open one (exitTime null) if the position is not flat. */
+  trades: Trade[];
+  realised: RealisedPnl[];
+}
+
+const ZERO = new Decimal(0);
+
+interface Open {
+  trade: Trade;
+  /** Signed size: > 0 long, < 0 short. */
+  pos: Decimal;
+  /** Entry value (price × qty) of what is still open. */
+  openCost: Decimal;
+  /** Entry fees of what is still open. */
+  openFees: Decimal;
+  entryValue: Decimal;
+  exitValue: Decimal;
+}
+
+/** `fills` in event order (time, then journal order). */
+export function buildTrades(fills: readonly TradeFill[]): TradeLedger {
+  const trades: Trade[] = [];
+  const realised: RealisedPnl[] = [];
+  let open: Open | undefined;
+
+  for (const f of fills) {
+    if (f.qty.lte(0)) continue;
+    const dir = f.side === 'buy' ? 1 : -1;
+    let qty = f.qty;
+    let fee = f.fee;
+
+    if (open && open.pos.s !== dir) {
+      // Closing (part of) the position.
+      const size = open.pos.abs();
+      const closeQty = Decimal.min(qty, size);
+      const exitFee = closeQty.eq(qty) ? fee : fee.mul(closeQty).div(qty);
+      const isFull = closeQty.eq(size);
+      const cost = isFull ? open.openCost : open.openCost.mul(closeQty).div(size);
+      const entryFee = isFull ? open.openFees : open.openFees.mul(closeQty).div(size);
+      const proceeds = f.price.mul(closeQty);
+      const gross = open.trade.side === 'long' ? proceeds.sub(cost) : cost.sub(proceeds);
+      const net = gross.sub(exitFee).sub(entryFee);
+      const t = open.trade;
+      t.exitQty = t.exitQty.add(closeQty);
+      open.exitValue = open.exitValue.add(proceeds);
+      t.exitPrice = open.exitValue.div(t.exitQty);
+      t.grossPnl = t.grossPnl.add(gross);
+      t.fees = t.fees.add(exitFee);
+      t.netPnl = t.netPnl.add(net);
+      t.exitTime = f.time;
+      t.execIds.push(f.execId);
+      realised.push({ time: f.time, execId: f.execId, pnl: net });
+      open.pos = open.pos.add(closeQty.mul(dir));
+      open.openCost = open.openCost.sub(cost);
+      open.openFees = open.openFees.sub(entryFee);
+      qty = qty.sub(closeQty);
+      fee = fee.sub(exitFee);
+      if (open.pos.isZero()) {
+        trades.push(t);
+        open = undefined;
+      } else {
+        t.exitTime = null;
+      }
+      if (qty.isZero()) continue;
+    }
+
+    if (!open) {
+      open = {
+        trade: {
+          side: dir === 1 ? 'long' : 'short',
+          entryTime: f.time,
+          exitTime: null,
+          qty: ZERO,
+          entryQty: ZERO,
+          exitQty: ZERO,
+          entryPrice: f.price,
+          exitPrice: null,
+          grossPnl: ZERO,
+          fees: ZERO,
+          netPnl: ZERO,
+          execIds: [],
+        },
+        pos: ZERO,
+        openCost: ZERO,
+        openFees: ZERO,
+        entryValue: ZERO,
+        exitValue: ZERO,
+      };
+    }
+    // Opening or adding to the position.
+    const t = open.trade;
+    const value = f.price.mul(qty);
+    open.pos = open.pos.add(qty.mul(dir));
+    open.openCost = open.openCost.add(value);
+    open.openFees = open.openFees.add(fee);
+    open.entryValue = open.entryValue.add(value);
+    t.entryQty = t.entryQty.add(qty);
+    t.entryPrice = open.entryValue.div(t.entryQty);
+    t.qty = Decimal.max(t.qty, open.pos.abs());
+    t.fees = t.fees.add(fee);
+    if (t.execIds[t.execIds.length - 1] !== f.execId) t.execIds.push(f.execId);
+  }
+  if (open) trades.push(open.trade);
+  return { trades, realised };
+}
+
+/** Start of the UTC day containing `time`. */
+export function utcDayStart(time: number): number {
+  const d = new Date(time);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
