@@ -1,0 +1,77 @@
+// The one way into a bot spec: read it, check everything `botctl validate` checks (YAML, schema,
+// settings that conflict, rule expressions or the strategy module), and build the Plan.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { relative, resolve as resolvePath } from 'node:path';
+import { isMap } from 'yaml';
+import type { Plan } from '../plan/plan.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import { compareDiagnostics } from './diagnostic.ts';
+import { SpecSource } from './source.ts';
+import { numbersForValidation, validateShape } from './schema.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+import { SpecValues } from './values.ts';
+import { semanticDiagnostics, semanticWarnings } from './semantic.ts';
+import { checkRules } from './expressions.ts';
+import { checkModule, intervalOf } from './module-check.ts';
+import { buildPlan } from './build.ts';
+import { summarize } from './summary.ts';
+
+export type SpecResult =
+  | { ok: true; plan: Plan; summary: string; warnings: Diagnostic[]; file: string }
+  | { ok: false; diagnostics: Diagnostic[]; file: string };
+
+/** `file` as given (relative to the working directory) is what diagnostics name. */
+export async function loadBotSpec(file: string): Promise<SpecResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    return { ok: false, file, diagnostics: [{ file, line: 0, column: 0, severity: 'error', message: `cannot read the spec: ${why}` }] };
+  }
+  const text = bytes.toString('utf8');
+  return checkSpecText(file, text, createHash('sha256').update(bytes).digest('hex'));
+}
+
+/** Everything `loadBotSpec` does after reading the file. */
+export async function checkSpecText(file: string, text: string, specHash: string): Promise<SpecResult> {
+  const fail = (diagnostics: Diagnostic[]): SpecResult => ({ ok: false, file, diagnostics: diagnostics.sort(compareDiagnostics) });
+  const src = new SpecSource(file, text);
+  const syntax = src.syntaxDiagnostics();
+  if (syntax.some((d) => d.severity === 'error')) return fail(syntax);
+  if (!isMap(src.doc.contents)) {
+    const message = src.doc.contents === null ? 'the spec is empty' : 'the spec must be a mapping of keys (`name:`, `market:`, …), not a single value or a list';
+    return fail([src.at([], message, { hint: 'start from bots/btc-ema.yaml' })]);
+  }
+
+  const data = src.doc.toJS() as unknown;
+  const v = new SpecValues(src, data);
+  const errors: Diagnostic[] = [
+    ...schemaDiagnostics(src, data, validateShape(numbersForValidation(data))),
+    ...semanticDiagnostics(v),
+  ];
+  const warnings: Diagnostic[] = [...syntax, ...semanticWarnings(v)];
+
+  const specFileAbs = resolvePath(file);
+  let warmupBars: number | undefined;
+  if (v.has(['strategy', 'module'])) {
+    const symbol = v.str(['market', 'symbol']) ?? '';
+    const interval = intervalOf(v) ?? '60';
+    const mod = await checkModule(v, specFileAbs, { symbol, interval });
+    errors.push(...mod.diagnostics);
+    warmupBars = mod.strategy?.warmupBars;
+  } else {
+    const rules = checkRules(v);
+    errors.push(...rules.diagnostics);
+    warnings.push(...rules.warnings);
+    warmupBars = rules.rules?.warmupBars;
+  }
+
+  if (errors.length) return fail([...errors, ...warnings]);
+  const plan = buildPlan(v, specFileAbs, specHash);
+  const modulePath = plan.strategy.kind === 'module' ? relative(process.cwd(), plan.strategy.path) : undefined;
+  const summary = summarize(plan, { ...(warmupBars !== undefined ? { warmupBars } : {}), ...(modulePath ? { modulePath } : {}) });
+  return { ok: true, file, plan, summary, warnings: warnings.sort(compareDiagnostics) };
+}

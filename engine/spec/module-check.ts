@@ -1,0 +1,60 @@
+// Loads and constructs the spec's strategy module the way `botctl run` will, and reports any
+// failure at the spec line it comes from (or, for a syntax error, in the module file itself).
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { constructStrategy, loadStrategyClass } from '../strategy/load.ts';
+import type { StrategyModuleProblem } from '../strategy/load.ts';
+import type { Strategy, StrategyContext } from '../strategy/strategy.ts';
+import { withExcerpt } from './diagnostic.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import type { SpecValues } from './values.ts';
+import { isInterval } from '../market/candle.ts';
+import type { Interval } from '../market/candle.ts';
+
+export function modulePath(specFileAbs: string, module: string): string {
+  return resolvePath(dirname(specFileAbs), module);
+}
+
+export async function checkModule(
+  v: SpecValues,
+  specFileAbs: string,
+  ctx: Omit<StrategyContext, 'params'>,
+): Promise<{ diagnostics: Diagnostic[]; strategy?: Strategy }> {
+  const module = v.str(['strategy', 'module']);
+  if (module === undefined || !/\.(ts|mts|js|mjs)$/.test(module)) return { diagnostics: [] };
+  const abs = modulePath(specFileAbs, module);
+  const loaded = await loadStrategyClass(abs);
+  if (!loaded.ok) return { diagnostics: [await problemDiagnostic(v, loaded.problem)] };
+  const params = (v.obj(['strategy', 'params']) ?? {}) as StrategyContext['params'];
+  const built = constructStrategy(loaded.value, { ...ctx, params }, module);
+  if (!built.ok) return { diagnostics: [await problemDiagnostic(v, built.problem)] };
+  return { diagnostics: [], strategy: built.value };
+}
+
+async function problemDiagnostic(v: SpecValues, p: StrategyModuleProblem): Promise<Diagnostic> {
+  const src = v.src;
+  switch (p.kind) {
+    case 'syntax': {
+      const d: Diagnostic = { file: p.file, line: p.line, column: p.column, severity: 'error', message: p.message };
+      try {
+        return withExcerpt(d, await readFile(p.file, 'utf8'), 1);
+      } catch {
+        return d;
+      }
+    }
+    case 'params': {
+      const named = p.param !== undefined && v.has(['strategy', 'params', p.param]);
+      if (named) return src.at(['strategy', 'params', p.param!], p.message, { hint: 'the strategy module rejected this parameter' });
+      if (v.has(['strategy', 'params'])) return src.at(['strategy', 'params'], p.message, { prefer: 'key', hint: 'the strategy module rejected its parameters' });
+      return src.at(['strategy', 'module'], p.message, { hint: 'add the parameters the module needs under `strategy.params`' });
+    }
+    default:
+      return src.at(['strategy', 'module'], p.message, { hint: p.hint });
+  }
+}
+
+export function intervalOf(v: SpecValues): Interval | undefined {
+  const raw = v.get(['market', 'interval']);
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : undefined;
+  return isInterval(text) ? text : undefined;
+}

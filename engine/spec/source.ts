@@ -1,0 +1,129 @@
+// A parsed spec file: the YAML document with positions, so every check can point at the node it
+// is about. Paths are the same as the data's (`['risk', 'stop_loss', 'percent']`).
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isNode } from 'yaml';
+import type { Document, Node, Scalar, YAMLMap } from 'yaml';
+import { diagnosticAt } from './diagnostic.ts';
+import type { Diagnostic, Severity, SourceText } from './diagnostic.ts';
+
+export type Path = readonly (string | number)[];
+
+export class SpecSource implements SourceText {
+  readonly doc: Document.Parsed;
+  private readonly lines: LineCounter;
+
+  constructor(readonly file: string, readonly text: string) {
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  }
+
+  linePos(offset: number): { line: number; col: number } {
+    return this.lines.linePos(offset);
+  }
+
+  /** YAML syntax errors (and duplicate keys) as diagnostics. */
+  syntaxDiagnostics(): Diagnostic[] {
+    return [...this.doc.errors, ...this.doc.warnings].map((e) => {
+      const [start, end] = e.pos;
+      const first = e.message.split('\n')[0] ?? e.message;
+      const message = yamlMessage(e.code, first);
+      return diagnosticAt(this, start, Math.max(1, end - start), message, {
+        severity: this.doc.errors.includes(e as never) ? 'error' : 'warning',
+        hint: yamlHint(e.code),
+      });
+    });
+  }
+
+  /** The value node at `path`, if present. */
+  node(path: Path): Node | undefined {
+    let n: unknown = this.doc.contents;
+    for (const seg of path) {
+      if (isMap(n)) {
+        const pair = n.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        n = pair?.value ?? undefined;
+      } else if (isSeq(n) && typeof seg === 'number') {
+        n = n.items[seg];
+      } else return undefined;
+    }
+    return isNode(n) ? n : undefined;
+  }
+
+  /** The key scalar of the last segment of `path` (a mapping entry), if present. */
+  keyNode(path: Path): Scalar | undefined {
+    if (path.length === 0) return undefined;
+    const parent = this.node(path.slice(0, -1));
+    if (!isMap(parent)) return undefined;
+    const last = String(path[path.length - 1]);
+    const pair = (parent as YAMLMap).items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === last);
+    return pair && isScalar(pair.key) ? pair.key : undefined;
+  }
+
+  /** The text span a diagnostic about `path` should underline: the value, else its key, else the closest ancestor. */
+  spanOf(path: Path, prefer: 'value' | 'key' = 'value'): { offset: number; length: number } {
+    for (let i = path.length; i >= 0; i--) {
+      const p = path.slice(0, i);
+      const key = this.keyNode(p);
+      const value = this.node(p);
+      const pick = prefer === 'key' || (i < path.length) ? key ?? value : value ?? key;
+      const range = pick?.range;
+      if (range) return { offset: range[0], length: spanLength(this.text, range[0], range[1]) };
+    }
+    return { offset: 0, length: 1 };
+  }
+
+  /** The mapping a missing key belongs in: underline the parent's key (`risk:`), or the top of the document. */
+  spanOfParent(path: Path): { offset: number; length: number } {
+    const key = this.keyNode(path);
+    if (key?.range) return { offset: key.range[0], length: key.range[1] - key.range[0] };
+    const n = this.node(path);
+    if (n?.range) return { offset: n.range[0], length: 1 };
+    return { offset: 0, length: 1 };
+  }
+
+  at(path: Path, message: string, opts: { hint?: string | undefined; severity?: Severity; prefer?: 'value' | 'key' } = {}): Diagnostic {
+    const { offset, length } = this.spanOf(path, opts.prefer);
+    return diagnosticAt(this, offset, length, message, opts);
+  }
+
+  atParent(path: Path, message: string, opts: { hint?: string | undefined; severity?: Severity } = {}): Diagnostic {
+    const { offset, length } = this.spanOfParent(path);
+    return diagnosticAt(this, offset, length, message, opts);
+  }
+
+  /** Source text of a scalar as written (`0.10` stays `0.10`), for exact Decimal conversion. */
+  scalarSource(path: Path): string | undefined {
+    const n = this.node(path);
+    if (!isScalar(n)) return undefined;
+    return (n as Scalar & { source?: string }).source ?? String(n.value);
+  }
+}
+
+/** Underline to the end of the node but not past its first line. */
+function spanLength(text: string, start: number, end: number): number {
+  const nl = text.indexOf('\n', start);
+  const stop = nl === -1 ? end : Math.min(end, nl);
+  return Math.max(1, stop - start);
+}
+
+function yamlMessage(code: string, raw: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY': return 'this key appears twice in the same mapping';
+    case 'TAB_AS_INDENT': return 'YAML does not allow tabs for indentation';
+    case 'BAD_INDENT': return 'this line is not indented consistently with the lines around it';
+    case 'MISSING_CHAR': return `YAML syntax error: ${lowerFirst(raw)}`;
+    default: return `YAML syntax error: ${lowerFirst(raw.replace(/ at line \d+, column \d+$/, ''))}`;
+  }
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY': return 'delete one of the two entries';
+    case 'TAB_AS_INDENT': return 'indent with spaces';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY': return 'check the indentation and that every key ends with `: `';
+    default: return undefined;
+  }
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
