@@ -1,0 +1,117 @@
+// compileRules: every field is parsed and checked into one shared DAG (so entry and exit share
+// indicator state), every problem of every field is collected, and on success the result can
+// build any number of independent strategies and tracers.
+import type { CompileResult, CompiledRules, DslDiagnostic, RuleExpressions, RuleField } from './index.ts';
+import type { SignalAction } from '../engine/strategy/strategy.ts';
+import { Checker } from './check.ts';
+import { Dag, INPUTS } from './dag.ts';
+import { parseExpression } from './syntax.ts';
+import { buildMachine } from './runtime.ts';
+import { RulesStrategy, type StrategyPlan } from './strategy.ts';
+import { RuleTracer } from './trace.ts';
+import { LIMITS } from './limits.ts';
+
+export const FIELDS: readonly RuleField[] = ['long_entry', 'long_exit', 'short_entry', 'short_exit', 'strength', 'confidence'];
+const BOOL_FIELDS = new Set<RuleField>(['long_entry', 'long_exit', 'short_entry', 'short_exit']);
+const FIELD_WORDS: Readonly<Record<RuleField, string>> = {
+  long_entry: 'long entry',
+  long_exit: 'long exit',
+  short_entry: 'short entry',
+  short_exit: 'short exit',
+  strength: 'strength',
+  confidence: 'confidence',
+};
+
+/** Everything compile-time that strategies and tracers are built from. */
+export interface Program {
+  dag: Dag;
+  roots: ReadonlyMap<RuleField, number>;
+  texts: ReadonlyMap<RuleField, string>;
+  plan: StrategyPlan;
+}
+
+export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
+  const dag = new Dag();
+  const diagnostics: DslDiagnostic[] = [];
+  const roots = new Map<RuleField, number>();
+  const texts = new Map<RuleField, string>();
+  let nodeLimitReported = false;
+
+  for (const field of FIELDS) {
+    const text: unknown = exprs[field];
+    if (text === undefined) continue;
+    if (typeof text !== 'string') {
+      diagnostics.push({ field, offset: 0, length: 1, message: `${field} must be an expression written as text` });
+      continue;
+    }
+    const parsed = parseExpression(text);
+    if (!parsed.ok) {
+      for (const p of parsed.problems) diagnostics.push({ field, ...p });
+      continue;
+    }
+    const checker = new Checker(dag, params, text);
+    const value = checker.check(parsed.ast);
+    for (const p of checker.problems) diagnostics.push({ field, ...p });
+    if (!value) continue;
+    const span = parsed.ast.span;
+    const whole = { offset: span.start, length: Math.max(1, span.end - span.start) };
+    if (BOOL_FIELDS.has(field) && value.type !== 'bool') {
+      diagnostics.push({ field, ...whole, message: `${field} must be a true/false condition, but this expression is a number`, hint: 'compare it with something, for example rsi(close, 14) < 30' });
+      continue;
+    }
+    if (!BOOL_FIELDS.has(field) && value.type !== 'number') {
+      diagnostics.push({ field, ...whole, message: `${field} must be a number, but this expression is a true/false condition`, hint: 'use a number expression, for example (70 - rsi(close, 14)) / 70' });
+      continue;
+    }
+    const count = dag.nodes.length - INPUTS.length;
+    if (count > LIMITS.nodes && !nodeLimitReported) {
+      nodeLimitReported = true;
+      diagnostics.push({ field, ...whole, message: `the rules need ${count} distinct computations; the limit is ${LIMITS.nodes}`, hint: 'simplify the expressions or split the idea into separate bots' });
+      continue;
+    }
+    roots.set(field, value.id);
+    texts.set(field, text.replace(/\s+/g, ' ').trim());
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+
+  let warmupBars = 0;
+  let settle = 0;
+  for (const id of roots.values()) {
+    const n = dag.node(id);
+    warmupBars = Math.max(warmupBars, n.warmup);
+    settle = Math.max(settle, n.settle);
+  }
+  const slot = (f: RuleField): number => roots.get(f) ?? -1;
+  const reason = (f: RuleField): string => `${FIELD_WORDS[f]}: ${texts.get(f) ?? ''}`;
+  const reasons: Record<SignalAction, string> = {
+    enter_long: reason('long_entry'),
+    exit_long: reason('long_exit'),
+    enter_short: reason('short_entry'),
+    exit_short: reason('short_exit'),
+  };
+  const plan: StrategyPlan = {
+    warmupBars,
+    preloadBars: Math.max(warmupBars, settle),
+    longEntry: slot('long_entry'),
+    longExit: slot('long_exit'),
+    shortEntry: slot('short_entry'),
+    shortExit: slot('short_exit'),
+    strength: slot('strength'),
+    confidence: slot('confidence'),
+    reasons,
+  };
+  return { ok: true, program: { dag, roots, texts, plan } };
+}
+
+export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
+  const r = compileProgram(exprs, params);
+  if (!r.ok) return r;
+  const program = r.program;
+  const rules: CompiledRules = {
+    warmupBars: program.plan.warmupBars,
+    preloadBars: program.plan.preloadBars,
+    createStrategy: () => new RulesStrategy(buildMachine(program.dag), program.plan),
+    createTracer: () => new RuleTracer(program),
+  };
+  return { ok: true, rules };
+}

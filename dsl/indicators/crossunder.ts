@@ -1,0 +1,14 @@
+// ta.crossunder: a < b now and a ≥ b on the immediately previous bar; na while any value is na.
+export class Crossunder {
+  private prevA = NaN;
+  private prevB = NaN;
+
+  update(a: number, b: number): number {
+    const pa = this.prevA;
+    const pb = this.prevB;
+    this.prevA = a;
+    this.prevB = b;
+    if (a !== a || b !== b || pa !== pa || pb !== pb) return NaN;
+    return a < b && pa >= pb ? 1 : 0;
+  }
+}

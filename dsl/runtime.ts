@@ -1,0 +1,109 @@
+// Turns the DAG into something that runs per candle without allocating: one Float64Array of
+// value slots (numbers; bools as 1/0/NaN) and an array of closures in topological order, each
+// closing over its input slot indices and its own indicator state. No code generation.
+import type { Dag, DagNode } from './dag.ts';
+import { round9 } from './check.ts';
+import { Sma } from './indicators/sma.ts';
+import { Ema } from './indicators/ema.ts';
+import { Rma } from './indicators/rma.ts';
+import { Wma } from './indicators/wma.ts';
+import { Stdev } from './indicators/stdev.ts';
+import { Rsi } from './indicators/rsi.ts';
+import { TrueRange } from './indicators/tr.ts';
+import { Highest } from './indicators/highest.ts';
+import { Lowest } from './indicators/lowest.ts';
+import { stochValue } from './indicators/stoch.ts';
+import { Crossover } from './indicators/crossover.ts';
+import { Crossunder } from './indicators/crossunder.ts';
+import { Cross } from './indicators/cross.ts';
+import { Vwap } from './indicators/vwap.ts';
+import { HistoryRing } from './indicators/history.ts';
+
+export type Step = () => void;
+
+export interface Machine {
+  /** Slot i holds node i's value for the current bar; inputs sit in slots 0..5 (INPUT_ID). */
+  readonly slots: Float64Array;
+  readonly steps: readonly Step[];
+}
+
+/** Builds fresh state: every call gives independent indicators. */
+export function buildMachine(dag: Dag): Machine {
+  const slots = new Float64Array(dag.nodes.length);
+  const rings = new Map<number, HistoryRing>();
+  const steps: Step[] = [];
+  for (const node of dag.nodes) {
+    if (node.op === 'const') slots[node.id] = node.value!;
+    const step = stepFor(node, slots, rings);
+    if (step) steps.push(step);
+    const depth = dag.historyDepth[node.id]!;
+    if (depth > 0) {
+      const ring = new HistoryRing(depth);
+      rings.set(node.id, ring);
+      const i = node.id;
+      steps.push(() => ring.push(slots[i]!));
+    }
+  }
+  return { slots, steps };
+}
+
+/** Non-finite arithmetic results become na (reference decision 9). */
+function fin(x: number): number {
+  return x - x === 0 ? x : NaN;
+}
+
+function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>): Step | undefined {
+  const o = node.id;
+  const [a = -1, b = -1, c = -1, d = -1] = node.args;
+  const n = node.consts[0] ?? 0;
+  switch (node.op) {
+    case 'input':
+    case 'const':
+      return undefined;
+    case 'hl2': return () => { s[o] = (s[a]! + s[b]!) / 2; };
+    case 'hlc3': return () => { s[o] = (s[a]! + s[b]! + s[c]!) / 3; };
+    case 'ohlc4': return () => { s[o] = (s[a]! + s[b]! + s[c]! + s[d]!) / 4; };
+    case 'neg': return () => { s[o] = -s[a]!; };
+    case 'add': return () => { s[o] = fin(s[a]! + s[b]!); };
+    case 'sub': return () => { s[o] = fin(s[a]! - s[b]!); };
+    case 'mul': return () => { s[o] = fin(s[a]! * s[b]!); };
+    case 'div': return () => { s[o] = fin(s[a]! / s[b]!); };
+    case 'mod': return () => { s[o] = fin(s[a]! % s[b]!); };
+    // Comparisons with na are na (NaN compares false, so test explicitly).
+    case 'lt': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : x < y ? 1 : 0; };
+    case 'le': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : x <= y ? 1 : 0; };
+    case 'gt': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : x > y ? 1 : 0; };
+    case 'ge': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : x >= y ? 1 : 0; };
+    case 'eq': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : round9(x) === round9(y) ? 1 : 0; };
+    case 'ne': return () => { const x = s[a]!, y = s[b]!; s[o] = x !== x || y !== y ? NaN : round9(x) !== round9(y) ? 1 : 0; };
+    case 'and': return () => { const x = s[a]!, y = s[b]!; s[o] = x === 0 || y === 0 ? 0 : x === 1 && y === 1 ? 1 : NaN; };
+    case 'or': return () => { const x = s[a]!, y = s[b]!; s[o] = x === 1 || y === 1 ? 1 : x === 0 && y === 0 ? 0 : NaN; };
+    case 'not': return () => { const x = s[a]!; s[o] = x === x ? 1 - x : NaN; };
+    case 'hist': {
+      const ring = rings.get(a);
+      if (!ring) throw new Error(`internal: no history ring for node ${a}`);
+      return () => { s[o] = ring.get(n); };
+    }
+    case 'sma': { const k = new Sma(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'ema': { const k = new Ema(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'rma': { const k = new Rma(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'wma': { const k = new Wma(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'stdev': { const k = new Stdev(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'rsi': { const k = new Rsi(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'tr': { const k = new TrueRange(n === 1); return () => { s[o] = k.update(s[a]!, s[b]!, s[c]!); }; }
+    case 'highest': { const k = new Highest(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'lowest': { const k = new Lowest(n); return () => { s[o] = k.update(s[a]!); }; }
+    case 'stoch': return () => { s[o] = stochValue(s[a]!, s[b]!, s[c]!); };
+    case 'crossover': { const k = new Crossover(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
+    case 'crossunder': { const k = new Crossunder(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
+    case 'cross': { const k = new Cross(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
+    case 'vwap': { const k = new Vwap(); return () => { s[o] = k.update(s[a]!, s[b]!, s[c]!); }; }
+    case 'isna': return () => { const x = s[a]!; s[o] = x !== x ? 1 : 0; };
+    case 'nz': return () => { const x = s[a]!; s[o] = x !== x ? s[b]! : x; };
+    // An na condition counts as false, as Pine's iff/ternary does.
+    case 'iff': return () => { s[o] = s[a] === 1 ? s[b]! : s[c]!; };
+    case 'abs': return () => { s[o] = Math.abs(s[a]!); };
+    case 'min': return () => { s[o] = Math.min(s[a]!, s[b]!); };
+    case 'max': return () => { s[o] = Math.max(s[a]!, s[b]!); };
+  }
+}

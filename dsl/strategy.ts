@@ -1,0 +1,87 @@
+// The Strategy a rules bot runs: per closed candle, load the candle into the input slots, step
+// every node in topological order (so no indicator ever skips a bar), then read the root slots.
+// Quiet bars return the shared NO_SIGNALS; nothing on this path allocates unless a signal fires.
+import type { Candle } from '../engine/market/candle.ts';
+import { NO_SIGNALS, type Signal, type SignalAction, type Strategy } from '../engine/strategy/strategy.ts';
+import type { Machine, Step } from './runtime.ts';
+
+/** Compile-time facts the strategy needs: root slots (−1 when the field is absent) and reasons. */
+export interface StrategyPlan {
+  warmupBars: number;
+  preloadBars: number;
+  longEntry: number;
+  longExit: number;
+  shortEntry: number;
+  shortExit: number;
+  strength: number;
+  confidence: number;
+  reasons: Readonly<Record<SignalAction, string>>;
+}
+
+// Exits first, so a reversal on one bar reads "exit long, enter short".
+const ORDER: readonly SignalAction[] = ['exit_long', 'exit_short', 'enter_long', 'enter_short'];
+const BIT: Readonly<Record<SignalAction, number>> = { exit_long: 1, exit_short: 2, enter_long: 4, enter_short: 8 };
+
+export class RulesStrategy implements Strategy {
+  readonly warmupBars: number;
+  readonly preloadBars: number;
+  private readonly slots: Float64Array;
+  private readonly steps: readonly Step[];
+  private bar = 0;
+  /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
+  private readonly fixed: (readonly Signal[])[] | undefined;
+
+  constructor(machine: Machine, private readonly plan: StrategyPlan) {
+    this.warmupBars = plan.warmupBars;
+    this.preloadBars = plan.preloadBars;
+    this.slots = machine.slots;
+    this.steps = machine.steps;
+    if (plan.strength < 0 && plan.confidence < 0) {
+      this.fixed = [];
+      for (let mask = 0; mask < 16; mask++) {
+        const list = ORDER.filter((a) => mask & BIT[a]).map((action) => Object.freeze({ action, reason: plan.reasons[action] }));
+        this.fixed.push(Object.freeze(list));
+      }
+    }
+  }
+
+  onCandle(candle: Candle): readonly Signal[] {
+    const s = this.slots;
+    s[0] = candle.open;
+    s[1] = candle.high;
+    s[2] = candle.low;
+    s[3] = candle.close;
+    s[4] = candle.volume;
+    s[5] = candle.start;
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) steps[i]!();
+    if (this.bar++ < this.warmupBars) return NO_SIGNALS;
+    const p = this.plan;
+    // na (NaN) never equals 1: a missing condition does not fire.
+    const mask =
+      (p.longExit >= 0 && s[p.longExit] === 1 ? 1 : 0) |
+      (p.shortExit >= 0 && s[p.shortExit] === 1 ? 2 : 0) |
+      (p.longEntry >= 0 && s[p.longEntry] === 1 ? 4 : 0) |
+      (p.shortEntry >= 0 && s[p.shortEntry] === 1 ? 8 : 0);
+    if (mask === 0) return NO_SIGNALS;
+    if (this.fixed) return this.fixed[mask]!;
+    return this.build(mask);
+  }
+
+  private build(mask: number): readonly Signal[] {
+    const s = this.slots;
+    const p = this.plan;
+    const out: Signal[] = [];
+    for (const action of ORDER) {
+      if (!(mask & BIT[action])) continue;
+      const signal: Signal = { action, reason: p.reasons[action] };
+      if (action === 'enter_long' || action === 'enter_short') {
+        // An na score is left out rather than passed on as NaN.
+        if (p.strength >= 0 && Number.isFinite(s[p.strength])) signal.strength = s[p.strength]!;
+        if (p.confidence >= 0 && Number.isFinite(s[p.confidence])) signal.confidence = s[p.confidence]!;
+      }
+      out.push(signal);
+    }
+    return out;
+  }
+}

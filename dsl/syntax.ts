@@ -1,0 +1,190 @@
+// Text → AST, with every syntax problem phrased for a trader rather than a grammar author.
+// Lexer problems (unknown characters, trap operators) are all reported; of the parse errors only
+// the first, since later ones are usually its echo.
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import type { Expr } from './ast.ts';
+import { And, Identifier, LBrack, LParen, Not, NumberLit, Or, RBrack, RParen, TRAPS, ruleLexer } from './lexer.ts';
+import { ruleParser } from './parser.ts';
+import { astBuilder } from './to-ast.ts';
+import { closestNames, didYouMean } from './suggest.ts';
+import { LIMITS } from './limits.ts';
+
+/** A diagnostic before it is tied to a spec field. */
+export interface Problem {
+  offset: number;
+  length: number;
+  message: string;
+  hint?: string;
+}
+
+export type ParseResult = { ok: true; ast: Expr } | { ok: false; problems: Problem[] };
+
+export function parseExpression(text: string): ParseResult {
+  if (text.length > LIMITS.textLength) {
+    return fail({ offset: 0, length: 1, message: `the expression is ${text.length} characters long; the limit is ${LIMITS.textLength}`, hint: 'split the idea into shorter conditions or use params for repeated numbers' });
+  }
+  if (text.trim() === '') return fail({ offset: 0, length: 1, message: 'the expression is empty', hint: 'write a condition such as close > open' });
+
+  const lexed = ruleLexer.tokenize(text);
+  const problems: Problem[] = [];
+  for (const t of lexed.tokens) {
+    const trap = TRAPS.get(t.tokenType);
+    if (trap) problems.push({ offset: t.startOffset, length: t.image.length, message: trap.message, hint: trap.hint });
+  }
+  for (const e of lexed.errors) {
+    const ch = text[e.offset] ?? '';
+    problems.push({
+      offset: e.offset,
+      length: 1,
+      message: `unexpected character '${ch}'`,
+      hint: ch === '&' ? "write 'and'" : ch === '|' ? "write 'or'" : ch === '?' || ch === ':' ? "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)" : 'expressions use names, numbers, ( ) [ ] , and the operators + - * / % < <= > >= == != and, or, not',
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => a.offset - b.offset) };
+
+  const tokens = lexed.tokens;
+  if (tokens.length > LIMITS.tokens) {
+    return fail({ offset: 0, length: 1, message: `the expression has ${tokens.length} tokens; the limit is ${LIMITS.tokens}` });
+  }
+  const deep = tooDeep(tokens);
+  if (deep) return fail(deep);
+
+  ruleParser.input = tokens;
+  let cst;
+  try {
+    cst = ruleParser.expression();
+  } catch (e) {
+    if (e instanceof RangeError) return fail({ offset: 0, length: 1, message: `the expression is nested too deeply (the limit is ${LIMITS.nesting} levels)` });
+    throw e;
+  }
+  const err = ruleParser.errors[0];
+  if (err) return fail(describe(err, tokens, text));
+  return { ok: true, ast: astBuilder.visit(cst) as Expr };
+}
+
+function fail(p: Problem): ParseResult {
+  return { ok: false, problems: [p] };
+}
+
+/** Brackets plus runs of prefix operators: both cost parser stack. */
+function tooDeep(tokens: IToken[]): Problem | undefined {
+  let depth = 0;
+  let prefixRun = 0;
+  let prev: IToken | undefined;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === LParen || type === LBrack) depth++;
+    else if (type === RParen || type === RBrack) depth = Math.max(0, depth - 1);
+    const prefix = type === Not || ((t.image === '-' || t.image === '+') && (!prev || !endsOperand(prev)));
+    prefixRun = prefix ? prefixRun + 1 : 0;
+    if (depth + prefixRun > LIMITS.nesting) {
+      return { offset: t.startOffset, length: t.image.length, message: `the expression is nested more than ${LIMITS.nesting} levels deep`, hint: 'simplify it, or split it into separate conditions' };
+    }
+    prev = t;
+  }
+  return undefined;
+}
+
+function endsOperand(t: IToken): boolean {
+  return t.tokenType === Identifier || t.tokenType === NumberLit || t.tokenType === RParen || t.tokenType === RBrack;
+}
+
+function startsOperand(t: IToken): boolean {
+  return t.tokenType === Identifier || t.tokenType === NumberLit || t.tokenType === LParen || t.tokenType === Not;
+}
+
+function quoted(t: IToken): string {
+  return t.tokenType === Identifier || t.tokenType === NumberLit ? `\`${t.image}\`` : `'${t.image}'`;
+}
+
+interface Opener {
+  token: IToken;
+  /** The function name when the bracket opens a call, e.g. `crossover`. */
+  callee?: IToken;
+}
+
+/** Brackets still open just before `offset`: the innermost is last. */
+function openBrackets(tokens: IToken[], offset: number): Opener[] {
+  const stack: Opener[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.startOffset >= offset) break;
+    if (t.tokenType === LParen || t.tokenType === LBrack) {
+      const before = tokens[i - 1];
+      stack.push(t.tokenType === LParen && before?.tokenType === Identifier ? { token: t, callee: before } : { token: t });
+    } else if (t.tokenType === RParen || t.tokenType === RBrack) {
+      stack.pop();
+    }
+  }
+  return stack;
+}
+
+function openerText(o: Opener): string {
+  return o.callee ? `'${o.callee.image}('` : `'${o.token.image}'`;
+}
+
+function column(offset: number): number {
+  return offset + 1;
+}
+
+const KEYWORDS = ['and', 'or', 'not'];
+
+function describe(err: IRecognitionException, tokens: IToken[], text: string): Problem {
+  let info: { kind: string; expected?: string; ruleName?: string };
+  try {
+    info = JSON.parse(err.message) as typeof info;
+  } catch {
+    info = { kind: 'unknown' };
+  }
+  const tok = err.token;
+  const atEnd = tok.tokenType === EOF || Number.isNaN(tok.startOffset);
+  const last = tokens[tokens.length - 1];
+  const endOffset = last ? (last.endOffset ?? last.startOffset) + 1 : text.length;
+  const offset = atEnd ? endOffset : tok.startOffset;
+  const length = atEnd ? 1 : Math.max(1, tok.image.length);
+  const at = (message: string, hint?: string): Problem => (hint ? { offset, length, message, hint } : { offset, length, message });
+  const index = atEnd ? tokens.length : tokens.indexOf(tok);
+  const prev = index > 0 ? tokens[index - 1] : undefined;
+
+  if (info.kind === 'mismatch' && (info.expected === 'RParen' || info.expected === 'RBrack')) {
+    const closer = info.expected === 'RParen' ? "')'" : "']'";
+    const opener = openBrackets(tokens, offset).pop();
+    const opened = opener ? ` to close ${openerText(opener)} opened at column ${column(opener.token.startOffset)}` : '';
+    if (atEnd) return at(`expected ${closer}${opened}`);
+    if (opener?.callee && prev && endsOperand(prev) && startsOperand(tok)) {
+      return at(`expected ',' or ')' after an argument of ${openerText(opener)} but found ${quoted(tok)}`, "separate arguments with ','");
+    }
+    if (prev && endsOperand(prev) && startsOperand(tok)) {
+      return at(`expected an operator before ${quoted(tok)}`, "join conditions with 'and' / 'or', and values with + - * / or a comparison");
+    }
+    return at(`expected ${closer}${opened} but found ${quoted(tok)}`);
+  }
+
+  if (info.kind === 'leftover') {
+    if (tok.tokenType === RParen || tok.tokenType === RBrack) {
+      return at(`unmatched ${quoted(tok)}: there is no '${tok.tokenType === RParen ? '(' : '['}' for it to close`);
+    }
+    if (tok.tokenType === Identifier) {
+      const kw = closestNames(tok.image, KEYWORDS, 1);
+      if (kw.length > 0) return at(`unexpected ${quoted(tok)}${didYouMean(kw)}`, 'the logical operators are and, or, not (lower case)');
+    }
+    if (startsOperand(tok)) {
+      return at(`expected an operator before ${quoted(tok)}`, "join conditions with 'and' / 'or', and values with + - * / or a comparison");
+    }
+    return at(`unexpected ${quoted(tok)}`);
+  }
+
+  // No alternative matched: a value was expected here.
+  if (atEnd) {
+    if (!prev) return at('the expression is empty');
+    if (prev.tokenType === And || prev.tokenType === Or || prev.tokenType === Not) {
+      return at(`the expression ends after '${prev.image}'; a condition is missing`);
+    }
+    return at(`the expression ends after ${quoted(prev)}; a value is missing`);
+  }
+  if (prev?.tokenType === And || prev?.tokenType === Or || prev?.tokenType === Not) {
+    return at(`expected a condition after '${prev.image}' but found ${quoted(tok)}`);
+  }
+  if (prev) return at(`expected a value after ${quoted(prev)} but found ${quoted(tok)}`, 'a value is a number, a name such as close, or a call such as ema(close, 9)');
+  return at(`expected a value but found ${quoted(tok)}`, 'a value is a number, a name such as close, or a call such as ema(close, 9)');
+}

@@ -1,0 +1,76 @@
+// Introspection for `botctl explain`: the same DAG and kernels as the strategy, plus the value of
+// every named sub-expression after each bar. Kept apart from RulesStrategy so the normal path
+// pays nothing for it.
+import type { Candle } from '../engine/market/candle.ts';
+import type { Signal } from '../engine/strategy/strategy.ts';
+import type { Program } from './compile.ts';
+import type { RuleField } from './index.ts';
+import type { ValueType } from './dag.ts';
+import { buildMachine } from './runtime.ts';
+import { RulesStrategy } from './strategy.ts';
+
+export interface TraceColumn {
+  /** The sub-expression as written (whitespace collapsed), e.g. `ema(close, 9)`. */
+  label: string;
+  type: ValueType;
+}
+
+export interface TraceField {
+  field: RuleField;
+  text: string;
+  type: ValueType;
+}
+
+export interface TraceBar {
+  /** 0-based index of the bar since the tracer was created. */
+  index: number;
+  /** Bar is inside warm-up: the strategy stays silent whatever the conditions say. */
+  warmingUp: boolean;
+  /** One value per column: numbers, or 1/0 for true/false; NaN for na. */
+  values: number[];
+  /** Value of each field's whole expression on this bar (same encoding). */
+  fields: Map<RuleField, number>;
+  /** What the strategy emitted on this bar. */
+  signals: readonly Signal[];
+}
+
+export class RuleTracer {
+  readonly columns: readonly TraceColumn[];
+  readonly fields: readonly TraceField[];
+  readonly warmupBars: number;
+  readonly preloadBars: number;
+  private readonly ids: number[];
+  private readonly rootIds: Map<RuleField, number>;
+  private readonly slots: Float64Array;
+  private readonly strategy: RulesStrategy;
+  private index = 0;
+
+  constructor(program: Program) {
+    const machine = buildMachine(program.dag);
+    this.slots = machine.slots;
+    this.strategy = new RulesStrategy(machine, program.plan);
+    this.warmupBars = program.plan.warmupBars;
+    this.preloadBars = program.plan.preloadBars;
+    const named = program.dag.nodes.filter((n) => n.named && n.op !== 'const');
+    this.ids = named.map((n) => n.id);
+    this.columns = named.map((n) => ({ label: n.label, type: n.type }));
+    this.rootIds = new Map(program.roots);
+    this.fields = [...program.roots].map(([field, id]) => ({ field, text: program.texts.get(field) ?? '', type: program.dag.node(id).type }));
+  }
+
+  step(candle: Candle): TraceBar {
+    const signals = this.strategy.onCandle(candle);
+    const s = this.slots;
+    const fields = new Map<RuleField, number>();
+    for (const [f, id] of this.rootIds) fields.set(f, s[id]!);
+    const bar: TraceBar = {
+      index: this.index,
+      warmingUp: this.index < this.warmupBars,
+      values: this.ids.map((id) => s[id]!),
+      fields,
+      signals,
+    };
+    this.index++;
+    return bar;
+  }
+}
