@@ -2,6 +2,11 @@
 // either a compiled program (which builds `Strategy` instances) or every error it found, each with
 // an offset into the expression text so the caller can point at the YAML line and column.
 import type { Strategy } from '../engine/strategy/strategy.ts';
+import type { RuleTracer } from './trace.ts';
+import { compile } from './compile.ts';
+
+export { renderExpressionError } from './render.ts';
+export type { RuleTracer, TraceBar, TraceColumn, TraceField } from './trace.ts';
 
 /** The expression fields of a rules strategy, as written in the spec (text, not yet parsed). */
 export interface RuleExpressions {
@@ -30,20 +35,15 @@ export interface CompiledRules {
   preloadBars: number;
   /** A fresh strategy with its own indicator state. */
   createStrategy(): Strategy;
+  /** A fresh strategy that also reports every named sub-expression per bar (for `botctl explain`). */
+  createTracer?(): RuleTracer;
 }
 
 export type CompileResult =
   | { ok: true; rules: CompiledRules }
   | { ok: false; diagnostics: DslDiagnostic[] };
 
-/**
- * Interim body until the parser lands: refuses every expression instead of accepting it unchecked.
- */
-export function compileRules(exprs: RuleExpressions, _params: ReadonlyMap<string, number | boolean>): CompileResult {
-  const diagnostics: DslDiagnostic[] = [];
-  for (const [field, text] of Object.entries(exprs) as [RuleField, string | undefined][]) {
-    if (text === undefined) continue;
-    diagnostics.push({ field, offset: 0, length: Math.max(1, text.length), message: 'the expression language is not available yet: expressions cannot be checked, so this bot cannot run' });
-  }
-  return { ok: false, diagnostics };
+/** Compiles the expressions with the spec's `params` (constants usable as lengths and offsets). */
+export function compileRules(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
+  return compile(exprs, params);
 }
