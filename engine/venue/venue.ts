@@ -183,11 +183,13 @@ export interface Venue {
   recentClosedCandles(count: number): Promise<Candle[]>;
 
   /**
-   * Deliver each closed candle once, in order, from now on. After a reconnect the gap is filled
-   * from history, so no candle is skipped or delivered twice. The handler is awaited: the next
-   * candle waits until it returns.
+   * Deliver each closed candle once, in order. After a reconnect the gap is filled from history,
+   * so no candle is skipped or delivered twice. The handler is awaited: the next candle waits
+   * until it returns. `afterStart`: start time of the newest candle the caller already has (from
+   * recentClosedCandles); every later closed candle is delivered, including any that closed
+   * before the subscription was in place. Omitted: only candles closing from now on.
    */
-  subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>): Promise<Unsubscribe>;
+  subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe>;
 
   /**
    * Place an order, idempotently: a retry with the same orderLinkId never creates a second order;
@@ -198,7 +200,10 @@ export interface Venue {
    */
   placeOrder(req: OrderRequest): Promise<OrderState>;
 
-  /** Change price/qty/stops of a live order. */
+  /**
+   * Change price/qty/stops of a live order. Resolves with the order's state afterwards; if it was
+   * already final (filled in the meantime) that state is returned unchanged.
+   */
   amendOrder(req: AmendRequest): Promise<OrderState>;
 
   /**
