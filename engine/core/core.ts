@@ -54,7 +54,6 @@ export class DecisionCore {
   private entryF = NaN;
   private riskF = NaN;
   private long = true;
-  private lastCandle = 0;
 
   constructor(
     readonly plan: Plan,
@@ -105,7 +104,7 @@ export class DecisionCore {
       const max = this.plan.protections.maxTradesPerDay;
       if (max !== undefined && s.dayEntries >= max && s.tradesPausedDay !== s.day) {
         s.tradesPausedDay = s.day;
-        this.emit(f.time, this.lastCandle, 'protection', 'max_trades_per_day', 'paused',
+        this.emitAt(f.time, 'protection', 'max_trades_per_day', 'paused',
           `max trades per day (${max}) reached: entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
       return;
@@ -121,7 +120,7 @@ export class DecisionCore {
     s.dayRealised = s.dayRealised.add(net);
     if (f.reason !== 'signal' && f.reason !== 'reverse') {
       const what = EXIT_WORDS[f.reason];
-      this.emit(f.time, this.lastCandle, 'exit', f.reason, 'exit',
+      this.emitAt(f.time, 'exit', f.reason, 'exit',
         `${p.side} position closed by ${what} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included)`);
     }
     const cd = this.plan.cooldown;
@@ -138,7 +137,7 @@ export class DecisionCore {
       const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
       if (s.dayRealised.isNegative() && s.dayRealised.neg().gte(limit)) {
         s.dailyLossPausedDay = s.day;
-        this.emit(f.time, this.lastCandle, 'protection', 'max_daily_loss', 'paused',
+        this.emitAt(f.time, 'protection', 'max_daily_loss', 'paused',
           `max daily loss ${fmtDec(maxLoss)}% reached (realised ${fmtDec(s.dayRealised.toDecimalPlaces(8))} of day-start equity ${fmtDec(s.dayStartEquity.toDecimalPlaces(8))}): entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
     }
@@ -148,7 +147,7 @@ export class DecisionCore {
   onEntryRejected(time: number, reason: string): void {
     const w = this.state.entryOrder;
     this.state.entryOrder = null;
-    this.emit(time, this.lastCandle, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
+    this.emitAt(time, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
   }
 
   // ---------------------------------------------------------------- closed candle
@@ -159,7 +158,7 @@ export class DecisionCore {
     const out = this.out;
     out.length = 0;
     s.bar++;
-    this.lastCandle = c.start;
+    s.lastCandle = c.start;
     for (const a of this.atrs.values()) a.update(c.high, c.low, c.close);
     const closeTime = c.start + this.interval;
     if (utcDay(c.start) !== s.day) this.rollDay(utcDay(c.start), account);
@@ -415,6 +414,13 @@ export class DecisionCore {
     if (sig.strength !== undefined) d.strength = sig.strength;
     if (sig.confidence !== undefined) d.confidence = sig.confidence;
     this.record(d);
+  }
+
+  /** Records something that happened during the candle in progress (fills, rejections): the text carries its own time. */
+  private emitAt(time: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    const last = this.state.lastCandle;
+    const candle = last === last ? last + this.interval : time;
+    this.record({ time, candle, kind, action, outcome, reason, text: `${fmtTime(time)} ${reason}` });
   }
 
   private emit(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {

@@ -44,6 +44,8 @@ export interface DrawdownPause {
 export interface CoreState {
   /** Index of the last closed candle processed; −1 before the first. */
   bar: number;
+  /** Start of the last closed candle processed (NaN before the first). */
+  lastCandle: number;
   position: PositionState | null;
   entryOrder: WorkingEntry | null;
   exitPending: ExitReason | null;
@@ -64,6 +66,7 @@ export interface CoreState {
 export function initialState(): CoreState {
   return {
     bar: -1,
+    lastCandle: NaN,
     position: null,
     entryOrder: null,
     exitPending: null,

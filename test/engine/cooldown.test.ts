@@ -1,0 +1,124 @@
+// Cooldowns and protections: each pauses entries with a record saying which and until when.
+import t from 'tap';
+import { runBacktest } from '../../engine/backtest/runner.ts';
+import { BTC_LINEAR, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
+import type { Signal } from '../../engine/strategy/strategy.ts';
+
+const buy08: Signal = { action: 'enter_long', strength: 0.8, reason: '' };
+const signalTexts = (r: { decisions: { kind: string; text: string }[] }): string[] => r.decisions.filter((x) => x.kind === 'signal').map((x) => x.text);
+const allTexts = (r: { decisions: { text: string }[] }): string => r.decisions.map((x) => x.text).join('\n');
+
+t.test('cooldown after loss in bars: the fill bar counts as the first', async (t) => {
+  const plan = makePlan({
+    exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) } },
+    cooldown: { afterExit: { unit: 'bars', bars: 1 }, afterLoss: { unit: 'bars', bars: 3 } },
+  });
+  const r = runBacktest(plan, scripted({ 0: [buy08], 1: [buy08], 2: [buy08], 3: [buy08], 4: [buy08] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000],
+    [40000, 40000, 39500, 39700], // filled at 40000, stopped at 39600 in this bar (bar 1): a loss
+    ...flat(4, 39700),
+  ]));
+  const x = signalTexts(r);
+  t.equal(x[1], '2021-10-01 01:00 BUY signal (strength 0.8) skipped: cooldown after loss, 3 of 3 bars left');
+  t.equal(x[2], '2021-10-01 02:00 BUY signal (strength 0.8) skipped: cooldown after loss, 2 of 3 bars left');
+  t.equal(x[3], '2021-10-01 03:00 BUY signal (strength 0.8) skipped: cooldown after loss, 1 of 3 bars left');
+  t.match(x[4], /04:00 BUY signal \(strength 0.8\) entering long/);
+});
+
+t.test('a winning exit uses afterExit, not afterLoss', async (t) => {
+  const plan = makePlan({ cooldown: { afterExit: { unit: 'bars', bars: 1 }, afterLoss: { unit: 'bars', bars: 5 } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['exit_long'], 2: ['enter_long'], 3: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [41000, 41000, 41000, 41000], ...flat(2, 41000),
+  ]));
+  const x = signalTexts(r);
+  t.equal(x[2], '2021-10-01 02:00 BUY signal skipped: cooldown after exit, 1 of 1 bars left');
+  t.match(x[3], /03:00 BUY signal entering long/);
+});
+
+t.test('cooldown after entry, counted in time', async (t) => {
+  // entry fills 01:00; cooldown 150 min → until 03:30. A stop-out at 01:00 leaves the position.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) } }, cooldown: { afterEntry: { unit: 'ms', ms: 150 * 60_000 } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['enter_long'], 2: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000], [40000, 40000, 39000, 39000], ...flat(2, 39000),
+  ]));
+  const x = signalTexts(r);
+  t.equal(x[1], '2021-10-01 01:00 BUY signal skipped: cooldown after entry until 2021-10-01 03:30');
+  // bar 2 closes 03:00 < 03:30 → still blocked
+  t.equal(x[2], '2021-10-01 02:00 BUY signal skipped: cooldown after entry until 2021-10-01 03:30');
+});
+
+t.test('volatility stretch: multiplier = clamp(ATR short / ATR long, 1, max)', async (t) => {
+  // Flat candles spanning 100 (bars 0–3), then 300 (bar 4): ATR(2) = (100 + 300) / 2 = 200,
+  // ATR(4) = (3 × 100 + 300) / 4 = 150 → ratio 1.333. afterExit 10 bars → ceil(13.33) = 14;
+  // with max 1.2 → 12.
+  const rows: [number, number, number, number][] = [
+    ...Array.from({ length: 4 }, () => [40000, 40050, 39950, 40000] as [number, number, number, number]),
+    [40000, 40150, 39850, 40000],
+    ...Array.from({ length: 3 }, () => [40000, 40050, 39950, 40000] as [number, number, number, number]),
+  ];
+  const run = (max: string): string => {
+    const plan = makePlan({ cooldown: { afterExit: { unit: 'bars', bars: 10 }, volatility: { atrLength: 2, baselineLength: 4, maxMultiplier: d(max) } } });
+    return signalTexts(runBacktest(plan, scripted({ 0: ['enter_long'], 4: ['exit_long'], 5: ['enter_long'] }), BTC_LINEAR, candles(rows)))[2]!;
+  };
+  t.equal(run('2'), '2021-10-01 05:00 BUY signal skipped: cooldown after exit, 14 of 14 bars left');
+  t.equal(run('1.2'), '2021-10-01 05:00 BUY signal skipped: cooldown after exit, 12 of 12 bars left');
+});
+
+t.test('activity stretch: + extra per entry in the window beyond the free ones', async (t) => {
+  // afterExit 1 bar; window 10 bars, 1 free trade, +2 bars each beyond.
+  // Trade 1: entry fill bar 1, exit fill bar 2: 1 entry in window → 1 bar (blocks bar 2 only).
+  // Trade 2: entry fill bar 4, exit fill bar 5: 2 entries → 1 + 2 = 3 bars (blocks 5, 6, 7).
+  const plan = makePlan({ cooldown: { afterExit: { unit: 'bars', bars: 1 }, activity: { window: { unit: 'bars', bars: 10 }, freeTrades: 1, extra: { unit: 'bars', bars: 2 } } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['exit_long'], 2: ['enter_long'], 3: ['enter_long'], 4: ['exit_long'], 5: ['enter_long'], 7: ['enter_long'], 8: ['enter_long'] }), BTC_LINEAR, candles(flat(10, 40000)));
+  const x = signalTexts(r);
+  t.equal(x[2], '2021-10-01 02:00 BUY signal skipped: cooldown after exit, 1 of 1 bars left');
+  t.match(x[3], /03:00 BUY signal entering long/);
+  t.equal(x[5], '2021-10-01 05:00 BUY signal skipped: cooldown after exit, 3 of 3 bars left');
+  t.equal(x[6], '2021-10-01 07:00 BUY signal skipped: cooldown after exit, 1 of 3 bars left');
+  t.match(x[7], /08:00 BUY signal entering long/);
+});
+
+t.test('max trades per day pauses entries until the next UTC day', async (t) => {
+  const plan = makePlan({ protections: { maxTradesPerDay: 2 } });
+  // 24 hourly bars of 2021-10-01 then 2 of 2021-10-02. Round trips at bars 0→1, 2→3; third entry at 4 is refused.
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['exit_long'], 2: ['enter_long'], 3: ['exit_long'], 4: ['enter_long'], 23: ['enter_long'] }), BTC_LINEAR, candles(flat(26, 40000)));
+  const all = allTexts(r);
+  t.match(all, /2021-10-01 03:00 max trades per day \(2\) reached: entries paused until 2021-10-02 00:00 UTC/);
+  t.match(all, /2021-10-01 04:00 BUY signal skipped: max trades per day \(2\) reached, entries paused until 2021-10-02 00:00 UTC/);
+  // bar 23 (23:00) closes at midnight: its order fills on the new day, so it is allowed.
+  t.match(all, /2021-10-01 23:00 BUY signal entering long/);
+  t.equal(r.trades.length, 3);
+});
+
+t.test('max daily loss: realised loss ≥ pct of the day-start equity pauses until midnight', async (t) => {
+  // 1 BTC at 40000 (leverage 10), exit at 39800: −200 = 2 % of 10000 ≥ 1 %.
+  const plan = makePlan({ risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) }, protections: { maxDailyLossPercent: d(1) } });
+  const rows = [...flat(2, 40000), ...flat(22, 39800), ...flat(2, 39800)];
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['exit_long'], 3: ['enter_long'], 24: ['enter_long'] }), BTC_LINEAR, candles(rows));
+  const all = allTexts(r);
+  t.match(all, /2021-10-01 02:00 max daily loss 1% reached \(realised -200 of day-start equity 10000\): entries paused until 2021-10-02 00:00 UTC/);
+  t.match(all, /2021-10-01 03:00 BUY signal skipped: max daily loss 1% reached, entries paused until 2021-10-02 00:00 UTC/);
+  t.match(all, /2021-10-02 00:00 BUY signal entering long/);
+});
+
+t.test('max drawdown: pause with a record, resume after the set span', async (t) => {
+  // 1 BTC at 40000: close 39400 → equity 9400, 6 % below the 10000 peak ≥ 5 %.
+  const plan = makePlan({
+    risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) },
+    protections: { maxDrawdownPercent: d(5), drawdownResumeAfter: { unit: 'bars', bars: 3 } },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 2: ['exit_long'], 3: ['enter_long'], 5: ['enter_long'] }), BTC_LINEAR, candles([
+    ...flat(2, 40000), [40000, 40000, 39400, 39400], ...flat(4, 39400),
+  ]));
+  const all = allTexts(r);
+  t.match(all, /2021-10-01 02:00 max drawdown 5% reached \(equity 9400 is 6.00% below the peak 10000\): entries paused for 3 bars, until 2021-10-01 06:00/);
+  t.match(all, /2021-10-01 03:00 BUY signal skipped: max drawdown 5% reached, entries paused until 2021-10-01 06:00/);
+  t.match(all, /2021-10-01 05:00 max drawdown pause over: entries allowed again, peak equity reset to 9400/);
+  t.match(all, /2021-10-01 05:00 BUY signal entering long/);
+  const forever = makePlan({ risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) }, protections: { maxDrawdownPercent: d(5) } });
+  const r2 = runBacktest(forever, scripted({ 0: ['enter_long'], 2: ['exit_long'], 5: ['enter_long'] }), BTC_LINEAR, candles([
+    ...flat(2, 40000), [40000, 40000, 39400, 39400], ...flat(4, 39400),
+  ]));
+  t.match(allTexts(r2), /entries paused for the rest of the run \(no drawdown resume set\)/);
+  t.match(allTexts(r2), /05:00 BUY signal skipped: max drawdown 5% reached, entries paused for the rest of the run/);
+});

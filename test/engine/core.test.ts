@@ -1,0 +1,218 @@
+// Decision core rules: gates, sides, sizing, caps, precision, stops, trailing — each checked on a
+// small scenario whose numbers are worked out by hand in the comments.
+import t from 'tap';
+import { runBacktest } from '../../engine/backtest/runner.ts';
+import { BTC_LINEAR, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
+import type { Signal } from '../../engine/strategy/strategy.ts';
+
+const texts = (r: { decisions: { text: string }[] }): string[] => r.decisions.map((x) => x.text);
+const buy = (strength?: number): Signal => (strength === undefined ? { action: 'enter_long', reason: '' } : { action: 'enter_long', strength, reason: '' });
+
+t.test('entry gate: strength and confidence thresholds; missing score fails a set gate', async (t) => {
+  const plan = makePlan({ entryGate: { minStrength: 0.5, minConfidence: 0.6 } });
+  const r = runBacktest(plan, scripted({
+    0: [{ action: 'enter_long', strength: 0.4, confidence: 0.9, reason: 'weak' }],
+    1: [{ action: 'enter_long', strength: 0.7, reason: '' }],
+    2: [{ action: 'enter_long', strength: 0.7, confidence: 0.6, reason: 'ok' }],
+  }), BTC_LINEAR, candles(flat(4, 40000)));
+  const x = texts(r);
+  t.equal(x[0], '2021-10-01 00:00 BUY signal (strength 0.4, confidence 0.9) skipped: strength 0.4 below min strength 0.5');
+  t.equal(x[1], '2021-10-01 01:00 BUY signal (strength 0.7) skipped: confidence not given below min confidence 0.6');
+  t.match(x[2], /^2021-10-01 02:00 BUY signal \(strength 0.7, confidence 0.6\) entering long 0.01 market/);
+  t.equal(r.decisions[0]!.reason, 'skipped: strength 0.4 below min strength 0.5 [weak]');
+  t.equal(r.trades.length, 1);
+});
+
+t.test('directions gate sides', async (t) => {
+  const r = runBacktest(makePlan({ directions: { long: true, short: false } }), scripted({ 0: ['enter_short'] }), BTC_LINEAR, candles(flat(2, 40000)));
+  t.match(texts(r)[0], /SELL SHORT signal skipped: short entries are disabled$/);
+  t.equal(r.trades.length, 0);
+});
+
+t.test('opposite entry signal closes the position and skips the entry; exit when flat is a no-op', async (t) => {
+  const r = runBacktest(makePlan(), scripted({ 0: ['exit_long'], 1: ['enter_long'], 3: ['enter_short'], 5: ['enter_long'] }), BTC_LINEAR, candles(flat(7, 40000)));
+  const x = texts(r);
+  t.equal(x[0], '2021-10-01 00:00 EXIT LONG signal nothing to do: no long position');
+  t.match(x[1], /BUY signal entering long/);
+  t.equal(x[2], '2021-10-01 03:00 SELL SHORT signal closing the long at the next open; entry skipped (a new entry needs a fresh signal after the exit)');
+  t.match(x[3], /05:00 BUY signal entering long/);
+  t.equal(r.trades.length, 2);
+  t.equal(r.trades[0]!.reason, 'reverse');
+  t.equal(r.trades[0]!.exitTime, r.trades[0]!.entryTime + 2 * 3_600_000); // filled at bar 2, closed at bar 4's open
+  t.equal(r.trades[0]!.side, 'long');
+  t.equal(r.trades[1]!.side, 'long');
+  t.equal(r.decisions[0]!.outcome, 'none');
+});
+
+t.test('already in position / entry working: skipped with the reason', async (t) => {
+  const r = runBacktest(makePlan(), scripted({ 0: ['enter_long'], 1: ['enter_long'] }), BTC_LINEAR, candles(flat(3, 40000)));
+  t.match(texts(r)[1], /BUY signal skipped: already long$/);
+  const lim = makePlan({ entryOrder: { type: 'limit', offsetPercent: d(1), timeout: { unit: 'bars', bars: 5 }, onTimeout: 'cancel' } });
+  const r2 = runBacktest(lim, scripted({ 0: ['enter_long'], 1: ['enter_long'], 2: ['exit_long'] }), BTC_LINEAR, candles(flat(4, 40000)));
+  t.match(texts(r2)[1], /skipped: an entry order is already working$/);
+  t.match(texts(r2)[2], /EXIT LONG signal working long entry order cancelled$/);
+});
+
+t.test('risk-percent sizing: qty = equity × pct / |entry − stop|', async (t) => {
+  // equity 10000, risk 1 % = 100; stop 2 % below 40000 = 39200, distance 800 → 0.125 BTC
+  const plan = makePlan({
+    risk: { sizing: { kind: 'risk_percent', percent: d(1) }, leverage: d(10) },
+    exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) } },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 39000, 39000]]));
+  t.match(texts(r)[0], /entering long 0.125 market at the next open \(ref 40000\), stop 39200$/);
+  // stopped at 39200: (39200 − 40000) × 0.125 = −100 = exactly 1 % of equity
+  t.equal(r.trades[0]!.netPnl.toFixed(), '-100');
+});
+
+t.test('ATR stop: Wilder ATR, stop at a multiple of it', async (t) => {
+  // Each candle spans 100 around a flat 40000, so every true range is 100 and ATR(3) = 100 from
+  // bar 2 on. Stop 2 × ATR = 200 → 39800; target 3 × ATR = 300 → 40300.
+  const rows = Array.from({ length: 5 }, () => [40000, 40050, 39950, 40000] as [number, number, number, number]);
+  const plan = makePlan({
+    risk: { sizing: { kind: 'risk_percent', percent: d('0.5') }, leverage: d(10) },
+    exits: { placement: 'exchange', stopLoss: { kind: 'atr', length: 3, multiple: d(2) }, takeProfit: { kind: 'atr', length: 3, multiple: d(3) } },
+  });
+  const r = runBacktest(plan, scripted({ 1: ['enter_long'], 2: ['enter_long'] }), BTC_LINEAR, candles(rows));
+  const x = texts(r);
+  t.match(x[0], /01:00 BUY signal skipped: ATR\(3\) is not ready yet \(needs 3 candles\)$/);
+  // risk 0.5 % of 10000 = 50 over 200 → 0.25 BTC
+  t.match(x[1], /02:00 BUY signal entering long 0.25 market at the next open \(ref 40000\), stop 39800, target 40300$/);
+});
+
+t.test('caps: max position qty, max position value, leverage', async (t) => {
+  const run = (risk: Record<string, unknown>): string =>
+    texts(runBacktest(makePlan({ risk: risk as never }), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(2, 40000))))[0]!;
+  t.match(run({ sizing: { kind: 'quantity', quantity: d(2) }, maxPositionQty: d('0.3'), leverage: d(100) }), /entering long 0.3 .*capped by max position 0.3/);
+  // 10000 USDT cap / 40000 = 0.25
+  t.match(run({ sizing: { kind: 'quantity', quantity: d(2) }, maxPositionQuote: d(10000), leverage: d(100) }), /entering long 0.25 .*capped by max position value 10000/);
+  // equity 10000 × leverage 2 / 40000 = 0.5 (fees and slippage zero here)
+  t.match(run({ sizing: { kind: 'quote', amount: d(1000000) }, leverage: d(2) }), /entering long 0.5 .*capped by leverage 2x/);
+});
+
+t.test('leverage cap leaves room for the taker fee and slippage so the fill is not refused', async (t) => {
+  // per unit: 40000 × 1.001 × (1/2 + 0.00055) = 20042.0022 → 10000 / 20042.0022 = 0.49895… → 0.498
+  const plan = makePlan({
+    risk: { sizing: { kind: 'quote', amount: d(1000000) }, leverage: d(2) },
+    simulation: { initialEquity: d(10000), takerFeePercent: d('0.055'), makerFeePercent: d('0.02'), slippagePercent: d('0.1') },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(3, 40000)));
+  t.match(texts(r)[0], /entering long 0.498 /);
+  t.equal(r.trades.length, 1);
+  t.equal(r.trades[0]!.qty.toFixed(), '0.498');
+});
+
+t.test('exchange minimums: below minQty or minNotional is skipped, never sent', async (t) => {
+  const run = (sizing: unknown, price: number): string =>
+    texts(runBacktest(makePlan({ risk: { sizing: sizing as never, leverage: d(1) } }), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(2, price))))[0]!;
+  // 0.0009 rounds down to 0.000
+  t.match(run({ kind: 'quantity', quantity: d('0.0009') }, 40000), /skipped: quantity 0.0009 rounds to 0, below the minimum order quantity 0.001$/);
+  // 0.001 × 4000 = 4 < 5
+  t.match(run({ kind: 'quantity', quantity: d('0.001') }, 4000), /skipped: order value 4 is below the minimum order value 5$/);
+  // 30 USDT / 40000 = 0.00075 → rounds to 0
+  t.match(run({ kind: 'quote', amount: d(30) }, 40000), /skipped: quantity 0.00075 rounds to 0/);
+  // 50 USDT / 40000 = 0.00125 → 0.001 (step): sent
+  t.match(run({ kind: 'quote', amount: d(50) }, 40000), /entering long 0.001 /);
+});
+
+t.test('tick rounding of stops and targets toward safety', async (t) => {
+  // ref 40000.05 (tick 0.1). 1 % = 400.0005. Long stop 39600.0495 → UP to 39600.1; long target
+  // at 1.5 % = 40600.050750 → DOWN to 40600. Short stop 40400.0505 → DOWN to 40400; short target
+  // 39400.049250 → UP to 39400.1.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) }, takeProfit: { kind: 'percent', percent: d('1.5') } } });
+  const bars = candles(flat(2, 40000.05));
+  t.match(texts(runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, bars))[0], /stop 39600.1, target 40600$/);
+  t.match(texts(runBacktest(plan, scripted({ 0: ['enter_short'] }), BTC_LINEAR, bars))[0], /stop 40400, target 39400.1$/);
+  // A stop distance under one tick is refused rather than rounded onto the entry.
+  const tiny = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d('0.0001') } } });
+  t.match(texts(runBacktest(tiny, scripted({ 0: ['enter_long'] }), BTC_LINEAR, bars))[0], /skipped: stop-loss distance 0.0400[0-9]* is less than one price tick \(0.1\)$/);
+});
+
+t.test('limit entry price rounds to the side that never pays more', async (t) => {
+  // 40000.05 × 0.997 = 39880.04985: buy limit DOWN to 39880; sell limit 40000.05 × 1.003 = 40120.05015 UP to 40120.1
+  const plan = makePlan({ entryOrder: { type: 'limit', offsetPercent: d('0.3'), timeout: { unit: 'bars', bars: 2 }, onTimeout: 'cancel' } });
+  const bars = candles(flat(2, 40000.05));
+  t.match(texts(runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, bars))[0], /entering long 0.01 limit 39880$/);
+  t.match(texts(runBacktest(plan, scripted({ 0: ['enter_short'] }), BTC_LINEAR, bars))[0], /entering short 0.01 limit 40120.1$/);
+});
+
+t.test('trailing stop: follows closes by the distance, only in favour, fills when touched', async (t) => {
+  // No stop-loss, trailing 1 % with no activation: initial stop 40000 × 0.99 = 39600.
+  const plan = makePlan({ exits: { placement: 'exchange', trailingStop: { distance: { kind: 'percent', percent: d(1) } } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000], // signal
+    [40000, 40500, 40000, 40500], // fill 40000; close 40500 → stop 40095
+    [40500, 41000, 40500, 41000], // close 41000 → stop 40590
+    [41000, 41000, 40800, 40800], // close 40800 → 40392 would loosen: stays 40590
+    [40800, 40800, 40500, 40600], // low 40500 ≤ 40590 → exit at 40590
+  ]));
+  const tr = r.trades[0]!;
+  t.equal(tr.stopLoss!.toFixed(), '39600');
+  t.equal(tr.reason, 'trailing_stop');
+  t.equal(tr.exitPrice.toFixed(), '40590');
+  t.equal(tr.netPnl.toFixed(), '5.9');
+});
+
+t.test('trailing stop activation: trails only once price moved far enough', async (t) => {
+  // stop-loss 2 % (39200); trailing 1 % activates after +2 % (close ≥ 40800).
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) }, trailingStop: { distance: { kind: 'percent', percent: d(1) }, activation: { kind: 'percent', percent: d(2) } } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000],
+    [40000, 40700, 40000, 40700], // +1.75 %: not active, stop stays 39200
+    [40700, 40700, 39300, 40000], // low 39300 above 39200
+    [40000, 41000, 40000, 41000], // +2.5 %: active, stop 40590
+    [41000, 41000, 40000, 40100], // exit at 40590
+  ]));
+  t.equal(r.trades[0]!.exitPrice.toFixed(), '40590');
+  t.equal(r.trades[0]!.reason, 'trailing_stop');
+});
+
+t.test('short trailing stop with ATR distance moves down only', async (t) => {
+  // Ranges of 100 → ATR(2) = 100; distance 2 × ATR = 200. Entry ref 40000 (bar 2), stop-loss 1 % = 40400.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) }, trailingStop: { distance: { kind: 'atr', length: 2, multiple: d(2) } } } });
+  const r = runBacktest(plan, scripted({ 2: ['enter_short'] }), BTC_LINEAR, candles([
+    [40000, 40050, 39950, 40000],
+    [40000, 40050, 39950, 40000],
+    [40000, 40050, 39950, 40000], // signal
+    [40000, 40000, 39900, 39900], // fill 40000; TR 100; close 39900 → stop 40100
+    [39900, 39950, 39850, 39900], // close 39900 → 40100 again: no move
+    [39900, 40150, 39900, 40100], // high 40150 ≥ 40100 → exit at 40100
+  ]));
+  t.equal(r.trades[0]!.exitPrice.toFixed(), '40100');
+  t.equal(r.trades[0]!.reason, 'trailing_stop');
+  t.equal(r.trades[0]!.netPnl.toFixed(), '-1');
+});
+
+t.test("placement 'bot': stops checked on the close, exit at the next open", async (t) => {
+  const plan = makePlan({ exits: { placement: 'bot', stopLoss: { kind: 'percent', percent: d(1) } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000],
+    [40000, 40000, 39000, 39700], // low pierces 39600 but the close 39700 stays above: held
+    [39700, 39700, 39500, 39550], // close 39550 ≤ 39600 → exit at next open
+    [39400, 39400, 39400, 39400], // exit at 39400
+  ]));
+  t.equal(r.trades[0]!.exitPrice.toFixed(), '39400');
+  t.equal(r.trades[0]!.reason, 'stop_loss');
+  t.equal(r.trades[0]!.exitTime, r.trades[0]!.entryTime + 2 * 3_600_000);
+  t.match(texts(r).join('\n'), /02:00 close 39550 at or below the stop-loss 39600: closing the long at the next open/);
+});
+
+t.test('end of data: an open position is closed at the last close', async (t) => {
+  const r = runBacktest(makePlan(), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [40000, 41000, 40000, 41000]]));
+  t.equal(r.closedAtEnd, true);
+  t.equal(r.trades[0]!.reason, 'end_of_data');
+  t.equal(r.trades[0]!.exitPrice.toFixed(), '41000');
+  t.equal(r.metrics.finalEquity.toFixed(), '10010');
+});
+
+t.test('warm-up: signals before preloadBars are discarded', async (t) => {
+  const r = runBacktest(makePlan(), scripted({ 0: ['enter_long'], 2: ['enter_long'] }, 2), BTC_LINEAR, candles(flat(4, 40000)));
+  const signals = r.decisions.filter((x) => x.kind === 'signal');
+  t.equal(signals.length, 1);
+  t.match(signals[0]!.text, /^2021-10-01 02:00 BUY signal entering long/);
+});
+
+t.test('buy helper is used', async (t) => {
+  t.equal(buy(0.5).strength, 0.5);
+  t.equal(buy().strength, undefined);
+});
