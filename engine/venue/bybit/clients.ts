@@ -1,0 +1,67 @@
+// Thin subclasses of bybit-api's clients: the REST client takes its clock offset from us (so a
+// 10002 can be fixed by a resync we control, with no console output from the library), and the
+// WebSocket client can be pointed at a loopback fake for every socket and every reconnect
+// (reference §1.2: getWsUrl is consulted on each connect).
+import { RestClientV5, WebsocketClient, type WsKey } from 'bybit-api';
+import type { WSClientConfigurableOptions } from 'bybit-api';
+import type { Logger } from '../../log/index.ts';
+
+export class BotRestClient extends RestClientV5 {
+  /** Added to Date.now() for X-BAPI-TIMESTAMP. Set by the adapter's time sync. */
+  clockOffsetMs = 0;
+
+  constructor(options: ConstructorParameters<typeof RestClientV5>[0], network: ConstructorParameters<typeof RestClientV5>[1]) {
+    // syncTimeBeforePrivateRequests makes the library ask fetchTimeOffset() before each signed
+    // request; we answer from memory, so it costs no network call.
+    super({ ...options, syncTimeBeforePrivateRequests: true, enable_time_sync: false }, network);
+  }
+
+  override async fetchTimeOffset(): Promise<number> {
+    return this.clockOffsetMs;
+  }
+}
+
+const LOOPBACK_PATHS: Partial<Record<WsKey, string>> = {
+  v5SpotPublic: '/v5/public/spot',
+  v5LinearPublic: '/v5/public/linear',
+  v5InversePublic: '/v5/public/inverse',
+  v5OptionPublic: '/v5/public/option',
+  v5Private: '/v5/private',
+  v5PrivateTrade: '/v5/trade',
+};
+
+export class BotWsClient extends WebsocketClient {
+  constructor(options: WSClientConfigurableOptions, logger: Logger, private readonly baseUrl?: string) {
+    super(options, libraryLogger(logger));
+  }
+
+  protected override async getWsUrl(wsKey: WsKey): Promise<string> {
+    if (this.baseUrl === undefined) return super.getWsUrl(wsKey);
+    const path = LOOPBACK_PATHS[wsKey];
+    if (!path) throw new Error(`no WebSocket path for ${wsKey}`);
+    return this.baseUrl + path;
+  }
+}
+
+/**
+ * bybit-api logs with (message, ...objects), where objects may hold live sockets. Keep the
+ * message and the small scalar fields (wsKey, ...) only; our logger redacts them.
+ */
+function libraryLogger(log: Logger) {
+  const fields = (params: unknown[]) => {
+    const out: Record<string, unknown> = {};
+    for (const p of params) {
+      if (typeof p !== 'object' || p === null) continue;
+      for (const [k, v] of Object.entries(p)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+      }
+    }
+    return out;
+  };
+  const text = (p: unknown) => (typeof p === 'string' ? p : p instanceof Error ? p.message : 'bybit-api');
+  return {
+    trace: () => {},
+    info: (msg: unknown, ...rest: unknown[]) => log.debug(`bybit-api: ${text(msg)}`, fields(rest)),
+    error: (msg: unknown, ...rest: unknown[]) => log.debug(`bybit-api: ${text(msg)}`, fields(rest)),
+  };
+}

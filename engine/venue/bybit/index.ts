@@ -1,0 +1,2 @@
+export { BybitVenue, type BybitVenueOptions } from './adapter.ts';
+export type { RetryOptions } from './call.ts';
