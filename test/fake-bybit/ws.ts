@@ -120,9 +120,10 @@ export class FakeWs {
     return sig === expected;
   }
 
-  private send(c: Conn, payload: unknown): void {
-    if (c.stalled || c.ws.readyState !== WebSocket.OPEN) return;
+  private send(c: Conn, payload: unknown): boolean {
+    if (c.stalled || c.ws.readyState !== WebSocket.OPEN) return false;
     c.ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    return true;
   }
 
   private select(sel: SocketSelector): Conn[] {
@@ -136,8 +137,7 @@ export class FakeWs {
     let n = 0;
     for (const c of this.select(kind)) {
       if (!c.topics.has(topic)) continue;
-      this.send(c, { topic, type: 'snapshot', ts, data });
-      n++;
+      if (this.send(c, { topic, type: 'snapshot', ts, data })) n++;
     }
     return n;
   }
@@ -160,7 +160,10 @@ export class FakeWs {
   /** Kill connections abruptly (TCP reset): the client notices at once and reconnects. */
   drop(sel: SocketSelector): number {
     const cs = this.select(sel);
-    for (const c of cs) c.ws.terminate();
+    for (const c of cs) {
+      c.ws.terminate();
+      this.conns.delete(c);
+    }
     return cs.length;
   }
 
