@@ -56,7 +56,11 @@ export function checkRules(v: SpecValues): RulesCheck {
 
   const result = compileRules(exprs, ruleParams(v));
   if (result.ok) return { diagnostics: [], warnings, rules: result.rules };
-  const diagnostics = result.diagnostics.map((d) => {
+  // A text-valued parameter is already reported where it is defined; the rule language would
+  // add "unknown name" wherever it is used.
+  const textParams = new Set(Object.entries(v.obj(['strategy', 'params']) ?? {}).filter(([, x]) => typeof x === 'string').map(([k]) => k));
+  const relevant = result.diagnostics.filter((d) => !textParams.has((exprs[d.field] ?? '').slice(d.offset, d.offset + d.length)));
+  const diagnostics = relevant.map((d) => {
     const path = RULE_FIELDS[d.field];
     const node = src.node(path);
     if (!isScalar(node) || !node.range) return src.at(path, d.message, { hint: d.hint });
@@ -75,24 +79,34 @@ export function checkRules(v: SpecValues): RulesCheck {
  */
 export function valueToSource(file: string, node: Scalar, value: string): number[] {
   const [start, valueEnd] = node.range!;
-  let p = start;
+  const block = node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL';
   const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-  if (quoted) p += 1;
-  if (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') {
+  let p = quoted ? start + 1 : start;
+  // Block scalars start on the line after the `|`/`>` header and strip a fixed indentation.
+  let blockIndent = 0;
+  if (block) {
     const nl = file.indexOf('\n', start);
     p = nl === -1 ? valueEnd : nl + 1;
+    blockIndent = /^[ ]*/.exec(file.slice(p))![0].length;
   }
-  const skipIndent = (): void => { while (p < valueEnd && (file[p] === ' ' || file[p] === '\t')) p++; };
-  if (!quoted) skipIndent();
+  const atLineStart = (): boolean => p > 0 && file[p - 1] === '\n';
+  const skipIndent = (): void => {
+    if (block) {
+      for (let i = 0; i < blockIndent && file[p] === ' '; i++) p++;
+    } else {
+      while (p < valueEnd && /\s/.test(file[p]!)) p++;
+    }
+  };
   const map: number[] = [];
   for (const c of value) {
+    if (atLineStart()) skipIndent();
     const s = file[p];
     if (s === c && !(node.type === 'QUOTE_DOUBLE' && s === '\\')) {
       map.push(p++);
-    } else if ((s === '\n' || s === '\r' || s === ' ' || s === '\t') && (c === ' ' || c === '\n')) {
-      // A folded line break: the value's one separator stands for the break and the next line's indent.
+    } else if ((s === '\n' || s === '\r') && (c === ' ' || c === '\n')) {
+      // A folded line break: one space in the value stands for the break (and the next indent).
       map.push(p);
-      while (p < valueEnd && /\s/.test(file[p]!)) p++;
+      while (p < valueEnd && (file[p] === '\r' || file[p] === '\n')) p++;
     } else if (node.type === 'QUOTE_DOUBLE' && s === '\\') {
       map.push(p);
       const e = file[p + 1];
@@ -101,8 +115,16 @@ export function valueToSource(file: string, node: Scalar, value: string): number
       map.push(p);
       p += 2;
     } else {
-      map.push(p);
-      if (p < valueEnd) p++;
+      // Blank lines folded away, or trailing spaces YAML dropped: skip layout and try again.
+      let q = p;
+      while (q < valueEnd && /\s/.test(file[q]!)) q++;
+      if (file[q] === c) {
+        map.push(q);
+        p = q + 1;
+      } else {
+        map.push(p);
+        if (p < valueEnd) p++;
+      }
     }
   }
   map.push(p);
@@ -117,7 +139,7 @@ function unusedParams(v: SpecValues, exprs: RuleExpressions): Diagnostic[] {
     for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) used.add(m[0]);
   }
   return Object.keys(v.obj(['strategy', 'params']) ?? {})
-    .filter((name) => !used.has(name))
+    .filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !used.has(name))
     .map((name) => v.src.at(['strategy', 'params', name], `parameter \`${name}\` is defined but never used in the rules`, {
       prefer: 'key', severity: 'warning', hint: `use it in a rule (e.g. \`ema(close, ${name})\`) or remove it`,
     }));

@@ -2,7 +2,8 @@
 // settings that conflict, rule expressions or the strategy module), and build the Plan.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { relative, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
+import { displayPath } from '../strategy/load.ts';
 import { isMap } from 'yaml';
 import type { Plan } from '../plan/plan.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -71,7 +72,7 @@ export async function checkSpecText(file: string, text: string, specHash: string
 
   if (errors.length) return fail([...errors, ...warnings]);
   const plan = buildPlan(v, specFileAbs, specHash);
-  const modulePath = plan.strategy.kind === 'module' ? relative(process.cwd(), plan.strategy.path) : undefined;
+  const modulePath = plan.strategy.kind === 'module' ? displayPath(plan.strategy.path) : undefined;
   const summary = summarize(plan, { ...(warmupBars !== undefined ? { warmupBars } : {}), ...(modulePath ? { modulePath } : {}) });
   return { ok: true, file, plan, summary, warnings: warnings.sort(compareDiagnostics) };
 }

@@ -2,7 +2,7 @@
 // failure at the spec line it comes from (or, for a syntax error, in the module file itself).
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { constructStrategy, loadStrategyClass } from '../strategy/load.ts';
+import { constructStrategy, displayPath, loadStrategyClass } from '../strategy/load.ts';
 import type { StrategyModuleProblem } from '../strategy/load.ts';
 import type { Strategy, StrategyContext } from '../strategy/strategy.ts';
 import { withExcerpt } from './diagnostic.ts';
@@ -26,7 +26,7 @@ export async function checkModule(
   const loaded = await loadStrategyClass(abs);
   if (!loaded.ok) return { diagnostics: [await problemDiagnostic(v, loaded.problem)] };
   const params = (v.obj(['strategy', 'params']) ?? {}) as StrategyContext['params'];
-  const built = constructStrategy(loaded.value, { ...ctx, params }, module);
+  const built = constructStrategy(loaded.value, { ...ctx, params }, displayPath(abs));
   if (!built.ok) return { diagnostics: [await problemDiagnostic(v, built.problem)] };
   return { diagnostics: [], strategy: built.value };
 }
@@ -44,7 +44,8 @@ async function problemDiagnostic(v: SpecValues, p: StrategyModuleProblem): Promi
     }
     case 'params': {
       const named = p.param !== undefined && v.has(['strategy', 'params', p.param]);
-      if (named) return src.at(['strategy', 'params', p.param!], p.message, { hint: 'the strategy module rejected this parameter' });
+      // An unknown name is about the key; a bad value is about the value.
+      if (named) return src.at(['strategy', 'params', p.param!], p.message, { hint: 'the strategy module rejected this parameter', prefer: /unknown/i.test(p.message) ? 'key' : 'value' });
       if (v.has(['strategy', 'params'])) return src.at(['strategy', 'params'], p.message, { prefer: 'key', hint: 'the strategy module rejected its parameters' });
       return src.at(['strategy', 'module'], p.message, { hint: 'add the parameters the module needs under `strategy.params`' });
     }

@@ -86,7 +86,8 @@ export function schemaDiagnostics(src: SpecSource, data: unknown, errors: readon
   };
 
   for (const e of errors) {
-    if (e.keyword === 'if' || swallowed(e)) continue;
+    // A bad parameter name also fails the name pattern under `propertyNames`; one message is enough.
+    if (e.keyword === 'if' || swallowed(e) || e.schemaPath.includes('/propertyNames/')) continue;
     const d = translate(src, data, e);
     if (d) push(d);
   }
@@ -181,7 +182,10 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
       const key = String(path[path.length - 1]);
       const owner = dotted(path.slice(0, -1));
       const dep = /\/dependentSchemas\/([^/]+)\/properties\//.exec(e.schemaPath);
-      if (dep) return src.at(path, `${code(key)} cannot be used together with ${code(dep[1])} in ${code(owner)}`, { prefer: 'key', hint: conflictHint(key, dep[1]!) });
+      if (dep) {
+        const other = dep[1] === 'long' || dep[1] === 'short' ? 'rules (`long:`/`short:`)' : code(dep[1]);
+        return src.at(path, `${code(key)} cannot be used together with ${other} in ${code(owner)}`, { prefer: 'key', hint: conflictHint(key, dep[1]!) });
+      }
       const branch = /^(.*)\/(then|else)\/properties\/[^/]+$/.exec(e.schemaPath);
       if (branch) {
         const cond = describeIf(pointer(botSchema, `${branch[1]!.replace(/^#/, '')}/if`) as SchemaNode | undefined);
@@ -209,8 +213,8 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
 function hintFor(key: string, node: SchemaNode): string | undefined {
   const n = resolve(node);
   const ex = n.examples?.[0];
-  const example = ex === undefined || typeof ex === 'object' ? '' : ` (e.g. \`${key}: ${String(ex)}\`)`;
-  return n.description ? `${key}: ${n.description}${example}` : undefined;
+  const example = ex === undefined || typeof ex === 'object' ? '' : ` Example: \`${key}: ${String(ex)}\``;
+  return n.description ? `${n.description}${example}` : undefined;
 }
 
 function conflictHint(key: string, other: string): string {

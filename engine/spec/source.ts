@@ -1,6 +1,6 @@
 // A parsed spec file: the YAML document with positions, so every check can point at the node it
 // is about. Paths are the same as the data's (`['risk', 'stop_loss', 'percent']`).
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isNode, visit } from 'yaml';
 import type { Document, Node, Scalar, YAMLMap } from 'yaml';
 import { diagnosticAt } from './diagnostic.ts';
 import type { Diagnostic, Severity, SourceText } from './diagnostic.ts';
@@ -22,15 +22,56 @@ export class SpecSource implements SourceText {
 
   /** YAML syntax errors (and duplicate keys) as diagnostics. */
   syntaxDiagnostics(): Diagnostic[] {
-    return [...this.doc.errors, ...this.doc.warnings].map((e) => {
+    const out: Diagnostic[] = [];
+    const seen = new Set<number>();
+    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+      // yaml often reports one mistake twice at the same spot; the first message is the useful one.
+      if (seen.has(e.pos[0])) continue;
+      seen.add(e.pos[0]);
+      const severity = this.doc.errors.includes(e as never) ? 'error' : 'warning';
+      if (e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY') {
+        out.push(this.implicitKeyProblem(e.pos[0], severity));
+        continue;
+      }
       const [start, end] = e.pos;
       const first = e.message.split('\n')[0] ?? e.message;
-      const message = yamlMessage(e.code, first);
-      return diagnosticAt(this, start, Math.max(1, end - start), message, {
-        severity: this.doc.errors.includes(e as never) ? 'error' : 'warning',
-        hint: yamlHint(e.code),
+      out.push(diagnosticAt(this, start, Math.max(1, end - start), yamlMessage(e.code, first), { severity, hint: yamlHint(e.code) }));
+    }
+    for (const alias of this.unresolvedAliases()) out.push(alias);
+    return out;
+  }
+
+  /**
+   * "Nested mappings are not allowed in compact mappings": either the value itself holds `: `
+   * (an unquoted rule like `a ? b : c`), or the next line is indented deeper than this key.
+   */
+  private implicitKeyProblem(at: number, severity: Severity): Diagnostic {
+    const lineEnd = this.text.indexOf('\n', at);
+    const rest = this.text.slice(at, lineEnd === -1 ? undefined : lineEnd);
+    if (/: |:$/.test(rest.replace(/\s+#.*$/, '')) || /^\?(\s|$)/.test(rest)) {
+      return diagnosticAt(this, at, rest.trimEnd().length, 'YAML syntax error: this value contains `: ` (or starts with `? `), so YAML reads it as another key instead of text', {
+        severity, hint: 'put the whole value in double quotes, e.g. `entry: "close > open"`',
       });
+    }
+    const next = lineEnd === -1 ? at : lineEnd + 1;
+    const indent = /^[ \t]*/.exec(this.text.slice(next))?.[0].length ?? 0;
+    return diagnosticAt(this, next + indent, 1, 'YAML syntax error: this line is indented more than the key above it, so YAML cannot tell which mapping it belongs to', {
+      severity, hint: 'keys of the same mapping must start in the same column',
     });
+  }
+
+  private unresolvedAliases(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    visit(this.doc, {
+      Alias: (_key, node) => {
+        if (node.resolve(this.doc) === undefined && node.range) {
+          out.push(diagnosticAt(this, node.range[0], node.range[1] - node.range[0], `YAML syntax error: \`*${node.source}\` refers to an anchor \`&${node.source}\` that is not defined`, {
+            hint: 'a value starting with `*` is a YAML alias; put it in quotes if it is text',
+          }));
+        }
+      },
+    });
+    return out;
   }
 
   /** The value node at `path`, if present. */
@@ -109,8 +150,9 @@ function yamlMessage(code: string, raw: string): string {
     case 'DUPLICATE_KEY': return 'this key appears twice in the same mapping';
     case 'TAB_AS_INDENT': return 'YAML does not allow tabs for indentation';
     case 'BAD_INDENT': return 'this line is not indented consistently with the lines around it';
-    case 'MISSING_CHAR': return `YAML syntax error: ${lowerFirst(raw)}`;
-    default: return `YAML syntax error: ${lowerFirst(raw.replace(/ at line \d+, column \d+$/, ''))}`;
+    case 'MISSING_CHAR': return `YAML syntax error: ${lowerFirst(raw.replace(/ at line \d+, column \d+:?$/, ''))}`;
+    case 'BAD_SCALAR_START': return `YAML syntax error: ${lowerFirst(raw.replace(/ at line \d+, column \d+:?$/, ''))}`;
+    default: return `YAML syntax error: ${lowerFirst(raw.replace(/ at line \d+, column \d+:?$/, ''))}`;
   }
 }
 
@@ -118,6 +160,8 @@ function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'DUPLICATE_KEY': return 'delete one of the two entries';
     case 'TAB_AS_INDENT': return 'indent with spaces';
+    case 'BAD_SCALAR_START': return 'put the value in quotes';
+    case 'MISSING_CHAR': return 'close the quote or bracket that was opened';
     case 'BLOCK_AS_IMPLICIT_KEY':
     case 'MULTILINE_IMPLICIT_KEY': return 'check the indentation and that every key ends with `: `';
     default: return undefined;

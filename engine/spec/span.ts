@@ -24,6 +24,7 @@ export function describeSpanProblem(text: string): { message: string; hint: stri
     const [, num, unit] = m;
     if (num.includes('.')) return { message: `must be a whole number of units, not \`${num}\``, hint };
     const long: Record<string, string> = { minutes: 'm', minute: 'm', min: 'm', mins: 'm', hours: 'h', hour: 'h', hr: 'h', days: 'd', day: 'd', seconds: 's', second: 's', sec: 's', candles: 'bars', candle: 'bars' };
+    if (/^weeks?$|^w$/i.test(unit)) return { message: `is given in an unknown unit \`${unit}\`; write \`${Number(num) * 7}d\``, hint };
     const better = long[unit.toLowerCase()];
     if (better) return { message: `is given in an unknown unit \`${unit}\`; write \`${num}${better === 'bars' ? ' bars' : better}\``, hint };
     return { message: `is given in an unknown unit \`${unit}\`${didYouMean(unit, UNIT_WORDS)}`, hint };

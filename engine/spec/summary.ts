@@ -102,7 +102,7 @@ export function summarize(plan: Plan, extra: { warmupBars?: number; modulePath?:
   const p = plan.protections;
   const stops: string[] = [];
   if (p.maxDailyLossPercent) stops.push(`a ${p.maxDailyLossPercent.toString()}% daily loss`);
-  if (p.maxDrawdownPercent) stops.push(`a ${p.maxDrawdownPercent.toString()}% drawdown${p.drawdownResumeAfter ? ` (for ${spanText(p.drawdownResumeAfter)})` : ''}`);
+  if (p.maxDrawdownPercent) stops.push(`a ${p.maxDrawdownPercent.toString()}% drawdown${p.drawdownResumeAfter ? ` (resuming after ${spanText(p.drawdownResumeAfter)})` : ''}`);
   if (p.maxTradesPerDay !== undefined) stops.push(`${p.maxTradesPerDay} trades in a day`);
   if (stops.length) s.push(`Entries pause after ${listOr(stops)}.`);
 

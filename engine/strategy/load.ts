@@ -21,11 +21,17 @@ export type StrategyModuleProblem =
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; problem: StrategyModuleProblem };
 
+/** A path as the user would type it: relative to the working directory when inside it. */
+export function displayPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') ? rel : abs;
+}
+
 const EXPORT_HINT = 'write `export default class MyStrategy implements Strategy { … }` (see bots/strategies/donchian-breakout.ts)';
 
 /** Imports the module at `absPath` and returns its default-exported strategy class. */
 export async function loadStrategyClass(absPath: string): Promise<Loaded<StrategyClass>> {
-  const shown = relative(process.cwd(), absPath) || absPath;
+  const shown = displayPath(absPath);
   try {
     await access(absPath);
   } catch {
@@ -64,7 +70,8 @@ export function constructStrategy(cls: StrategyClass, ctx: StrategyContext, show
       return { ok: false, problem: { kind: 'export', message: `the default export of ${shown} cannot be constructed with \`new\``, hint: EXPORT_HINT } };
     }
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, problem: { kind: 'constructor', message: `the strategy's constructor threw: ${msg}`, hint: `fix the constructor in ${shown}` } };
+    const where = e instanceof Error ? throwSite(e, shown) : undefined;
+    return { ok: false, problem: { kind: 'constructor', message: `the strategy's constructor threw: ${msg}`, hint: `fix the constructor in ${where ?? shown}` } };
   }
   const problems: string[] = [];
   const obj = s as unknown as Record<string, unknown>;
@@ -86,20 +93,30 @@ export function constructStrategy(cls: StrategyClass, ctx: StrategyContext, show
   return { ok: true, value: s };
 }
 
+/** `file:line:col` of the frame in the strategy module that threw, from the stack trace. */
+function throwSite(e: Error, shown: string): string | undefined {
+  const file = shown.split(/[\\/]/).pop() ?? shown;
+  for (const line of (e.stack ?? '').split('\n').slice(1)) {
+    const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):(\d+)\)?$/.exec(line.trim());
+    if (m && m[1]!.endsWith(file)) return `${shown}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
 function importProblem(e: unknown, absPath: string, shown: string): StrategyModuleProblem {
   const err = e as { name?: string; message?: string; code?: string };
   const message = err?.message ?? String(e);
   // tsx/esbuild: "Transform failed with 1 error:\n/abs/file.ts:3:14: ERROR: Unexpected \";\""
   const m = /(\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+):(\d+): ERROR: ([^\n]+)/.exec(message);
   if (m) {
-    return { kind: 'syntax', file: relative(process.cwd(), m[1]!) || m[1]!, line: Number(m[2]), column: Number(m[3]) + 1, message: `syntax error: ${m[4]!}` };
+    return { kind: 'syntax', file: displayPath(m[1]!), line: Number(m[2]), column: Number(m[3]) + 1, message: `syntax error: ${m[4]!}` };
   }
   if (err?.name === 'SyntaxError') {
     return { kind: 'load', message: `strategy module ${shown} has a syntax error: ${message}` };
   }
   if (err?.code === 'ERR_MODULE_NOT_FOUND') {
     const what = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1] ?? 'a module';
-    return { kind: 'load', message: `strategy module ${shown} imports ${relative(process.cwd(), what) || what}, which cannot be found`, hint: 'imports are relative to the module file and need their extension (`../../engine/strategy/strategy.ts`)' };
+    return { kind: 'load', message: `strategy module ${shown} imports ${what.startsWith('/') ? displayPath(what) : what}, which cannot be found`, hint: 'imports are relative to the module file and need their extension (`../../engine/strategy/strategy.ts`)' };
   }
   void absPath;
   return { kind: 'load', message: `strategy module ${shown} failed to load: ${message}` };
@@ -122,7 +139,7 @@ export async function instantiateStrategy(plan: Plan): Promise<Strategy> {
     }
     return result.rules.createStrategy();
   }
-  const shown = relative(process.cwd(), plan.strategy.path) || plan.strategy.path;
+  const shown = displayPath(plan.strategy.path);
   const loaded = await loadStrategyClass(plan.strategy.path);
   if (!loaded.ok) throw new UserError(describeProblem(loaded.problem, plan.specFile));
   const built = constructStrategy(loaded.value, ctx, shown);
