@@ -186,7 +186,7 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
         const other = dep[1] === 'long' || dep[1] === 'short' ? 'rules (`long:`/`short:`)' : code(dep[1]);
         return src.at(path, `${code(key)} cannot be used together with ${other} in ${code(owner)}`, { prefer: 'key', hint: conflictHint(key, dep[1]!) });
       }
-      const branch = /^(.*)\/(then|else)\/properties\/[^/]+$/.exec(e.schemaPath);
+      const branch = /^(.*)\/(then|else)\/properties\/[^/]+(\/false schema)?$/.exec(e.schemaPath);
       if (branch) {
         const cond = describeIf(pointer(botSchema, `${branch[1]!.replace(/^#/, '')}/if`) as SchemaNode | undefined);
         const message = branch[2] === 'else' ? `${code(key)} only applies when ${cond}` : `${code(key)} cannot be used when ${cond}`;
