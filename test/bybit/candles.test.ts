@@ -1,10 +1,10 @@
 // Candle history paging and the live kline stream: closed candles only, each exactly once, in
 // order, across malformed frames, duplicates, dropped sockets and dead (pong-less) connections.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Candle } from '../../engine/market/candle.ts';
 import { MINUTE, currentMinute, minuteCandles, setup, until } from '../fake-bybit/harness.ts';
 
-function assertSequence(t: Tap.Test, got: Candle[], expected: Candle[]): void {
+function assertSequence(t: Test, got: Candle[], expected: Candle[]): void {
   t.same(got.map((c) => c.start), expected.map((c) => c.start), 'every candle once, in order');
   t.same(got, expected, 'with the published values');
 }

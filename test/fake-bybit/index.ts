@@ -236,6 +236,11 @@ export class FakeBybit {
     this.inject(path, { kind: 'acceptThenHang' }, times);
   }
 
+  /** The request is neither carried out nor answered. */
+  hang(path: string, times = 1): void {
+    this.inject(path, { kind: 'hang' }, times);
+  }
+
   private takeFault(path: string): Fault | undefined {
     const q = this.faults.get(path);
     const head = q?.[0];

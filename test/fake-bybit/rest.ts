@@ -23,7 +23,9 @@ export type Fault =
   | { kind: 'retCode'; retCode: number; retMsg: string }
   | { kind: 'delay'; ms: number }
   /** Process the request normally (state changes, pushes) but never answer: the client times out. */
-  | { kind: 'acceptThenHang' };
+  | { kind: 'acceptThenHang' }
+  /** Swallow the request: not processed, never answered (a black-holed connection). */
+  | { kind: 'hang' };
 
 export interface RestContext {
   apiKey: string;
@@ -65,6 +67,12 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   ctx.record(rec);
 
   const fault = ctx.takeFault(path);
+  if (fault?.kind === 'hang') {
+    rec.retCode = -1;
+    ctx.hung.add(res);
+    res.on('close', () => ctx.hung.delete(res));
+    return;
+  }
   if (fault?.kind === 'delay') await sleep(fault.ms);
   if (fault?.kind === 'http') {
     rec.httpStatus = fault.status;
