@@ -274,7 +274,7 @@ export class RunJournal {
    * Records one state change reported by the exchange and returns the order as it now stands.
    * Every change is kept as an event; a late or duplicate message never moves the order backwards
    * (a `New` after `Filled` is recorded with applied=false). An order the journal has never seen
-   * is adopted (purpose 'external') when the update says its side, type and qty.
+   * is adopted (purpose 'external', or 'stop_loss' etc. from its origin) when the update says its side, type and qty.
    */
   recordOrderUpdate(u: OrderUpdate): JournalOrder {
     const key = u.orderLinkId !== '' ? u.orderLinkId : u.orderId ? `exchange:${u.orderId}` : undefined;
@@ -298,10 +298,10 @@ export class RunJournal {
           .prepare(
             `INSERT INTO orders (scope, run_id, order_link_id, order_id, side, type, purpose, qty, price, reduce_only, stop_loss, take_profit,
                                  status, filled_qty, avg_fill_price, fee, reason, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'external', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            this.scope, this.run.id, key, u.orderId ?? null, u.side, u.type, qty, price, u.reduceOnly ? 1 : 0, stopLoss, takeProfit,
+            this.scope, this.run.id, key, u.orderId ?? null, u.side, u.type, adoptedPurpose(u.origin), qty, price, u.reduceOnly ? 1 : 0, stopLoss, takeProfit,
             u.status, filled ?? '0', avg, fee ?? '0', u.reason ?? null, u.updatedAt, u.updatedAt,
           ).lastInsertRowid;
         this.insertEvent(Number(ref), u.updatedAt, u.orderId ?? null, u.status, qty, price, filled, u.reason ?? null, true);
@@ -425,6 +425,12 @@ function isApplicable(row: OrderRow, status: JournalOrderStatus, filled: string 
   const to = statusRank(status);
   if (from === 5) return to === 5 && filled !== null && new Decimal(filled).gt(row.filled_qty);
   return to >= from;
+}
+
+const ORIGIN_PURPOSE: Record<string, string> = { stopLoss: 'stop_loss', takeProfit: 'take_profit', trailingStop: 'trailing_stop' };
+
+function adoptedPurpose(origin: string | undefined): string {
+  return (origin !== undefined && ORIGIN_PURPOSE[origin]) || 'external';
 }
 
 function validateLinkId(id: string): void {

@@ -28,6 +28,8 @@ export interface TradeLedger {
   /** Closed trades, then the open one (exitTime null) if the position is not flat. */
   trades: Trade[];
   realised: RealisedPnl[];
+  /** What the fills leave open: side, size and the average entry price of what is still open. */
+  position: { side: 'long' | 'short' | 'flat'; qty: Decimal; entryPrice: Decimal | null };
 }
 
 const ZERO = new Decimal(0);
@@ -128,7 +130,10 @@ export function buildTrades(fills: readonly TradeFill[]): TradeLedger {
     if (t.execIds[t.execIds.length - 1] !== f.execId) t.execIds.push(f.execId);
   }
   if (open) trades.push(open.trade);
-  return { trades, realised };
+  const position: TradeLedger['position'] = open
+    ? { side: open.trade.side, qty: open.pos.abs(), entryPrice: open.openCost.div(open.pos.abs()) }
+    : { side: 'flat', qty: ZERO, entryPrice: null };
+  return { trades, realised, position };
 }
 
 /** Start of the UTC day containing `time`. */

@@ -147,6 +147,8 @@ export interface OrderUpdate {
   reason?: string;
   /** Needed only to journal an order the journal has never seen (adopted or exchange-created). */
   side?: OrderSide;
+  /** The venue's `origin`: an adopted 'stopLoss' order is journaled with purpose 'stop_loss', etc. */
+  origin?: string;
   type?: OrderType;
   reduceOnly?: boolean;
 }

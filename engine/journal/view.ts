@@ -129,10 +129,13 @@ export class JournalView {
    * Every order this bot placed (or adopted) in this mode, oldest first: crash recovery compares
    * them with the exchange's open orders to find orphans.
    */
-  orders(opts: { since?: number } = {}): JournalOrder[] {
+  orders(opts: { since?: number; linkIdPrefix?: string } = {}): JournalOrder[] {
     const rows = this.db
-      .prepare(`SELECT * FROM orders WHERE scope = @scope AND updated_at >= @since ORDER BY created_at, id`)
-      .all({ ...this.params, since: opts.since ?? 0 }) as OrderRow[];
+      .prepare(
+        `SELECT * FROM orders WHERE scope = @scope AND updated_at >= @since AND substr(order_link_id, 1, length(@prefix)) = @prefix
+         ORDER BY created_at, id`,
+      )
+      .all({ ...this.params, since: opts.since ?? Number.MIN_SAFE_INTEGER, prefix: opts.linkIdPrefix ?? '' }) as OrderRow[];
     return rows.map(orderFromRow);
   }
 
@@ -169,6 +172,11 @@ export class JournalView {
   trades(opts: { since?: number; includeOpen?: boolean } = {}): Trade[] {
     const since = opts.since ?? Number.MIN_SAFE_INTEGER;
     return this.ledger().trades.filter((t) => (t.exitTime === null ? opts.includeOpen === true : t.exitTime >= since));
+  }
+
+  /** The position the fills add up to (no stops: see openPosition), to cross-check the exchange after a restart. */
+  positionFromFills(): TradeLedger['position'] {
+    return this.ledger().position;
   }
 
   /** Net realised P&L (after fees) of closing fills in [from, to). */

@@ -44,6 +44,8 @@ export interface Logger {
   readonly redactor: Redactor;
   /** Writes everything buffered so far; file writes are synchronous already, so this is cheap. */
   flush(): void;
+  /** Flushes and closes the log file (for the root logger and all its children). */
+  close(): void;
 }
 
 interface LineSink {
@@ -54,14 +56,16 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const redactor = opts.redactor ?? new Redactor();
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [];
-  let fileDest: pino.DestinationStream & { flushSync?: () => void } | undefined;
+  let closed = false;
+  let fileDest: (pino.DestinationStream & { flushSync?: () => void; end?: () => void }) | undefined;
 
   if (opts.file !== undefined) {
     mkdirSync(dirname(opts.file), { recursive: true });
     // Synchronous appends: the lines just before a crash are the ones worth having.
     const dest = pino.destination({ dest: opts.file, sync: true, append: true, mkdir: true });
     fileDest = dest;
-    streams.push({ level, stream: scrubbing(dest, redactor) });
+    // Lines logged after close() are dropped rather than thrown on.
+    streams.push({ level, stream: { write: (line: string) => void (closed || dest.write(redactor.scrubSecrets(line))) } });
   }
   const consoleStream = opts.console === undefined ? process.stderr : opts.console;
   if (consoleStream !== false) {
@@ -89,18 +93,23 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     pino.multistream(streams),
   );
   const start = opts.base ? root.child(redactor.redact(opts.base) as LogFields) : root;
-  return wrap(start, redactor, () => fileDest?.flushSync?.());
-}
-
-function scrubbing(dest: pino.DestinationStream, redactor: Redactor): pino.DestinationStream {
-  return { write: (line: string) => dest.write(redactor.scrubSecrets(line)) };
+  const flush = () => {
+    if (!closed) fileDest?.flushSync?.();
+  };
+  const close = () => {
+    if (closed) return;
+    flush();
+    closed = true;
+    fileDest?.end?.();
+  };
+  return wrap(start, redactor, flush, close);
 }
 
 function lowest(a: LogLevel, b: LogLevel): LogLevel {
   return LOG_LEVELS.indexOf(a) <= LOG_LEVELS.indexOf(b) ? a : b;
 }
 
-function wrap(p: pino.Logger, redactor: Redactor, flush: () => void): Logger {
+function wrap(p: pino.Logger, redactor: Redactor, flush: () => void, close: () => void): Logger {
   const emit = (level: LogLevel) => (msg: string, fields?: LogFields | Error) => {
     if (!p.isLevelEnabled(level)) return;
     const obj = fields instanceof Error ? { err: redactor.redact(fields) } : fields ? (redactor.redact(fields) as LogFields) : {};
@@ -113,10 +122,11 @@ function wrap(p: pino.Logger, redactor: Redactor, flush: () => void): Logger {
     warn: emit('warn'),
     error: emit('error'),
     fatal: emit('fatal'),
-    child: (bindings) => wrap(p.child(redactor.redact(bindings) as LogFields), redactor, flush),
+    child: (bindings) => wrap(p.child(redactor.redact(bindings) as LogFields), redactor, flush, close),
     isLevelEnabled: (level) => p.isLevelEnabled(level),
     redactor,
     flush,
+    close,
   };
 }
 

@@ -41,6 +41,8 @@ export function isSecretFieldName(name: string): boolean {
 // header dumps, JSON quoted in error messages. The name stays so the line is still readable.
 const INLINE_SECRET =
   /(["']?)\b(x-bapi-sign|x-bapi-api-key|api[_-]?key|api[_-]?secret|secret|signature|sign|authorization|password|token|access[_-]?token)\1(\s*[=:]\s*)(["']?)(?!\[REDACTED\])(?:(?:Bearer|Basic)\s+)?[^&\s"',;}\])]+/gi;
+// Bybit's websocket login `{"op":"auth","args":["<key>",<expires>,"<signature>"]}`, quoted in text.
+const WS_AUTH_ARGS = /("op"\s*:\s*"auth"\s*,\s*"args"\s*:\s*)\[[^\]]*\]/g;
 // Telegram bot tokens sit in the webhook URL path: https://api.telegram.org/bot123456:AAE.../sendMessage
 const TELEGRAM_TOKEN = /\bbot\d{3,}:[A-Za-z0-9_-]{20,}/g;
 
@@ -85,6 +87,7 @@ export class Redactor {
   redactString(text: string): string {
     let out = this.scrubSecrets(text);
     out = out.replace(INLINE_SECRET, (_m, q1: string, name: string, sep: string, q2: string) => `${q1}${name}${q1}${sep}${q2}${REDACTED}`);
+    out = out.replace(WS_AUTH_ARGS, `$1"${REDACTED}"`);
     out = out.replace(TELEGRAM_TOKEN, `bot${REDACTED}`);
     return out;
   }
@@ -141,7 +144,13 @@ export class Redactor {
 
   private walkEntries(entries: [string, unknown][], seen: WeakSet<object>, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    // A websocket login frame: its args are [key, expires, signature].
+    const isAuthFrame = entries.some(([k, v]) => k === 'op' && v === 'auth');
     for (const [k, v] of entries) {
+      if (isAuthFrame && k === 'args') {
+        out[k] = REDACTED;
+        continue;
+      }
       out[k] = isSecretFieldName(k) && v !== undefined && v !== null && v !== '' ? REDACTED : this.walk(v, seen, depth + 1);
     }
     return out;

@@ -273,3 +273,56 @@ t.test('schema: v1 journals migrate; newer and foreign files are refused clearly
   t.throws(() => Journal.open(join(dir, 'garbage.sqlite')), /cannot open journal .*garbage\.sqlite: file is not a database/);
   t.throws(() => Journal.open(join(dir, 'missing.sqlite'), { readonly: true }), /no journal at .*missing\.sqlite/);
 });
+
+t.test('intents, fills and state are fsynced (synchronous=FULL); decisions need not be', async (t) => {
+  const { journal } = openTmp(t);
+  const run = journal.startRun(runStart('live'));
+  const sync = () => journal.db.pragma('synchronous', { simple: true });
+  run.recordDecision({ time: T0, kind: 'signal', action: 'enter_long', outcome: 'entry', reason: 'x' });
+  t.equal(sync(), 1, 'NORMAL for a decision');
+  run.recordOrderIntent({ orderLinkId: 'd-1', side: 'buy', type: 'market', qty: '1', purpose: 'entry', reason: 'x', time: T0 });
+  t.equal(sync(), 2, 'FULL for the order intent');
+  run.recordEquity({ time: T0, equity: '1' });
+  run.recordFill({ execId: 'f', orderId: 'o', orderLinkId: 'd-1', side: 'buy', price: '1', qty: '1', fee: '0', time: T0 });
+  t.equal(sync(), 2, 'FULL for a fill');
+
+  const bt = Journal.open(join(t.testdir({}), 'bt.sqlite'), { durability: 'normal' });
+  t.teardown(() => bt.close());
+  const btRun = bt.startRun(runStart('backtest'));
+  btRun.recordOrderIntent({ orderLinkId: 'd-1', side: 'buy', type: 'market', qty: '1', purpose: 'entry', reason: 'x', time: T0 });
+  t.equal(bt.db.pragma('synchronous', { simple: true }), 1, "durability 'normal' (backtests) never fsyncs per write");
+  const n = bt.batch(() => {
+    for (let i = 0; i < 100; i++) btRun.recordEquity({ time: T0 + i, equity: String(1000 + i) });
+    return btRun.view.equity().length;
+  });
+  t.equal(n, 100, 'a batch is one transaction that sees its own writes');
+});
+
+t.test('a reader (status) sees what a running writer committed', async (t) => {
+  const { journal, path } = openTmp(t);
+  const run = journal.startRun(runStart('live'));
+  const reader = Journal.open(path, { readonly: true });
+  t.teardown(() => reader.close());
+  const view = reader.view({ mode: 'live', bot: 'btc-ema' });
+  t.same(view.workingOrders(), []);
+  run.recordOrderIntent({ orderLinkId: 'w-1', side: 'sell', type: 'limit', qty: '2', price: '10', purpose: 'exit', reason: 'x', time: T0 });
+  t.same(view.workingOrders().map((o) => [o.orderLinkId, o.status, o.purpose]), [['w-1', 'Intent', 'exit']]);
+});
+
+t.test('adopted exchange orders take their purpose from the origin; orders by link-id prefix', async (t) => {
+  const { journal } = openTmp(t);
+  const run = journal.startRun(runStart('live'));
+  run.recordOrderIntent({ orderLinkId: 'bot1-e-1', side: 'buy', type: 'market', qty: '1', purpose: 'entry', reason: 'x', time: T0 });
+  run.recordOrderIntent({ orderLinkId: 'manual-1', side: 'buy', type: 'market', qty: '1', purpose: 'entry', reason: 'x', time: T0 });
+  const tp = run.recordOrderUpdate({
+    orderLinkId: '', orderId: 'tp-7', status: 'Untriggered', side: 'sell', type: 'market', qty: '1', origin: 'takeProfit', updatedAt: T0,
+  });
+  t.equal(tp.purpose, 'take_profit');
+  t.same(run.view.orders({ linkIdPrefix: 'bot1-' }).map((o) => o.orderLinkId), ['bot1-e-1']);
+  t.equal(run.view.orders().length, 3);
+  run.recordFill({ execId: 'a', orderId: 'o', orderLinkId: 'bot1-e-1', side: 'buy', price: '100', qty: '1', fee: '0', time: T0 });
+  t.same(
+    (({ side, qty, entryPrice }) => [side, qty.toFixed(), entryPrice?.toFixed()])(run.view.positionFromFills()),
+    ['long', '1', '100'],
+  );
+});

@@ -66,3 +66,13 @@ t.test('an open trade after closed ones; utcDayStart', async (t) => {
   t.equal(utcDayStart(Date.UTC(2026, 0, 2, 23, 59, 59, 999)), Date.UTC(2026, 0, 2));
   t.equal(utcDayStart(Date.UTC(2026, 0, 3)), Date.UTC(2026, 0, 3));
 });
+
+t.test('the position left open: size and average entry of what is still open', async (t) => {
+  const flat = buildTrades([fill('buy', '1', '100'), fill('sell', '1', '101')]);
+  t.equal(flat.position.side, 'flat');
+  t.equal(flat.position.entryPrice, null);
+  const { position } = buildTrades([fill('buy', '2', '100'), fill('sell', '1', '110'), fill('buy', '1', '130')]);
+  t.equal(position.side, 'long');
+  t.equal(position.qty.toFixed(), '2');
+  t.equal(position.entryPrice?.toFixed(), '115', '1 left at 100 plus 1 added at 130');
+});

@@ -151,3 +151,19 @@ t.test('Redactor: idempotent, ignores too-short secrets, handles cycles', async 
   t.equal(onlyEnv.redactString('x ENVKEY123456 y'), `x ${REDACTED} y`);
   t.equal(onlyEnv.redactString(`x ${encodeURIComponent('ENVKEY123456')} y`), `x ${REDACTED} y`);
 });
+
+t.test('websocket auth frames and close()', async (t) => {
+  const { log, fileText, term, assertClean } = setup(t);
+  const frame = { op: 'auth', args: ['someOtherKey', 1662350400000, 'f0e1d2c3b4a59687'] };
+  log.debug('ws send', { frame });
+  log.debug(`ws send ${JSON.stringify(frame)}`);
+  log.close();
+  log.info('after close is dropped, not thrown');
+  for (const text of [fileText(), term.text()]) {
+    t.notOk(text.includes('f0e1d2c3b4a59687'), 'auth signature gone');
+    t.notOk(text.includes('someOtherKey'), 'auth key gone');
+  }
+  t.notOk(fileText().includes('after close'));
+  t.equal(fileText().trim().split('\n').length, 2);
+  assertClean();
+});
