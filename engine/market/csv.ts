@@ -30,6 +30,8 @@ export interface CsvSummary {
 export interface CsvOptions {
   /** Expected candle spacing; inferred from the first two candles when absent. */
   intervalMs?: number;
+  /** Called after each chunk with bytes read so far and the file size (for progress bars). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 /** Parses [a, b) of s as a number; NaN when it is not one. */
@@ -81,6 +83,8 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle) => void,
   }
   const summary: CsvSummary = { count: 0, gaps: { count: 0 } };
   const buf = Buffer.allocUnsafe(CHUNK);
+  const totalBytes = opts.onProgress ? (await fh.stat()).size : 0;
+  let bytesSoFar = 0;
   let carry = '';
   let lineNo = 0;
   let headerSeen = false;
@@ -144,6 +148,8 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle) => void,
         a = nl + 1;
       }
       carry = text.slice(a);
+      bytesSoFar += bytesRead;
+      opts.onProgress?.(bytesSoFar, totalBytes);
     }
     if (carry.length > 0) line(carry, 0, carry.length);
   } finally {

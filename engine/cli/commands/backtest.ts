@@ -1,15 +1,141 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
-import { UserError } from '../exit.ts';
+import { ExitCode, UsageError, UserError } from '../exit.ts';
+import { loadBotSpec } from '../../spec/load.ts';
+import { formatDiagnostics } from '../../spec/diagnostic.ts';
+import { instantiateStrategy } from '../../strategy/load.ts';
+import { bundledInstrument, loadInstrumentFile } from '../../market/instruments.ts';
+import { readCandleCsv } from '../../market/csv.ts';
+import { intervalMs, type Candle } from '../../market/candle.ts';
+import { Backtest } from '../../backtest/runner.ts';
+import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
+import { progressBar } from '../../backtest/progress.ts';
+import { renderHtmlReport } from '../../backtest/html.ts';
+import { downloadCandles, defaultCacheDir } from '../../backtest/download.ts';
 
-export function registerBacktest(program: Command, _io: CliIo, _setExit: SetExit): void {
+interface BacktestOpts {
+  data?: string;
+  from?: string;
+  to?: string;
+  json?: string;
+  html?: string;
+  instrumentFile?: string;
+  cacheDir?: string;
+  bybitUrl?: string;
+}
+
+export function registerBacktest(program: Command, io: CliIo, setExit: SetExit): void {
   program
     .command('backtest')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserError('botctl backtest is not available yet');
+    .description('Replay a bot spec over historical candles on the simulated exchange and report the results.')
+    .argument('<spec>', 'bot spec YAML file')
+    .option('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
+    .option('--from <date>', 'first candle to use, UTC (2021-10-01 or 2021-10-01T12:00); without --data, downloads from Bybit')
+    .option('--to <date>', 'end of the range, UTC, exclusive')
+    .option('--json <file>', 'write the full result (metrics, trades, decisions, equity curve) as JSON')
+    .option('--html <file>', 'write a self-contained HTML report (chart, equity, drawdown, trades)')
+    .option('--instrument-file <file>', "the symbol's tick size, quantity step and minimums as JSON (for symbols botctl does not bundle)")
+    .option('--cache-dir <dir>', 'where downloaded candles are cached (default ~/.cache/botctl/klines)')
+    .addOption(hiddenOption(program, '--bybit-url <url>', 'Bybit REST base URL (tests)'))
+    .addHelpText('after', `
+Examples:
+  botctl backtest bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv
+  botctl backtest bots/btc-ema.yaml --data candles.csv --json result.json --html report.html
+  botctl backtest bots/btc-ema.yaml --from 2024-01-01 --to 2024-04-01   (downloads public candles)
+
+Fills: market orders at the next candle's open plus slippage; stops and targets intrabar (stop
+first when a candle touches both); fees from the spec's simulation section.
+Exit status: 0 ok, 1 bad spec or data, 2 wrong command line.`)
+    .action(async (spec: string, opts: BacktestOpts) => {
+      setExit(await runBacktestCommand(spec, opts, io));
     });
+}
+
+function hiddenOption(program: Command, flags: string, description: string) {
+  return program.createOption(flags, description).hideHelp();
+}
+
+/** Parses a UTC date or date-time; a bare date means its 00:00 UTC. */
+export function parseUtc(text: string, flag: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?Z?$/.exec(text.trim());
+  const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) : NaN;
+  if (!m || Number.isNaN(ms) || new Date(ms).getUTCDate() !== +m[3]!) {
+    throw new UsageError(`${flag} "${text}" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
+  }
+  return ms;
+}
+
+async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliIo): Promise<number> {
+  const from = opts.from !== undefined ? parseUtc(opts.from, '--from') : undefined;
+  const to = opts.to !== undefined ? parseUtc(opts.to, '--to') : undefined;
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError(`--to (${opts.to}) must be after --from (${opts.from})`);
+  if (opts.data === undefined && from === undefined) {
+    throw new UsageError('say which candles to replay: --data FILE.csv, or --from DATE [--to DATE] to download them from Bybit');
+  }
+
+  const spec = await loadBotSpec(specFile);
+  if (!spec.ok) {
+    io.err(formatDiagnostics(spec.diagnostics, spec.file));
+    return ExitCode.UserError;
+  }
+  const plan = spec.plan;
+  const rules = opts.instrumentFile
+    ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
+    : bundledInstrument(plan.market.symbol, plan.market.category);
+  const strategy = await instantiateStrategy(plan);
+  const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+
+  const step = intervalMs(plan.market.interval);
+  let prev = NaN;
+  const source = opts.data ?? 'bybit';
+  const feed = (c: Candle): void => {
+    if (c.start - prev < step) {
+      throw new UserError(`${source}: candles ${new Date(prev).toISOString()} and ${new Date(c.start).toISOString()} are ${(c.start - prev) / 60_000} minutes apart, but ${plan.name} trades ${plan.market.interval === 'D' || plan.market.interval === 'W' || plan.market.interval === 'M' ? plan.market.interval : `${plan.market.interval}-minute`} candles; use data of the bot's interval`);
+    }
+    prev = c.start;
+    bt.push(c);
+  };
+
+  const bar = progressBar();
+  const info: RunInfo = { data: opts.data ?? 'bybit public klines' };
+  try {
+    if (opts.data !== undefined) {
+      const s = await readCandleCsv(opts.data, feed, { intervalMs: step, onProgress: (done, total) => bar.update(total ? done / total : 0, opts.data as string) });
+      info.gaps = s.gaps;
+    } else {
+      const dl = await downloadCandles({
+        category: plan.market.category, symbol: plan.market.symbol, interval: plan.market.interval,
+        from: from as number, to: to ?? Date.now(),
+        cacheDir: opts.cacheDir ?? defaultCacheDir(),
+        ...(opts.bybitUrl ? { baseUrl: opts.bybitUrl } : {}),
+        onProgress: (f, what) => bar.update(f, what),
+      }, feed);
+      info.data = `bybit ${plan.market.category} ${plan.market.symbol} ${plan.market.interval} klines (${dl.fromCache} cached, ${dl.downloaded} downloaded)`;
+      info.gaps = dl.gaps;
+    }
+  } finally {
+    bar.done();
+  }
+  const result = bt.finish();
+  if (result.candles.count === 0) throw new UserError(`${source}: no candles in the chosen range`);
+  io.out(summaryText(result, info));
+  if (opts.json) {
+    await writeOut(opts.json, resultToJson(result, info));
+    io.out(`wrote ${opts.json}\n`);
+  }
+  if (opts.html) {
+    await writeOut(opts.html, await renderHtmlReport(result, info));
+    io.out(`wrote ${opts.html}\n`);
+  }
+  return ExitCode.Ok;
+}
+
+async function writeOut(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (e) {
+    throw new UserError(`cannot write ${file}: ${(e as Error).message}`);
+  }
 }
