@@ -1,0 +1,128 @@
+// Every broken spec in test/fixtures/specs/ must fail with exactly these located messages, so
+// a trader always sees the same precise `file:line:col: error: message`.
+import t from 'tap';
+import { fileURLToPath } from 'node:url';
+import { loadBotSpec } from '../../engine/spec/load.ts';
+import type { Diagnostic } from '../../engine/spec/diagnostic.ts';
+
+process.chdir(fileURLToPath(new URL('../..', import.meta.url)));
+const F = 'test/fixtures/specs';
+
+const line = (d: Diagnostic): string => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+
+async function errorsOf(name: string): Promise<{ errors: string[]; all: Diagnostic[] }> {
+  const r = await loadBotSpec(`${F}/${name}.yaml`);
+  if (r.ok) return { errors: [], all: r.warnings };
+  return { errors: r.diagnostics.filter((d) => d.severity === 'error').map(line), all: r.diagnostics };
+}
+
+const expected: Record<string, string[]> = {
+  'yaml-syntax': [
+    `${F}/yaml-syntax.yaml:11:5: error: YAML syntax error: this line is indented more than the key above it, so YAML cannot tell which mapping it belongs to`,
+  ],
+  'yaml-duplicate': [`${F}/yaml-duplicate.yaml:12:3: error: this key appears twice in the same mapping`],
+  'wrong-types': [
+    `${F}/wrong-types.yaml:6:13: error: market.interval must be one of \`1\`, \`3\`, \`5\`, \`15\`, \`30\`, \`60\`, \`120\`, \`240\`, \`360\`, \`720\`, \`D\`, \`W\` or \`M\`, not \`sixty\``,
+    `${F}/wrong-types.yaml:9:17: error: strategy.min_strength must be a number, but it is the text \`high\``,
+    `${F}/wrong-types.yaml:11:13: error: risk.quantity must be a number, but YAML reads it as a list`,
+    `${F}/wrong-types.yaml:12:13: error: risk.leverage must be a number, like \`0.5\``,
+    `${F}/wrong-types.yaml:14:20: error: risk.stop_loss.atr.length must be a whole number, not 14.5`,
+    `${F}/wrong-types.yaml:15:14: error: protections must be a mapping (indented \`key: value\` lines), but it is the number 3`,
+  ],
+  'unknown-keys': [
+    `${F}/unknown-keys.yaml:11:3: error: unknown key \`stop_los\` in \`risk\`; did you mean \`stop_loss\`?`,
+    `${F}/unknown-keys.yaml:13:3: error: unknown key \`after_exits\` in \`cooldown\`; did you mean \`after_exit\`?`,
+    `${F}/unknown-keys.yaml:14:1: error: unknown key \`protection\` at the top level; did you mean \`protections\`?`,
+  ],
+  'missing-required': [
+    `${F}/missing-required.yaml:1:1: error: missing required key \`risk\``,
+    `${F}/missing-required.yaml:2:1: error: missing required key \`symbol\` in \`market\``,
+  ],
+  'sizing-none': [`${F}/sizing-none.yaml:9:1: error: \`risk\` needs one of \`quantity\`, \`quote\` or \`risk_percent\``],
+  'sizing-two': [`${F}/sizing-two.yaml:11:3: error: \`risk\` takes only one of \`quantity\`, \`quote\` or \`risk_percent\`, but has \`quantity\` and \`risk_percent\``],
+  'stop-zero': [`${F}/stop-zero.yaml:12:14: error: risk.stop_loss.percent must be greater than 0`],
+  'trailing-no-stop': [`${F}/trailing-no-stop.yaml:11:3: error: a trailing stop needs a stop-loss to start from`],
+  'spot-short': [`${F}/spot-short.yaml:10:3: error: spot cannot go short: a spot bot can only buy the coin and sell it again`],
+  'spot-module-short': [`${F}/spot-module-short.yaml:9:14: error: spot cannot go short, so \`direction: both\` is not possible`],
+  'spot-leverage': [`${F}/spot-leverage.yaml:11:13: error: leverage applies only to linear perpetuals; spot trades without leverage`],
+  'risk-percent-no-stop': [
+    `${F}/risk-percent-no-stop.yaml:10:3: error: risk_percent sizing needs a stop-loss: the size is computed from the distance to the stop`,
+    `${F}/risk-percent-no-stop.yaml:11:18: error: a risk_reward take-profit is a multiple of the stop distance, so it needs a stop-loss`,
+  ],
+  'tp-below-fees': [`${F}/tp-below-fees.yaml:12:27: error: a take-profit of 0.1% does not cover the round-trip taker fees (2 × 0.055% = 0.11%), so every winning trade would lose money`],
+  'span-unit': [
+    `${F}/span-unit.yaml:13:15: error: cooldown.after_exit is given in an unknown unit \`candles\`; write \`3 bars\``,
+    `${F}/span-unit.yaml:14:15: error: cooldown.after_loss needs a unit: write \`90 bars\` or \`90m\``,
+    `${F}/span-unit.yaml:15:16: error: cooldown.after_entry must be a whole number of units, not \`1.5\``,
+  ],
+  'max-position': [`${F}/max-position.yaml:11:29: error: max_position.quantity (0.005) is smaller than the fixed entry quantity (0.01), so no entry could be placed`],
+  'limit-timeout': [`${F}/limit-timeout.yaml:12:12: error: a limit-order timeout of 0 would cancel the order before it could fill`],
+  'limit-incomplete': [
+    `${F}/limit-incomplete.yaml:9:1: error: entry_order needs \`offset_percent\` when \`type\` is \`limit\``,
+    `${F}/limit-incomplete.yaml:9:1: error: entry_order needs \`timeout\` when \`type\` is \`limit\``,
+  ],
+  'market-with-timeout': [`${F}/market-with-timeout.yaml:11:3: error: \`timeout\` only applies when \`type\` is \`limit\``],
+  'module-and-rules': [`${F}/module-and-rules.yaml:9:3: error: \`long\` cannot be used together with \`module\` in \`strategy\``],
+  'no-strategy': [`${F}/no-strategy.yaml:7:1: error: \`strategy\` needs at least one of \`long\`, \`short\` or \`module\``],
+  liquidation: [`${F}/liquidation.yaml:12:25: error: a stop-loss 6% away is beyond the liquidation price at 20× leverage (about 5% away)`],
+  volatility: [
+    `${F}/volatility.yaml:13:50: error: baseline_length (20) must be longer than atr_length (50): the baseline is the normal volatility the recent one is compared with`,
+    `${F}/volatility.yaml:15:3: error: \`resume_after\` in \`protections\` needs \`max_drawdown_percent\``,
+  ],
+  'expr-traps': [
+    `${F}/expr-traps.yaml:9:12: error: strategy.long.entry is the YAML true/false value \`true\`, not a rule`,
+    `${F}/expr-traps.yaml:10:11: error: strategy.long.exit is a YAML list, not a rule: a value starting with \`[\` or \`- \` is read as a list`,
+    `${F}/expr-traps.yaml:13:7: error: strategy.short.entry is a YAML mapping, not a rule: \`?\` at the start, or \`: \` inside an unquoted value, makes a key/value pair`,
+  ],
+  'expr-comment-cut': [`${F}/expr-comment-cut.yaml:9:12: error: strategy.long.entry is empty: everything after \`#\` is a YAML comment, so the rule was cut off`],
+  'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
+  'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/not-there.ts does not exist`],
+  'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
+  'module-no-default': [`${F}/module-no-default.yaml:8:11: error: strategy module test/fixtures/strategies/no-default.ts has no default export`],
+  'module-arrow': [`${F}/module-arrow.yaml:8:11: error: the default export of test/fixtures/strategies/default-arrow.ts must be a strategy class, but it is an arrow function`],
+  'module-shape': [`${F}/module-shape.yaml:8:11: error: the strategy in test/fixtures/strategies/wrong-shape.ts does not implement Strategy: \`onCandle(candle)\` is missing; \`warmupBars\` must be a whole number ≥ 0, but it is "20"`],
+  'module-throws': [`${F}/module-throws.yaml:8:11: error: the strategy's constructor threw: cannot open indicator cache`],
+  'module-missing-import': [`${F}/module-missing-import.yaml:8:11: error: strategy module test/fixtures/strategies/missing-import.ts imports test/fixtures/strategies/does-not-exist.ts, which cannot be found`],
+  'module-params': [`${F}/module-params.yaml:11:19: error: exit_channel must be a whole number of candles from 2 to 1000, not 1.5`],
+  'module-params-unknown': [`${F}/module-params-unknown.yaml:10:5: error: unknown parameter \`chanel\`; this strategy takes channel and exit_channel`],
+};
+
+for (const [name, lines] of Object.entries(expected)) {
+  t.test(name, async (t) => {
+    const { errors } = await errorsOf(name);
+    t.strictSame(errors, lines);
+  });
+}
+
+t.test('hints say how to fix the problem', async (t) => {
+  const hintOf = async (name: string): Promise<string | undefined> => (await errorsOf(name)).all.find((d) => d.severity === 'error')?.hint;
+  t.match(await hintOf('span-unit'), /`bars` \(closed candles\), `s`, `m`, `h` or `d`/);
+  t.match(await hintOf('expr-traps'), /quote it/);
+  t.match(await hintOf('expr-comment-cut'), /double quotes/);
+  t.match(await hintOf('tp-below-fees'), /above 0\.11/);
+  t.match(await hintOf('module-throws'), /test\/fixtures\/strategies\/throwing\.ts:5:11/);
+  t.match(await hintOf('module-no-default'), /exports `Forgotten` by name/);
+  t.match(await hintOf('missing-required'), /How big each position is/);
+});
+
+t.test('rule parameters: text values rejected where defined, unused ones warned about', async (t) => {
+  const { errors, all } = await errorsOf('rule-params');
+  t.strictSame(errors, [
+    `${F}/rule-params.yaml:10:11: error: rule parameter \`slow\` must be a number or true/false, not the text \`21\``,
+    `${F}/rule-params.yaml:14:3: error: \`min_strength\` needs a \`strength\` expression to compare with`,
+  ]);
+  t.strictSame(all.filter((d) => d.severity === 'warning').map(line), [
+    `${F}/rule-params.yaml:11:5: warning: parameter \`unused\` is defined but never used in the rules`,
+  ]);
+});
+
+t.test('the excerpt underlines the offending value', async (t) => {
+  const { all } = await errorsOf('stop-zero');
+  t.strictSame(all[0]?.excerpt, { lineText: '    percent: 0', caretStart: 13, caretLength: 1 });
+});
+
+t.test('a missing file is a clear error, not a crash', async (t) => {
+  const r = await loadBotSpec(`${F}/does-not-exist.yaml`);
+  t.equal(r.ok, false);
+  if (!r.ok) t.equal(r.diagnostics[0]?.message, 'cannot read the spec: no such file');
+});
