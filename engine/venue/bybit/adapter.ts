@@ -216,7 +216,7 @@ export class BybitVenue implements Venue {
       interval,
       (from, to) => this.closedCandles(from, to),
       (c) => (active ? onClosedCandle(c) : undefined),
-      (e) => this.log.warn('candle backfill failed; will retry on the next candle', { error: this.describe(e) }),
+      (e) => this.log.warn('candle stream: backfill or handler failed; the next candle retries the backfill', { error: this.describe(e) }),
     );
     this.sequencer = seq;
     const topic = `kline.${interval}.${symbol}`;
@@ -304,8 +304,12 @@ export class BybitVenue implements Venue {
       }
     }
     let env: Envelope<{ orderId?: string }>;
+    let sends = 0;
     try {
-      env = await this.caller.call('order/create', () => this.rest.submitOrder(body as never));
+      env = await this.caller.call('order/create', () => {
+        sends++;
+        return this.rest.submitOrder(body as never);
+      });
     } catch (e) {
       if (!(e instanceof VenueUnavailableError)) throw e;
       // Sent, never answered: the order may exist. Ask before declaring anything.
@@ -321,6 +325,12 @@ export class BybitVenue implements Venue {
         return found;
       }
       throw new OrderStateUnknownError(req.orderLinkId, 'Bybit says the orderLinkId is taken but cannot find the order');
+    }
+    if (env.retCode !== 0 && sends > 1) {
+      // An earlier, unanswered attempt may have gone through and be the reason this one was
+      // refused (e.g. its margin is now in use): the order that exists wins over the refusal.
+      const found = await this.orderStatus(req.orderLinkId).catch(() => undefined);
+      if (found) return found;
     }
     this.throwOrderError(env, `place ${body.side} ${body.orderType} ${body.qty}`);
     const now = this.serverNow();
