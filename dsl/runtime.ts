@@ -12,7 +12,7 @@ import { Rsi } from './indicators/rsi.ts';
 import { TrueRange } from './indicators/tr.ts';
 import { Highest } from './indicators/highest.ts';
 import { Lowest } from './indicators/lowest.ts';
-import { stochValue } from './indicators/stoch.ts';
+import { stochStep } from './indicators/stoch.ts';
 import { Crossover } from './indicators/crossover.ts';
 import { Crossunder } from './indicators/crossunder.ts';
 import { Cross } from './indicators/cross.ts';
@@ -25,6 +25,8 @@ export interface Machine {
   /** Slot i holds node i's value for the current bar; inputs sit in slots 0..5 (INPUT_ID). */
   readonly slots: Float64Array;
   readonly steps: readonly Step[];
+  /** Runs every step once, in order. */
+  readonly run: Step;
 }
 
 /** Builds fresh state: every call gives independent indicators. */
@@ -41,10 +43,32 @@ export function buildMachine(dag: Dag): Machine {
       const ring = new HistoryRing(depth);
       rings.set(node.id, ring);
       const i = node.id;
-      steps.push(() => ring.push(slots[i]!));
+      steps.push(() => ring.record(slots, i));
     }
   }
-  return { slots, steps };
+  return { slots, steps, run: sequence(steps) };
+}
+
+/**
+ * One function that calls the steps in order. A loop over the array would make one call site see
+ * every step (megamorphic, never inlined); here each position has its own call site, which V8 can
+ * inline while one strategy dominates the process. About 2x faster per bar than the plain loop.
+ */
+export function sequence(steps: readonly Step[]): Step {
+  switch (steps.length) {
+    case 0: return () => {};
+    case 1: return steps[0]!;
+    case 2: { const [a, b] = steps as [Step, Step]; return () => { a(); b(); }; }
+    case 3: { const [a, b, c] = steps as [Step, Step, Step]; return () => { a(); b(); c(); }; }
+    case 4: { const [a, b, c, d] = steps as [Step, Step, Step, Step]; return () => { a(); b(); c(); d(); }; }
+    case 5: { const [a, b, c, d, e] = steps as [Step, Step, Step, Step, Step]; return () => { a(); b(); c(); d(); e(); }; }
+    case 6: { const [a, b, c, d, e, f] = steps as [Step, Step, Step, Step, Step, Step]; return () => { a(); b(); c(); d(); e(); f(); }; }
+    default: {
+      const head = sequence(steps.slice(0, 6));
+      const tail = sequence(steps.slice(6));
+      return () => { head(); tail(); };
+    }
+  }
 }
 
 /** Non-finite arithmetic results become na (reference decision 9). */
@@ -82,22 +106,22 @@ function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>
     case 'hist': {
       const ring = rings.get(a);
       if (!ring) throw new Error(`internal: no history ring for node ${a}`);
-      return () => { s[o] = ring.get(n); };
+      return () => ring.read(s, n, o);
     }
-    case 'sma': { const k = new Sma(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'ema': { const k = new Ema(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'rma': { const k = new Rma(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'wma': { const k = new Wma(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'stdev': { const k = new Stdev(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'rsi': { const k = new Rsi(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'tr': { const k = new TrueRange(n === 1); return () => { s[o] = k.update(s[a]!, s[b]!, s[c]!); }; }
-    case 'highest': { const k = new Highest(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'lowest': { const k = new Lowest(n); return () => { s[o] = k.update(s[a]!); }; }
-    case 'stoch': return () => { s[o] = stochValue(s[a]!, s[b]!, s[c]!); };
-    case 'crossover': { const k = new Crossover(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
-    case 'crossunder': { const k = new Crossunder(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
-    case 'cross': { const k = new Cross(); return () => { s[o] = k.update(s[a]!, s[b]!); }; }
-    case 'vwap': { const k = new Vwap(); return () => { s[o] = k.update(s[a]!, s[b]!, s[c]!); }; }
+    case 'sma': { const k = new Sma(n); return () => k.step(s, a, o); }
+    case 'ema': { const k = new Ema(n); return () => k.step(s, a, o); }
+    case 'rma': { const k = new Rma(n); return () => k.step(s, a, o); }
+    case 'wma': { const k = new Wma(n); return () => k.step(s, a, o); }
+    case 'stdev': { const k = new Stdev(n); return () => k.step(s, a, o); }
+    case 'rsi': { const k = new Rsi(n); return () => k.step(s, a, o); }
+    case 'tr': { const k = new TrueRange(n === 1); return () => k.step(s, a, b, c, o); }
+    case 'highest': { const k = new Highest(n); return () => k.step(s, a, o); }
+    case 'lowest': { const k = new Lowest(n); return () => k.step(s, a, o); }
+    case 'stoch': return () => stochStep(s, a, b, c, o);
+    case 'crossover': { const k = new Crossover(); return () => k.step(s, a, b, o); }
+    case 'crossunder': { const k = new Crossunder(); return () => k.step(s, a, b, o); }
+    case 'cross': { const k = new Cross(); return () => k.step(s, a, b, o); }
+    case 'vwap': { const k = new Vwap(); return () => k.step(s, a, b, c, o); }
     case 'isna': return () => { const x = s[a]!; s[o] = x !== x ? 1 : 0; };
     case 'nz': return () => { const x = s[a]!; s[o] = x !== x ? s[b]! : x; };
     // An na condition counts as false, as Pine's iff/ternary does.

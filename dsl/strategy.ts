@@ -26,7 +26,7 @@ export class RulesStrategy implements Strategy {
   readonly warmupBars: number;
   readonly preloadBars: number;
   private readonly slots: Float64Array;
-  private readonly steps: readonly Step[];
+  private readonly run: Step;
   private bar = 0;
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
@@ -35,7 +35,7 @@ export class RulesStrategy implements Strategy {
     this.warmupBars = plan.warmupBars;
     this.preloadBars = plan.preloadBars;
     this.slots = machine.slots;
-    this.steps = machine.steps;
+    this.run = machine.run;
     if (plan.strength < 0 && plan.confidence < 0) {
       this.fixed = [];
       for (let mask = 0; mask < 16; mask++) {
@@ -53,8 +53,7 @@ export class RulesStrategy implements Strategy {
     s[3] = candle.close;
     s[4] = candle.volume;
     s[5] = candle.start;
-    const steps = this.steps;
-    for (let i = 0; i < steps.length; i++) steps[i]!();
+    this.run();
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     const p = this.plan;
     // na (NaN) never equals 1: a missing condition does not fire.

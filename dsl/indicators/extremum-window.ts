@@ -1,9 +1,11 @@
 // Sliding maximum over the last `length` bars with a monotonic deque: each value is pushed and
 // popped at most once, so O(1) amortised and exact. na values are skipped (not stored); the
 // result is na before bar length−1 or when the whole window is na (Pine's highest/lowest).
+// (Kernel convention: see ema.ts.)
 export class SlidingMax {
   private readonly bars: Float64Array;
   private readonly vals: Float64Array;
+  private readonly io = new Float64Array(2);
   private head = 0;
   private size = 0;
   private bar = -1;
@@ -14,26 +16,36 @@ export class SlidingMax {
     this.vals = new Float64Array(length);
   }
 
-  update(input: number): number {
+  step(slots: Float64Array, input: number, output: number): void {
     const n = this.length;
     const bar = ++this.bar;
-    while (this.size > 0 && this.bars[this.head]! <= bar - n) {
+    const bars = this.bars;
+    const vals = this.vals;
+    while (this.size > 0 && bars[this.head]! <= bar - n) {
       this.head = this.head + 1 === n ? 0 : this.head + 1;
       this.size--;
     }
-    if (input === input) {
-      const x = this.sign * input;
+    const input0 = slots[input]!;
+    if (input0 === input0) {
+      const x = this.sign * input0;
       while (this.size > 0) {
-        const back = (this.head + this.size - 1) % n;
-        if (this.vals[back]! <= x) this.size--;
+        let back = this.head + this.size - 1;
+        if (back >= n) back -= n;
+        if (vals[back]! <= x) this.size--;
         else break;
       }
-      const at = (this.head + this.size) % n;
-      this.bars[at] = bar;
-      this.vals[at] = x;
+      let at = this.head + this.size;
+      if (at >= n) at -= n;
+      bars[at] = bar;
+      vals[at] = x;
       this.size++;
     }
-    if (bar < n - 1 || this.size === 0) return NaN;
-    return this.sign * this.vals[this.head]!;
+    slots[output] = bar < n - 1 || this.size === 0 ? NaN : this.sign * vals[this.head]!;
+  }
+
+  update(x: number): number {
+    this.io[0] = x;
+    this.step(this.io, 0, 1);
+    return this.io[1]!;
   }
 }

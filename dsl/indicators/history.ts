@@ -9,18 +9,21 @@ export class HistoryRing {
     this.buf = new Float64Array(depth + 1);
   }
 
-  push(x: number): void {
-    this.buf[this.pos] = x;
+  /** Records the node's value for this bar (call once per bar, after the node has stepped). */
+  record(slots: Float64Array, input: number): void {
+    this.buf[this.pos] = slots[input]!;
     this.pos = this.pos + 1 === this.buf.length ? 0 : this.pos + 1;
     if (this.count <= this.depth) this.count++;
   }
 
-  /** Value k bars back; 0 is the value just pushed. */
-  get(k: number): number {
-    if (k >= this.count) return NaN;
-    const cap = this.buf.length;
+  /** Writes the value k bars back (0 = this bar) into `output`. */
+  read(slots: Float64Array, k: number, output: number): void {
+    if (k >= this.count) {
+      slots[output] = NaN;
+      return;
+    }
     let i = this.pos - 1 - k;
-    if (i < 0) i += cap;
-    return this.buf[i]!;
+    if (i < 0) i += this.buf.length;
+    slots[output] = this.buf[i]!;
   }
 }
