@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { Decimal } from 'decimal.js';
 import { Redactor } from '../log/redact.ts';
 import { decText, optDecText } from './codec.ts';
+import { prepared } from './stmt.ts';
 import { orderFromRow, runFromRow, type OrderRow, type RunRow } from './rows.ts';
 import { migrate, SCHEMA_VERSION } from './schema.ts';
 import {
@@ -119,8 +120,7 @@ export class Journal {
     const specHash = start.specHash ?? createHash('sha256').update(start.specText).digest('hex');
     const id = this.write(true, () =>
       Number(
-        this.db
-          .prepare(
+        prepared(this.db,
             `INSERT INTO runs (mode, bot, symbol, category, interval, network, spec_file, spec_text, spec_hash, botctl_version, pid, started_at)
              VALUES (@mode, @bot, @symbol, @category, @interval, @network, @specFile, @specText, @specHash, @botctlVersion, @pid, @time)`,
           )
@@ -144,21 +144,20 @@ export class Journal {
   }
 
   run(id: number): RunRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    const row = prepared(this.db, `SELECT * FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     return row && runFromRow(row);
   }
 
   /** All runs, oldest first, optionally of one mode and/or bot. */
   runs(filter: { mode?: RunMode; bot?: string } = {}): RunRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM runs WHERE (@mode IS NULL OR mode = @mode) AND (@bot IS NULL OR bot = @bot) ORDER BY id`)
+    const rows = prepared(this.db, `SELECT * FROM runs WHERE (@mode IS NULL OR mode = @mode) AND (@bot IS NULL OR bot = @bot) ORDER BY id`)
       .all({ mode: filter.mode ?? null, bot: filter.bot ?? null }) as RunRow[];
     return rows.map(runFromRow);
   }
 
   /** Bot names that have runs in `mode`. */
   bots(mode: RunMode): string[] {
-    return (this.db.prepare(`SELECT DISTINCT bot FROM runs WHERE mode = ? ORDER BY bot`).all(mode) as { bot: string }[]).map((r) => r.bot);
+    return (prepared(this.db, `SELECT DISTINCT bot FROM runs WHERE mode = ? ORDER BY bot`).all(mode) as { bot: string }[]).map((r) => r.bot);
   }
 
   view(sel: ViewSelector): JournalView {
@@ -209,14 +208,13 @@ export class RunJournal {
 
   end(opts: { time: number; reason: string }): void {
     this.journal.write(true, () => {
-      this.db.prepare(`UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(opts.time, opts.reason, this.run.id);
+      prepared(this.db, `UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(opts.time, opts.reason, this.run.id);
     });
   }
 
   recordDecision(d: DecisionInput): void {
     this.journal.write(false, () => {
-      this.db
-        .prepare(
+      prepared(this.db,
           `INSERT INTO decisions (run_id, time, candle, kind, action, outcome, reason, text, strength, confidence)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -244,8 +242,7 @@ export class RunJournal {
         }
         return { order: orderFromRow(existing), created: false };
       }
-      const ref = this.db
-        .prepare(
+      const ref = prepared(this.db,
           `INSERT INTO orders (scope, run_id, order_link_id, side, type, purpose, qty, price, reduce_only, stop_loss, take_profit, status, reason, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Intent', ?, ?, ?)`,
         )
@@ -294,8 +291,7 @@ export class RunJournal {
             `order "${key}" is not in the journal: record its intent before sending it, or pass side, type and qty to adopt it`,
           );
         }
-        const ref = this.db
-          .prepare(
+        const ref = prepared(this.db,
             `INSERT INTO orders (scope, run_id, order_link_id, order_id, side, type, purpose, qty, price, reduce_only, stop_loss, take_profit,
                                  status, filled_qty, avg_fill_price, fee, reason, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -312,8 +308,7 @@ export class RunJournal {
       this.insertEvent(row.id, u.updatedAt, u.orderId ?? null, u.status, qty, price, filled, u.reason ?? null, applied);
       const maxFilled = filled !== null && new Decimal(filled).gt(row.filled_qty) ? filled : row.filled_qty;
       if (applied) {
-        this.db
-          .prepare(
+        prepared(this.db,
             `UPDATE orders SET status = ?, order_id = coalesce(?, order_id), qty = coalesce(?, qty), price = coalesce(?, price),
                filled_qty = ?, avg_fill_price = coalesce(?, avg_fill_price), fee = coalesce(?, fee),
                stop_loss = coalesce(?, stop_loss), take_profit = coalesce(?, take_profit),
@@ -323,7 +318,7 @@ export class RunJournal {
           .run(u.status, u.orderId || null, qty, price, maxFilled, avg, fee, stopLoss, takeProfit, u.reason || null, u.updatedAt, row.id);
       } else {
         // A stale message still teaches us the exchange's id and any fills we had not seen.
-        this.db.prepare(`UPDATE orders SET order_id = coalesce(order_id, ?), filled_qty = ? WHERE id = ?`).run(u.orderId || null, maxFilled, row.id);
+        prepared(this.db, `UPDATE orders SET order_id = coalesce(order_id, ?), filled_qty = ? WHERE id = ?`).run(u.orderId || null, maxFilled, row.id);
       }
       return orderFromRow(this.getOrderRow(key)!);
     });
@@ -345,7 +340,7 @@ export class RunJournal {
       ] as const;
     });
     return this.journal.write(true, () => {
-      const stmt = this.db.prepare(
+      const stmt = prepared(this.db,
         `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -363,8 +358,7 @@ export class RunJournal {
       optDecText(p.unrealisedPnl, 'unrealisedPnl'),
     ];
     this.journal.write(true, () => {
-      this.db
-        .prepare(
+      prepared(this.db,
           `INSERT INTO positions (run_id, time, side, qty, entry_price, stop_loss, take_profit, trailing_stop, trailing_activation, unrealised_pnl)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -375,7 +369,7 @@ export class RunJournal {
   recordEquity(e: EquitySnapshot): void {
     const values = [this.run.id, e.time, decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
     this.journal.write(false, () => {
-      this.db.prepare(`INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`).run(...values);
+      prepared(this.db, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`).run(...values);
     });
   }
 
@@ -384,8 +378,7 @@ export class RunJournal {
     const r = this.journal.redactor;
     const details = e.details === undefined ? null : JSON.stringify(r.redact(e.details));
     this.journal.write(true, () => {
-      this.db
-        .prepare(`INSERT INTO errors (run_id, time, source, message, details) VALUES (?, ?, ?, ?, ?)`)
+      prepared(this.db, `INSERT INTO errors (run_id, time, source, message, details) VALUES (?, ?, ?, ?, ?)`)
         .run(this.run.id, e.time, e.source, r.redactString(e.message), details);
     });
   }
@@ -395,20 +388,19 @@ export class RunJournal {
     const json = JSON.stringify(state);
     if (json === undefined) throw new JournalError(`state "${kind}" is not JSON-serialisable`);
     this.journal.write(true, () => {
-      this.db.prepare(`INSERT INTO states (run_id, time, kind, state) VALUES (?, ?, ?, ?)`).run(this.run.id, time, kind, json);
+      prepared(this.db, `INSERT INTO states (run_id, time, kind, state) VALUES (?, ?, ?, ?)`).run(this.run.id, time, kind, json);
     });
   }
 
   private getOrderRow(orderLinkId: string): OrderRow | undefined {
-    return this.db.prepare(`SELECT * FROM orders WHERE scope = ? AND order_link_id = ?`).get(this.scope, orderLinkId) as OrderRow | undefined;
+    return prepared(this.db, `SELECT * FROM orders WHERE scope = ? AND order_link_id = ?`).get(this.scope, orderLinkId) as OrderRow | undefined;
   }
 
   private insertEvent(
     ref: number, time: number, orderId: string | null, status: JournalOrderStatus,
     qty: string | null, price: string | null, filled: string | null, reason: string | null, applied: boolean,
   ): void {
-    this.db
-      .prepare(
+    prepared(this.db,
         `INSERT INTO order_events (order_ref, run_id, time, order_id, status, qty, price, filled_qty, reason, applied)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )

@@ -49,7 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
         strength REAL,
         confidence REAL
       );
-      CREATE INDEX decisions_by_run ON decisions (run_id, id);
+      CREATE INDEX decisions_by_run ON decisions (run_id, time);
 
       CREATE TABLE orders (
         id INTEGER PRIMARY KEY,
@@ -121,7 +121,7 @@ export const MIGRATIONS: readonly Migration[] = [
         trailing_activation TEXT,
         unrealised_pnl TEXT
       );
-      CREATE INDEX positions_by_run ON positions (run_id, id);
+      CREATE INDEX positions_by_run ON positions (run_id, time);
 
       CREATE TABLE equity (
         id INTEGER PRIMARY KEY,
@@ -132,7 +132,7 @@ export const MIGRATIONS: readonly Migration[] = [
         available TEXT,
         coin TEXT
       );
-      CREATE INDEX equity_by_run ON equity (run_id, id);
+      CREATE INDEX equity_by_run ON equity (run_id, time);
 
       CREATE TABLE errors (
         id INTEGER PRIMARY KEY,

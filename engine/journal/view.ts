@@ -20,6 +20,7 @@ import {
   type RunRow,
 } from './rows.ts';
 import { buildTrades, utcDayStart, type TradeLedger } from './trades.ts';
+import { prepared } from './stmt.ts';
 import {
   TERMINAL_ORDER_STATUSES,
   type DecisionRecord,
@@ -63,7 +64,7 @@ export class JournalView {
     this.mode = sel.mode;
     this.bot = sel.bot;
     if (sel.mode === 'backtest') {
-      const latest = sel.runId ?? (db.prepare(`SELECT max(id) AS id FROM runs WHERE mode = 'backtest' AND bot = ?`).get(sel.bot) as { id: number | null }).id;
+      const latest = sel.runId ?? (prepared(db, `SELECT max(id) AS id FROM runs WHERE mode = 'backtest' AND bot = ?`).get(sel.bot) as { id: number | null }).id;
       this.runId = latest ?? undefined;
       this.runFilter = 'run_id = @runId';
     } else {
@@ -80,14 +81,14 @@ export class JournalView {
   latestRun(): RunRecord | undefined {
     const row = (
       this.mode === 'backtest'
-        ? this.db.prepare(`SELECT * FROM runs WHERE id = @runId`)
-        : this.db.prepare(`SELECT * FROM runs WHERE mode = @mode AND bot = @bot ORDER BY id DESC LIMIT 1`)
+        ? prepared(this.db, `SELECT * FROM runs WHERE id = @runId`)
+        : prepared(this.db, `SELECT * FROM runs WHERE mode = @mode AND bot = @bot ORDER BY id DESC LIMIT 1`)
     ).get(this.params) as RunRow | undefined;
     return row && runFromRow(row);
   }
 
   runs(): RunRecord[] {
-    const rows = this.db.prepare(`SELECT * FROM runs WHERE mode = @mode AND bot = @bot ORDER BY id`).all(this.params) as RunRow[];
+    const rows = prepared(this.db, `SELECT * FROM runs WHERE mode = @mode AND bot = @bot ORDER BY id`).all(this.params) as RunRow[];
     return rows.map(runFromRow);
   }
 
@@ -95,8 +96,7 @@ export class JournalView {
 
   /** The latest position snapshot, flat or not. */
   lastPosition(): PositionRecord | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM positions WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
+    const row = prepared(this.db, `SELECT * FROM positions WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
       .get(this.params) as PositionRow | undefined;
     return row && positionFromRow(row);
   }
@@ -112,15 +112,13 @@ export class JournalView {
   /** Orders not yet final (including intents never acknowledged), oldest first, keyed by orderLinkId. */
   workingOrders(): JournalOrder[] {
     const terminal = TERMINAL_ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
-    const rows = this.db
-      .prepare(`SELECT * FROM orders WHERE scope = @scope AND status NOT IN (${terminal}) ORDER BY created_at, id`)
+    const rows = prepared(this.db, `SELECT * FROM orders WHERE scope = @scope AND status NOT IN (${terminal}) ORDER BY created_at, id`)
       .all(this.params) as OrderRow[];
     return rows.map(orderFromRow);
   }
 
   order(orderLinkId: string): JournalOrder | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM orders WHERE scope = @scope AND order_link_id = @id`)
+    const row = prepared(this.db, `SELECT * FROM orders WHERE scope = @scope AND order_link_id = @id`)
       .get({ ...this.params, id: orderLinkId }) as OrderRow | undefined;
     return row && orderFromRow(row);
   }
@@ -130,8 +128,7 @@ export class JournalView {
    * them with the exchange's open orders to find orphans.
    */
   orders(opts: { since?: number; linkIdPrefix?: string } = {}): JournalOrder[] {
-    const rows = this.db
-      .prepare(
+    const rows = prepared(this.db,
         `SELECT * FROM orders WHERE scope = @scope AND updated_at >= @since AND substr(order_link_id, 1, length(@prefix)) = @prefix
          ORDER BY created_at, id`,
       )
@@ -141,8 +138,7 @@ export class JournalView {
 
   /** Every state change of one order, in the order they were recorded. */
   orderEvents(orderLinkId: string): OrderEventRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = prepared(this.db,
         `SELECT e.run_id, e.time, o.order_link_id, e.order_id, e.status, e.qty, e.price, e.filled_qty, e.reason, e.applied
          FROM order_events e JOIN orders o ON o.id = e.order_ref
          WHERE o.scope = @scope AND o.order_link_id = @id ORDER BY e.id`,
@@ -154,8 +150,7 @@ export class JournalView {
   // ---------- fills, trades, P&L ----------
 
   fills(opts: { since?: number } = {}): FillRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM fills WHERE scope = @scope AND time >= @since ORDER BY time, id`)
+    const rows = prepared(this.db, `SELECT * FROM fills WHERE scope = @scope AND time >= @since ORDER BY time, id`)
       .all({ ...this.params, since: opts.since ?? Number.MIN_SAFE_INTEGER }) as FillRow[];
     return rows.map(fillFromRow);
   }
@@ -196,31 +191,27 @@ export class JournalView {
 
   /** The last `limit` decisions (default 20), oldest first. */
   decisions(opts: { limit?: number; since?: number } = {}): DecisionRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM decisions WHERE ${this.runFilter} AND time >= @since ORDER BY time DESC, id DESC LIMIT @limit`)
+    const rows = prepared(this.db, `SELECT * FROM decisions WHERE ${this.runFilter} AND time >= @since ORDER BY time DESC, id DESC LIMIT @limit`)
       .all({ ...this.params, since: opts.since ?? Number.MIN_SAFE_INTEGER, limit: opts.limit ?? 20 }) as DecisionRow[];
     return rows.reverse().map(decisionFromRow);
   }
 
   lastEquity(): EquityRecord | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM equity WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
+    const row = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
       .get(this.params) as EquityRow | undefined;
     return row && equityFromRow(row);
   }
 
   /** Equity snapshots in time order (`limit` keeps the newest). */
   equity(opts: { since?: number; limit?: number } = {}): EquityRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM equity WHERE ${this.runFilter} AND time >= @since ORDER BY time DESC, id DESC LIMIT @limit`)
+    const rows = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} AND time >= @since ORDER BY time DESC, id DESC LIMIT @limit`)
       .all({ ...this.params, since: opts.since ?? Number.MIN_SAFE_INTEGER, limit: opts.limit ?? -1 }) as EquityRow[];
     return rows.reverse().map(equityFromRow);
   }
 
   /** The last `limit` errors (default 20), oldest first. */
   errors(opts: { limit?: number } = {}): ErrorRecord[] {
-    const rows = this.db
-      .prepare(`SELECT run_id, time, source, message, details FROM errors WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT @limit`)
+    const rows = prepared(this.db, `SELECT run_id, time, source, message, details FROM errors WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT @limit`)
       .all({ ...this.params, limit: opts.limit ?? 20 }) as { run_id: number; time: number; source: string; message: string; details: string | null }[];
     return rows.reverse().map((r) => ({
       runId: r.run_id,
@@ -233,8 +224,7 @@ export class JournalView {
 
   /** The last state the core saved under `kind` (e.g. 'cooldown', 'protections'), for a restart. */
   lastState<T = unknown>(kind: string): StateRecord<T> | undefined {
-    const row = this.db
-      .prepare(`SELECT run_id, time, kind, state FROM states WHERE kind = @kind AND ${this.runFilter} ORDER BY id DESC LIMIT 1`)
+    const row = prepared(this.db, `SELECT run_id, time, kind, state FROM states WHERE kind = @kind AND ${this.runFilter} ORDER BY id DESC LIMIT 1`)
       .get({ ...this.params, kind }) as { run_id: number; time: number; kind: string; state: string } | undefined;
     return row && { runId: row.run_id, time: row.time, kind: row.kind, state: JSON.parse(row.state) as T };
   }
