@@ -99,10 +99,11 @@ const PAGE_SCRIPT = `
   var candles = price.addSeries(LC.CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
   candles.setData(D.candles.map(function (c) { return { time: c[0], open: c[1], high: c[2], low: c[3], close: c[4] }; }));
   var markers = [];
+  var words = D.trades.length <= 40; // labels on every marker would bury a busy chart
   D.trades.forEach(function (t) {
     var long = t.side === 'long';
-    markers.push({ time: snap(t.entry), position: long ? 'belowBar' : 'aboveBar', color: long ? '#1a7f37' : '#c62828', shape: long ? 'arrowUp' : 'arrowDown', text: (long ? 'Buy ' : 'Sell ') + t.qty });
-    markers.push({ time: snap(t.exit), position: long ? 'aboveBar' : 'belowBar', color: t.net >= 0 ? '#1a7f37' : '#c62828', shape: 'circle', text: t.reason.replace('_', ' ') + ' ' + t.net.toFixed(2) });
+    markers.push({ time: snap(t.entry), position: long ? 'belowBar' : 'aboveBar', color: long ? '#1a7f37' : '#c62828', shape: long ? 'arrowUp' : 'arrowDown', text: words ? (long ? 'Buy ' : 'Sell ') + t.qty : '' });
+    markers.push({ time: snap(t.exit), position: long ? 'aboveBar' : 'belowBar', color: t.net >= 0 ? '#1a7f37' : '#c62828', shape: 'circle', text: words ? t.reason.replace('_', ' ') + ' ' + t.net.toFixed(2) : '' });
   });
   markers.sort(function (a, b) { return a.time - b.time; });
   LC.createSeriesMarkers(candles, markers);

@@ -61,7 +61,8 @@ function hiddenOption(program: Command, flags: string, description: string) {
 export function parseUtc(text: string, flag: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?Z?$/.exec(text.trim());
   const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) : NaN;
-  if (!m || Number.isNaN(ms) || new Date(ms).getUTCDate() !== +m[3]!) {
+  const back = new Date(ms);
+  if (!m || Number.isNaN(ms) || back.getUTCDate() !== +m[3]! || back.getUTCMonth() + 1 !== +m[2]! || back.getUTCHours() !== +(m[4] ?? 0) || back.getUTCMinutes() !== +(m[5] ?? 0)) {
     throw new UsageError(`${flag} "${text}" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
   }
   return ms;
