@@ -28,8 +28,10 @@ import type {
   VenueEvent,
 } from '../venue.ts';
 import { Caller, type Envelope, type RetryOptions } from './call.ts';
-import { CandleSequencer, fetchClosedCandles, lookbackMs, nextStart } from './candles.ts';
-import { BotRestClient, BotWsClient } from './clients.ts';
+import { CandleSequencer, fetchClosedCandles, lookbackMs } from './candles.ts';
+import { BotRestClient } from './clients.ts';
+import { acceptedOrder, orderCreateBody } from './orders.ts';
+import { BybitStreams } from './streams.ts';
 import {
   DUPLICATE_ORDER_LINK_ID,
   INSUFFICIENT_BALANCE,
@@ -43,7 +45,6 @@ import {
   coinBalance,
   parseFill,
   parseInstrument,
-  parseKlinePush,
   parseOrder,
   parsePosition,
   parseWallet,
@@ -78,7 +79,7 @@ const QUOTE_COIN = /(USDT|USDC|USD)$/;
 
 export class BybitVenue implements Venue {
   private readonly rest: BotRestClient;
-  private ws: BotWsClient | undefined;
+  private readonly streams: BybitStreams;
   private readonly caller: Caller;
   private readonly log: Logger;
   private readonly redactor: Redactor;
@@ -86,7 +87,6 @@ export class BybitVenue implements Venue {
   private rules: InstrumentRules | undefined;
   private clockOffsetMs = 0;
   private sequencer: CandleSequencer | undefined;
-  private accountStreamOpen = false;
   private closed = false;
   private readonly quoteCoin: string;
   private readonly baseCoin: string;
@@ -112,6 +112,29 @@ export class BybitVenue implements Venue {
       { timeout: opts.httpTimeoutMs ?? 10_000 },
     );
     this.caller = new Caller(opts.retry ?? {}, this.redactor, this.log, () => this.syncClock());
+    const w = opts.ws ?? {};
+    this.streams = new BybitStreams(
+      {
+        network: opts.network,
+        category: opts.category,
+        symbol: opts.symbol,
+        quoteCoin: this.quoteCoin,
+        key: opts.key,
+        secret: opts.secret,
+        wsBaseUrl: opts.wsBaseUrl,
+        recvWindowMs: opts.recvWindowMs ?? 5000,
+        pingIntervalMs: w.pingIntervalMs ?? 10_000,
+        pongTimeoutMs: w.pongTimeoutMs ?? 2_000,
+        reconnectDelayMs: w.reconnectDelayMs ?? 500,
+        readyTimeoutMs: w.readyTimeoutMs ?? 15_000,
+      },
+      this.log,
+      this.redactor,
+      this.health,
+      (e) => this.emit(e),
+      () => this.serverNow(),
+    );
+    this.streams.onMarketReconnected = () => void this.sequencer?.catchUp(this.serverNow());
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -121,15 +144,14 @@ export class BybitVenue implements Venue {
     await this.instrument();
     if (this.hasKeys()) {
       if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
-      await this.openAccountStream();
+      await this.streams.openAccount();
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.ws?.closeAll(true);
-    this.ws?.removeAllListeners();
+    this.streams.close();
     this.listeners.clear();
   }
 
@@ -155,7 +177,7 @@ export class BybitVenue implements Venue {
     if (!Number.isFinite(serverMs)) throw new VenueError('Bybit server time response has no numeric "time"');
     this.clockOffsetMs = Math.round(serverMs + (t1 - t0) / 2 - t1) - 300;
     this.rest.clockOffsetMs = this.clockOffsetMs;
-    this.ws?.setTimeOffsetMs(this.clockOffsetMs);
+    this.streams.setTimeOffsetMs(this.clockOffsetMs);
   }
 
   // ---- market data -----------------------------------------------------------------------------
@@ -204,7 +226,7 @@ export class BybitVenue implements Venue {
 
   async subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe> {
     if (this.sequencer) throw new VenueError('subscribeCandles may be called once per venue');
-    const { interval, symbol, category } = this.opts;
+    const { interval, symbol } = this.opts;
     let last = afterStart;
     if (last === undefined) {
       const recent = await this.recentClosedCandles(1);
@@ -220,31 +242,15 @@ export class BybitVenue implements Venue {
     );
     this.sequencer = seq;
     const topic = `kline.${interval}.${symbol}`;
-    const ws = this.wsClient();
-    ws.on('update', (msg: Raw) => {
-      if (msg.topic !== topic) return;
-      const data = msg.data;
-      if (!Array.isArray(data)) {
-        this.health.count('kline-frame', 'kline frame without a data list');
-        return;
-      }
-      for (const item of data) {
-        try {
-          const k = parseKlinePush(item);
-          if (k.interval !== interval) throw new MalformedError('kline', `interval ${k.interval} instead of ${interval}`);
-          if (k.confirm) seq.pushed(k.candle);
-        } catch (e) {
-          if (!(e instanceof MalformedError)) throw e;
-          this.health.count('kline-frame', e.message);
-        }
-      }
+    await this.streams.openKlines(topic, (k) => {
+      if (k.interval !== interval) this.health.count('kline-frame', `interval ${k.interval} instead of ${interval}`);
+      else if (k.confirm) seq.pushed(k.candle);
     });
-    await this.subscribe([topic], category, 'market');
     // Anything that closed between the caller's history and this subscription.
     void seq.catchUp(this.serverNow());
     return () => {
       active = false;
-      this.ws?.unsubscribeV5(topic, category);
+      this.streams.closeKlines();
     };
   }
 
@@ -266,43 +272,7 @@ export class BybitVenue implements Venue {
 
   async placeOrder(req: OrderRequest): Promise<OrderState> {
     this.requireKeys('place orders');
-    if (!/^[A-Za-z0-9_-]{1,36}$/.test(req.orderLinkId)) {
-      throw new OrderRejectedError(`orderLinkId "${req.orderLinkId}" must be 1-36 characters of A-Z a-z 0-9 _ -`);
-    }
-    if (req.type === 'limit' && !req.price) throw new OrderRejectedError('a limit order needs a price');
-    const linear = this.opts.category === 'linear';
-    if (req.reduceOnly && (req.stopLoss || req.takeProfit)) {
-      throw new OrderRejectedError('a reduce-only order cannot carry a stop-loss or take-profit');
-    }
-    const body: Raw = {
-      category: this.opts.category,
-      symbol: this.opts.symbol,
-      side: req.side === 'buy' ? 'Buy' : 'Sell',
-      orderType: req.type === 'market' ? 'Market' : 'Limit',
-      qty: req.qty.toFixed(),
-      orderLinkId: req.orderLinkId,
-    };
-    if (req.type === 'limit' && req.price) {
-      body.price = req.price.toFixed();
-      body.timeInForce = req.timeInForce ?? 'GTC';
-    }
-    if (linear) {
-      body.positionIdx = 0;
-      if (req.reduceOnly) body.reduceOnly = true;
-    } else if (req.type === 'market') {
-      // Spot market buys are quote-denominated unless told otherwise (reference §3.5).
-      body.marketUnit = 'baseCoin';
-    }
-    if (req.stopLoss || req.takeProfit) {
-      if (!linear && req.type === 'market') throw new VenueUnsupportedError('Bybit spot accepts stop-loss/take-profit only on limit orders');
-      if (req.stopLoss) body.stopLoss = req.stopLoss.toFixed();
-      if (req.takeProfit) body.takeProfit = req.takeProfit.toFixed();
-      if (linear) {
-        body.tpslMode = 'Full';
-        if (req.stopLoss) body.slTriggerBy = 'LastPrice';
-        if (req.takeProfit) body.tpTriggerBy = 'LastPrice';
-      }
-    }
+    const body = orderCreateBody(req, this.opts.category, this.opts.symbol);
     let env: Envelope<{ orderId?: string }>;
     let sends = 0;
     try {
@@ -333,25 +303,7 @@ export class BybitVenue implements Venue {
       if (found) return found;
     }
     this.throwOrderError(env, `place ${body.side} ${body.orderType} ${body.qty}`);
-    const now = this.serverNow();
-    const state: OrderState = {
-      orderLinkId: req.orderLinkId,
-      orderId: String(env.result.orderId ?? ''),
-      side: req.side,
-      type: req.type,
-      status: 'New',
-      qty: req.qty,
-      filledQty: new Decimal(0),
-      fee: new Decimal(0),
-      reduceOnly: req.reduceOnly ?? false,
-      origin: 'user',
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (req.type === 'limit' && req.price) state.price = req.price;
-    if (req.stopLoss) state.stopLoss = req.stopLoss;
-    if (req.takeProfit) state.takeProfit = req.takeProfit;
-    return state;
+    return acceptedOrder(req, String(env.result.orderId ?? ''), this.serverNow());
   }
 
   async amendOrder(req: AmendRequest): Promise<OrderState> {
@@ -504,128 +456,6 @@ export class BybitVenue implements Venue {
     return entry;
   }
 
-  // ---- streams ---------------------------------------------------------------------------------
-
-  private wsClient(): BotWsClient {
-    if (this.ws) return this.ws;
-    const w = this.opts.ws ?? {};
-    const ws = new BotWsClient(
-      {
-        ...(this.hasKeys() ? { key: this.opts.key, secret: this.opts.secret } : {}),
-        ...(this.opts.wsBaseUrl ? {} : networkFlags(this.opts.network)),
-        recvWindow: this.opts.recvWindowMs ?? 5000,
-        pingInterval: w.pingIntervalMs ?? 10_000,
-        pongTimeout: w.pongTimeoutMs ?? 2_000,
-        reconnectTimeout: w.reconnectDelayMs ?? 500,
-      },
-      this.log,
-      this.opts.wsBaseUrl,
-    );
-    ws.setTimeOffsetMs(this.clockOffsetMs);
-    const streamOf = (wsKey: unknown) => (wsKey === 'v5Private' ? 'account' : 'market');
-    ws.on('reconnect', ({ wsKey }) => {
-      this.log.warn('stream connection lost; reconnecting', { stream: streamOf(wsKey) });
-      this.emit({ kind: 'connection', time: this.serverNow(), stream: streamOf(wsKey), state: 'down' });
-    });
-    ws.on('reconnected', ({ wsKey }) => {
-      this.log.info('stream reconnected', { stream: streamOf(wsKey) });
-      if (streamOf(wsKey) === 'market') void this.sequencer?.catchUp(this.serverNow());
-      this.emit({ kind: 'connection', time: this.serverNow(), stream: streamOf(wsKey), state: 'up' });
-    });
-    ws.on('exception', (e: Raw) => {
-      if (e?.op === 'auth') {
-        this.log.error('Bybit refused the stream login: check BYBIT_API_KEY and BYBIT_API_SECRET', {});
-        return;
-      }
-      const text = typeof e?.message === 'string' ? e.message : 'stream error';
-      this.health.count(text.startsWith('Failed to parse') ? 'unparseable-frame' : 'stream-exception', text);
-    });
-    ws.on('update', (msg: Raw) => this.onPrivateUpdate(msg));
-    this.ws = ws;
-    return ws;
-  }
-
-  private async openAccountStream(): Promise<void> {
-    if (this.accountStreamOpen) return;
-    await this.subscribe(['order', 'execution', 'position', 'wallet'], this.opts.category, 'account');
-    this.accountStreamOpen = true;
-  }
-
-  /**
-   * Subscribe and wait for Bybit's ack. The library's own promise settles on connect, not on the
-   * ack, and never for private topics whose login failed, so we watch the replies ourselves.
-   */
-  private async subscribe(topics: string[], category: Category, stream: 'market' | 'account'): Promise<void> {
-    const ws = this.wsClient();
-    const wsKey = stream === 'account' ? 'v5Private' : category === 'spot' ? 'v5SpotPublic' : 'v5LinearPublic';
-    const timeoutMs = this.opts.ws?.readyTimeoutMs ?? 15_000;
-    let onResponse: ((r: Raw) => void) | undefined;
-    let onException: ((r: Raw) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const acked = new Promise<void>((resolve, reject) => {
-      onResponse = (r) => {
-        if (r?.wsKey !== wsKey || r.op !== 'subscribe' || r.success !== true) return;
-        const reqId = typeof r.req_id === 'string' ? r.req_id : '';
-        if (reqId === '' || topics.some((t) => reqId.split(',').includes(t))) resolve();
-      };
-      onException = (r) => {
-        if (r?.wsKey !== wsKey) return;
-        if (r.op === 'auth') reject(new VenueAuthError("Bybit refused the account stream login: check BYBIT_API_KEY and BYBIT_API_SECRET and the key's network."));
-        else if (r.op === 'subscribe' && r.success === false) {
-          reject(new VenueError(`Bybit refused the ${stream} stream subscription: ${this.redactor.redactString(String(r.ret_msg ?? ''))}`));
-        }
-      };
-      timer = setTimeout(
-        () => reject(new VenueUnavailableError(`Bybit ${stream} stream did not confirm the subscription within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    ws.on('response', onResponse!);
-    ws.on('exception', onException!);
-    try {
-      for (const p of ws.subscribeV5(topics, category)) {
-        p.catch(() => {}); // failures surface as exception events, handled above
-      }
-      await acked;
-    } finally {
-      clearTimeout(timer);
-      ws.off('response', onResponse!);
-      ws.off('exception', onException!);
-    }
-  }
-
-  private onPrivateUpdate(msg: Raw): void {
-    const topic = typeof msg.topic === 'string' ? msg.topic.split('.')[0] : undefined;
-    if (topic !== 'order' && topic !== 'execution' && topic !== 'position' && topic !== 'wallet') return;
-    if (!Array.isArray(msg.data)) {
-      this.health.count(`${topic}-frame`, `${topic} frame without a data list`);
-      return;
-    }
-    const time = typeof msg.creationTime === 'number' ? msg.creationTime : this.serverNow();
-    for (const item of msg.data) {
-      const it = item as Raw;
-      if (topic !== 'wallet' && (it?.symbol !== this.opts.symbol || (it.category !== undefined && it.category !== this.opts.category))) continue;
-      try {
-        if (topic === 'order') {
-          const order = parseOrder(item);
-          this.emit({ kind: 'order', time: order.updatedAt, order });
-        } else if (topic === 'execution') {
-          const fill = parseFill(item);
-          this.emit({ kind: 'fill', time: fill.time, fill });
-        } else if (topic === 'position') {
-          const position = parsePosition(item);
-          this.emit({ kind: 'position', time: position.updatedAt, position });
-        } else {
-          if (it?.accountType !== undefined && it.accountType !== 'UNIFIED') continue;
-          this.emit({ kind: 'wallet', time, equity: parseWallet(item, this.quoteCoin, time) });
-        }
-      } catch (e) {
-        if (!(e instanceof MalformedError)) throw e;
-        this.health.count(`${topic}-frame`, e.message);
-      }
-    }
-  }
-
   private emit(e: VenueEvent): void {
     for (const l of this.listeners) {
       try {
@@ -708,4 +538,3 @@ function networkFlags(network: Network): { testnet?: boolean; demoTrading?: bool
   return {};
 }
 
-export { nextStart };
