@@ -180,3 +180,21 @@ t.test('stream: a stalled (half-open) socket is detected and replaced', async (t
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 2));
 });
+
+t.test('stream: a hole Bybit history cannot fill is reported, and the stream goes on', async (t) => {
+  const { history, live, lastHistory } = liveSetup();
+  const s = await setup({ fake: { candles: history } });
+  t.teardown(s.close);
+  const got: Candle[] = [];
+  await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
+  await s.venue.candlesIdle();
+  s.fake.pushCandle(live[0]!);
+  await until(() => got.length === 1, 3000, 'first');
+  // live[1] never existed anywhere; live[2] arrives.
+  s.fake.pushCandle(live[2]!);
+  await until(() => got.length === 2, 3000, 'second');
+  await s.venue.candlesIdle();
+  assertSequence(t, got, [live[0]!, live[2]!]);
+  t.match(s.logText(), /no candles for a stretch/);
+  t.ok(s.fake.requestsTo('/v5/market/kline').length >= 2, 'looked twice before giving up');
+});

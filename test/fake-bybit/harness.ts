@@ -78,7 +78,7 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
         return new Promise((r) => setTimeout(r, ms));
       },
     },
-    ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000 },
+    ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, historyRetryMs: 50 },
     ...o.venue,
   });
   const events: VenueEvent[] = [];

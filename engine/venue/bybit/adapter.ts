@@ -70,7 +70,15 @@ export interface BybitVenueOptions {
   recvWindowMs?: number;
   retry?: RetryOptions;
   /** Heartbeat: ping every pingIntervalMs, reconnect if no frame within pongTimeoutMs. */
-  ws?: { pingIntervalMs?: number; pongTimeoutMs?: number; reconnectDelayMs?: number; readyTimeoutMs?: number };
+  ws?: {
+    pingIntervalMs?: number;
+    pongTimeoutMs?: number;
+    reconnectDelayMs?: number;
+    /** Wait this long for a subscription ack / stream login (default 15 s). */
+    readyTimeoutMs?: number;
+    /** When history lacks candles the stream skipped, look again after this long (default 1 s). */
+    historyRetryMs?: number;
+  };
 }
 
 type Raw = Record<string, unknown>;
@@ -239,6 +247,12 @@ export class BybitVenue implements Venue {
       (from, to) => this.closedCandles(from, to),
       (c) => (active ? onClosedCandle(c) : undefined),
       (e) => this.log.warn('candle stream: backfill or handler failed; the next candle retries the backfill', { error: this.describe(e) }),
+      (from, to) =>
+        this.log.error('Bybit history has no candles for a stretch the stream skipped; continuing without them', {
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+        }),
+      this.opts.ws?.historyRetryMs ?? 1000,
     );
     this.sequencer = seq;
     const topic = `kline.${interval}.${symbol}`;

@@ -84,6 +84,9 @@ export class CandleSequencer {
     private readonly backfill: (fromMs: number, toMs: number) => Promise<Candle[]>,
     private readonly deliver: (c: Candle) => void | Promise<void>,
     private readonly onError: (e: unknown) => void,
+    /** History still lacks candles before a pushed one after a second look: report and move on. */
+    private readonly onHole: (fromMs: number, toMs: number) => void = () => {},
+    private readonly holeRetryMs = 1000,
   ) {}
 
   get last(): number {
@@ -97,7 +100,16 @@ export class CandleSequencer {
         this.duplicates++;
         return;
       }
-      if (c.start > nextStart(this.lastStart, this.interval)) await this.fill(c.start - 1);
+      if (c.start > nextStart(this.lastStart, this.interval)) {
+        await this.fill(c.start - 1);
+        if (c.start > nextStart(this.lastStart, this.interval)) {
+          // REST can lag the stream by a moment; look once more before declaring a hole, so a
+          // slow history never stalls the live stream.
+          await new Promise((r) => setTimeout(r, this.holeRetryMs));
+          await this.fill(c.start - 1);
+          if (c.start > nextStart(this.lastStart, this.interval)) this.onHole(nextStart(this.lastStart, this.interval), c.start - 1);
+        }
+      }
       if (c.start > this.lastStart) await this.emit(c);
     });
   }
