@@ -47,9 +47,13 @@ export function checkRules(v: SpecValues): RulesCheck {
   const src = v.src;
   const exprs = ruleExpressions(v);
   const warnings: Diagnostic[] = [];
+  const commented = new Set<RuleField>();
   for (const field of Object.keys(exprs) as RuleField[]) {
     const w = commentTrap(src, RULE_FIELDS[field]);
-    if (w) warnings.push(w);
+    if (w) {
+      warnings.push(w);
+      commented.add(field);
+    }
   }
   warnings.push(...unusedParams(v, exprs));
   if (Object.keys(exprs).length === 0) return { diagnostics: [], warnings };
@@ -60,7 +64,11 @@ export function checkRules(v: SpecValues): RulesCheck {
   // add "unknown name" wherever it is used.
   const textParams = new Set(Object.entries(v.obj(['strategy', 'params']) ?? {}).filter(([, x]) => typeof x === 'string').map(([k]) => k));
   const relevant = result.diagnostics.filter((d) => !textParams.has((exprs[d.field] ?? '').slice(d.offset, d.offset + d.length)));
-  const diagnostics = relevant.map((d) => {
+  const diagnostics = relevant.map((raw) => {
+    // A rule cut short by `#` often fails to parse at its end; say why it ended there.
+    const d = commented.has(raw.field)
+      ? { ...raw, hint: `${raw.hint ? `${raw.hint}; ` : ''}the rule ends where \`#\` starts a YAML comment: put the whole rule in quotes` }
+      : raw;
     const path = RULE_FIELDS[d.field];
     const node = src.node(path);
     if (!isScalar(node) || !node.range) return src.at(path, d.message, { hint: d.hint });

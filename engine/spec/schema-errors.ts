@@ -117,6 +117,13 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
     }
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
+      const later = notSupportedYet(path, key);
+      if (later) {
+        const d = src.at([...path, key], later.message, { prefer: 'key', hint: later.hint });
+        // Never echo a line that may hold a secret.
+        if (/api_(key|secret)/.test(key)) delete d.excerpt;
+        return d;
+      }
       const allowed = Object.keys(parent?.properties ?? {});
       const inWhat = path.length === 0 ? 'at the top level' : `in ${code(where)}`;
       const dym = didYouMean(key, allowed);
@@ -156,6 +163,8 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
     }
     case 'enum': {
       const allowed = [...new Set((params.allowedValues as unknown[]).map(String))];
+      const interval = path.join('.') === 'market.interval' && typeof value === 'string' ? INTERVAL_SPELLINGS[value.trim().toLowerCase()] : undefined;
+      if (interval) return src.at(path, `${where} must be one of ${listOr(allowed)}, not \`${String(value)}\`; write \`${interval}\``, { hint: 'minute intervals are plain numbers; D, W and M are a day, a week and a month' });
       const dym = typeof value === 'string' ? didYouMean(value, allowed) : '';
       const got = value === null || value === undefined ? 'it is empty' : `not ${code(value)}`;
       return src.at(path, `${where} must be one of ${listOr(allowed)}, ${got}${dym}`);
@@ -208,6 +217,35 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
     default:
       return src.at(path, `${where} ${e.message ?? 'is invalid'}`);
   }
+}
+
+const INTERVAL_SPELLINGS: Record<string, string> = {
+  '1m': '1', '3m': '3', '5m': '5', '15m': '15', '30m': '30', '1h': '60', '60m': '60', '2h': '120', '4h': '240', '6h': '360',
+  '12h': '720', '1d': 'D', d1: 'D', '1w': 'W', '1mo': 'M', day: 'D', daily: 'D', week: 'W', weekly: 'W', month: 'M', monthly: 'M',
+};
+
+/**
+ * Keys a trader may reasonably write that botctl does not implement: saying "not supported yet"
+ * is clearer than "unknown key", and they must never be silently ignored.
+ */
+function notSupportedYet(path: Path, key: string): { message: string; hint?: string } | undefined {
+  const at = [...path, key].join('.');
+  const table: Record<string, { message: string; hint?: string }> = {
+    symbols: { message: '`symbols` is not supported yet: a bot trades one symbol', hint: 'write one spec per symbol, each with `market.symbol`' },
+    'market.symbols': { message: '`market.symbols` is not supported yet: a bot trades one symbol', hint: 'write one spec per symbol, each with `market.symbol`' },
+    'market.exchange': { message: '`market.exchange` is not supported yet: botctl trades on Bybit only', hint: 'remove it; choose the Bybit environment with `market.network`' },
+    'market.intervals': { message: '`market.intervals` is not supported yet: a bot decides on one candle interval', hint: 'use `market.interval`' },
+    'risk.take_profits': { message: '`take_profits` (several targets) is not supported yet', hint: 'use one `take_profit`, optionally with a `trailing_stop`' },
+    'risk.take_profit.levels': { message: 'take-profit `levels` (partial exits) are not supported yet', hint: 'use one target (`percent`, `atr` or `risk_reward`), optionally with a `trailing_stop`' },
+    'risk.max_open_positions': { message: '`max_open_positions` is not supported yet: a bot holds at most one position', hint: 'cap its size with `risk.max_position`' },
+    'risk.pyramiding': { message: '`pyramiding` (adding to a position) is not supported yet: a bot holds at most one position' },
+    notifications: { message: '`notifications` are not supported yet', hint: 'remove the block; follow the bot with `botctl status` and `botctl trades`' },
+    'run.api_key': { message: 'API keys are never read from the spec', hint: 'set BYBIT_API_KEY and BYBIT_API_SECRET in the environment' },
+    'run.api_secret': { message: 'API keys are never read from the spec', hint: 'set BYBIT_API_KEY and BYBIT_API_SECRET in the environment' },
+    api_key: { message: 'API keys are never read from the spec', hint: 'set BYBIT_API_KEY and BYBIT_API_SECRET in the environment' },
+    api_secret: { message: 'API keys are never read from the spec', hint: 'set BYBIT_API_KEY and BYBIT_API_SECRET in the environment' },
+  };
+  return table[at];
 }
 
 function hintFor(key: string, node: SchemaNode): string | undefined {

@@ -133,6 +133,16 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
 /** Things that are allowed but usually a mistake. */
 export function semanticWarnings(v: SpecValues): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const afterExit = v.span(['cooldown', 'after_exit']);
+  const afterLoss = v.span(['cooldown', 'after_loss']);
+  if (afterExit && afterLoss && afterExit.unit === afterLoss.unit) {
+    const n = (s: typeof afterExit): number => (s.unit === 'bars' ? s.bars : s.ms);
+    if (n(afterLoss) <= n(afterExit)) {
+      out.push(v.src.at(['cooldown', 'after_loss'], 'after_loss is not longer than after_exit, so it never changes anything', {
+        severity: 'warning', hint: 'after_loss replaces after_exit after a losing trade only when it is longer',
+      }));
+    }
+  }
   if (v.obj(['risk']) && !v.has(['risk', 'stop_loss'])) {
     out.push(v.src.at(['risk'], 'no stop_loss: a losing position is closed only by an exit rule', {
       prefer: 'key', severity: 'warning', hint: 'add `stop_loss:` under `risk`, e.g. `stop_loss: { percent: 2 }`',

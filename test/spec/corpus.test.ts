@@ -126,3 +126,35 @@ t.test('a missing file is a clear error, not a crash', async (t) => {
   t.equal(r.ok, false);
   if (!r.ok) t.equal(r.diagnostics[0]?.message, 'cannot read the spec: no such file');
 });
+
+t.test('keys botctl does not implement are "not supported yet", and secrets are never echoed', async (t) => {
+  const { errors, all } = await errorsOf('not-supported');
+  t.strictSame(errors, [
+    `${F}/not-supported.yaml:6:13: error: market.interval must be one of \`1\`, \`3\`, \`5\`, \`15\`, \`30\`, \`60\`, \`120\`, \`240\`, \`360\`, \`720\`, \`D\`, \`W\` or \`M\`, not \`4h\`; write \`240\``,
+    `${F}/not-supported.yaml:7:3: error: \`market.exchange\` is not supported yet: botctl trades on Bybit only`,
+    `${F}/not-supported.yaml:15:5: error: take-profit \`levels\` (partial exits) are not supported yet`,
+    `${F}/not-supported.yaml:17:3: error: API keys are never read from the spec`,
+  ]);
+  t.notOk(JSON.stringify(all).includes('s3cr3t-value'), 'the secret is not in any diagnostic');
+});
+
+// Messages below come from the rule language; the positions and hints are the spec loader's job.
+t.test('rule errors point at the exact spot in plain, quoted, folded and literal scalars', async (t) => {
+  const { all } = await errorsOf('expr-positions');
+  const at = all.filter((d) => d.severity === 'error').map((d) => ({ pos: `${d.line}:${d.column}`, text: d.excerpt?.lineText.slice(d.excerpt.caretStart, d.excerpt.caretStart + d.excerpt.caretLength) }));
+  t.strictSame(at, [
+    { pos: '12:37', text: 'volumee' },
+    { pos: '13:34', text: 'fastt' },
+    { pos: '17:38', text: 'clsoe' },
+  ]);
+});
+
+t.test('a rule cut short by an unquoted # says so', async (t) => {
+  const { all } = await errorsOf('expr-comment-inside');
+  const error = all.find((d) => d.severity === 'error');
+  t.equal(error && `${error.line}:${error.column}`, '9:37');
+  t.match(error?.hint, /the rule ends where `#` starts a YAML comment: put the whole rule in quotes/);
+  t.strictSame(all.filter((d) => d.severity === 'warning').map(line), [
+    `${F}/expr-comment-inside.yaml:9:38: warning: the text after \`#\` is a YAML comment, not part of this rule`,
+  ]);
+});
