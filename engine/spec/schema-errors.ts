@@ -158,6 +158,9 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
           : { message: `must be a length of time like \`3 bars\` or \`4h\`, but ${describeValue(src, path, value)}`, hint: `units: ${SPAN_UNITS_TEXT}` };
         return src.at(path, `${where} ${p.message}`, { hint: p.hint });
       }
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        return src.at(path, `${where} must be a finite number; \`${src.scalarSource(path) ?? String(value)}\` is too large or infinite`);
+      }
       if (params.type === 'integer' && typeof value === 'number') return src.at(path, `${where} must be a whole number, not ${value}`);
       return src.at(path, `${where} must be ${expectedType(params.type)}, but ${describeValue(src, path, value)}`);
     }

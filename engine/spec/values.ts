@@ -48,6 +48,7 @@ export class SpecValues {
   decimal(path: Path): Decimal | undefined {
     const v = this.get(path);
     if (typeof v !== 'number' && typeof v !== 'string') return undefined;
+    if (typeof v === 'number' && !Number.isFinite(v)) return undefined;
     const written = typeof v === 'number' ? this.src.scalarSource(path) ?? String(v) : v.trim();
     const text = DECIMAL_TEXT.test(written) ? written : String(v);
     if (!DECIMAL_TEXT.test(text)) return undefined;
