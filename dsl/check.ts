@@ -5,7 +5,7 @@
 import type { CmpOp, Expr, Span } from './ast.ts';
 import type { Dag, Op } from './dag.ts';
 import { INPUT_ID } from './dag.ts';
-import { FUNCTIONS, maxOf, signatureText, trNode, typeWords, type Arg, type FunctionSig, type Value } from './functions.ts';
+import { FUNCTIONS, maxOf, signatureText, typeWords, type Arg, type FunctionSig, type Value } from './functions.ts';
 import { closestNames, didYouMean } from './suggest.ts';
 import type { Problem } from './syntax.ts';
 import { LIMITS } from './limits.ts';
@@ -126,9 +126,6 @@ export class Checker {
         return this.constant(0, 'bool', e.span);
       case 'na':
         return { ...this.constant(NaN, 'number', e.span), isNaLiteral: true };
-      case 'tr':
-      case 'ta.tr':
-        return { id: trNode(this.dag, false, label, true), type: 'number', isConst: false };
       default:
         break;
     }
@@ -137,6 +134,8 @@ export class Checker {
       return typeof param === 'boolean' ? this.constant(param ? 1 : 0, 'bool', e.span) : this.constant(param, 'number', e.span);
     }
     const fn = lookupFunction(name);
+    // Functions without required arguments double as series, as Pine's `ta.tr` and `ta.vwap` do.
+    if (fn && fn.sig.min === 0) return this.call({ kind: 'call', name, nameSpan: e.span, args: [], span: e.span });
     if (fn) {
       this.report(e.span, `\`${name}\` is a function; call it with its arguments: ${signatureText(fn.name, fn.sig)}`);
       return undefined;
