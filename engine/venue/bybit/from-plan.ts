@@ -1,0 +1,62 @@
+// Adapter options from the plan and the environment, so `botctl run` and its end-to-end tests
+// build the venue the same way. Keys come only from the environment. The URL overrides exist for
+// tests against the loopback fake and accept nothing but loopback addresses, so a stray variable
+// can never send real keys to another host.
+import { UserError } from '../../cli/exit.ts';
+import type { Logger } from '../../log/index.ts';
+import type { Plan } from '../../plan/plan.ts';
+import type { BybitVenueOptions } from './adapter.ts';
+
+export const ENV_KEY = 'BYBIT_API_KEY';
+export const ENV_SECRET = 'BYBIT_API_SECRET';
+/** Test only: REST base of a loopback fake, e.g. http://127.0.0.1:40123 */
+export const ENV_REST_URL = 'BOTCTL_BYBIT_REST_URL';
+/** Test only: WebSocket base of a loopback fake, e.g. ws://127.0.0.1:40123 */
+export const ENV_WS_URL = 'BOTCTL_BYBIT_WS_URL';
+/** Test only: '1' shrinks HTTP timeouts, retry delays and heartbeat timers to milliseconds. */
+export const ENV_FAST_TIMERS = 'BOTCTL_BYBIT_FAST_TIMERS';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function bybitVenueOptions(plan: Plan, env: NodeJS.ProcessEnv, logger?: Logger): BybitVenueOptions {
+  const key = env[ENV_KEY]?.trim() || undefined;
+  const secret = env[ENV_SECRET]?.trim() || undefined;
+  if (Boolean(key) !== Boolean(secret)) {
+    throw new UserError(`${key ? ENV_SECRET : ENV_KEY} is not set: botctl needs both ${ENV_KEY} and ${ENV_SECRET} (or neither, for market data only).`);
+  }
+  const opts: BybitVenueOptions = {
+    network: plan.market.network,
+    category: plan.market.category,
+    symbol: plan.market.symbol,
+    interval: plan.market.interval,
+  };
+  if (key && secret) {
+    opts.key = key;
+    opts.secret = secret;
+  }
+  if (plan.market.category === 'linear') opts.leverage = plan.risk.leverage;
+  if (logger) opts.logger = logger;
+  const rest = env[ENV_REST_URL]?.trim();
+  const ws = env[ENV_WS_URL]?.trim();
+  if (rest) opts.restBaseUrl = loopbackUrl(ENV_REST_URL, rest, ['http:']);
+  if (ws) opts.wsBaseUrl = loopbackUrl(ENV_WS_URL, ws, ['ws:']);
+  if (env[ENV_FAST_TIMERS] === '1') {
+    opts.httpTimeoutMs = 500;
+    opts.retry = { attempts: 4, baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 300 };
+    opts.ws = { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, historyRetryMs: 50 };
+  }
+  return opts;
+}
+
+function loopbackUrl(name: string, value: string, protocols: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UserError(`${name}="${value}" is not a URL; it is a test setting and should normally be unset.`);
+  }
+  if (!protocols.includes(url.protocol) || !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new UserError(`${name} may only point at a local test server (${protocols[0]}//127.0.0.1:PORT); unset it to trade on Bybit.`);
+  }
+  return value.replace(/\/+$/, '');
+}
