@@ -156,7 +156,7 @@ export class DecisionCore {
   onCandle(c: Candle, signals: readonly Signal[], account: AccountView): readonly Intent[] {
     const s = this.state;
     const out = this.out;
-    out.length = 0;
+    if (out.length !== 0) out.length = 0;
     s.bar++;
     s.lastCandle = c.start;
     for (const a of this.atrs.values()) a.update(c.high, c.low, c.close);
@@ -285,10 +285,15 @@ export class DecisionCore {
   // ---------------------------------------------------------------- signals
 
   private onSignal(sig: Signal, c: Candle, closeTime: number, account: AccountView): void {
+    const v = this.judgeSignal(sig, c, closeTime, account);
+    this.emitSignal(sig, closeTime, c.start, v.outcome, v.why);
+  }
+
+  /** What to do with one signal, and why, in words; pushes any intents. */
+  private judgeSignal(sig: Signal, c: Candle, closeTime: number, account: AccountView): Verdict {
     const s = this.state;
     const a = sig.action;
-    const head = `${LABEL[a]} signal${scoreText(sig)}`;
-    const rec = (outcome: DecisionOutcome, why: string): void => this.emitSignal(sig, closeTime, c.start, outcome, why, head);
+    const rec = verdict;
     if (a === 'exit_long' || a === 'exit_short') {
       const side: Side = a === 'exit_long' ? 'long' : 'short';
       const p = s.position;
@@ -409,7 +414,8 @@ export class DecisionCore {
     this.riskF = p.initialRisk ? p.initialRisk.toNumber() : NaN;
   }
 
-  private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string, head: string): void {
+  private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string): void {
+    const head = `${LABEL[sig.action]} signal${scoreText(sig)}`;
     const d: Decision = { time, candle, kind: 'signal', action: sig.action, outcome, reason: `${reason}${sig.reason ? ` [${sig.reason}]` : ''}`, text: `${fmtTime(candle)} ${head} ${reason}` };
     if (sig.strength !== undefined) d.strength = sig.strength;
     if (sig.confidence !== undefined) d.confidence = sig.confidence;
@@ -428,7 +434,17 @@ export class DecisionCore {
   }
 }
 
+interface Verdict {
+  outcome: DecisionOutcome;
+  why: string;
+}
+
+function verdict(outcome: DecisionOutcome, why: string): Verdict {
+  return { outcome, why };
+}
+
 function scoreText(sig: Signal): string {
+  if (sig.strength === undefined && sig.confidence === undefined) return '';
   const parts: string[] = [];
   if (sig.strength !== undefined) parts.push(`strength ${fmtNum(sig.strength)}`);
   if (sig.confidence !== undefined) parts.push(`confidence ${fmtNum(sig.confidence)}`);

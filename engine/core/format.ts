@@ -1,9 +1,19 @@
 // How decision records print times and numbers: UTC, minute precision, no locale surprises.
 import type { Decimal } from 'decimal.js';
 
+// Decision records print a time each; the date part changes once a day, so it is cached.
+let cachedDay = NaN;
+let cachedDate = '';
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
 export function fmtTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 10);
+  }
+  const minutes = Math.floor((ms - day * 86_400_000) / 60_000);
+  return `${cachedDate} ${TWO[Math.floor(minutes / 60)]}:${TWO[minutes % 60]}`;
 }
 
 export function fmtDec(d: Decimal): string {

@@ -1,8 +1,9 @@
 // Candle CSV reader: `start_ms,open,high,low,close,volume`, oldest first. Streams the file in
-// fixed-size chunks (constant memory whatever the length) and parses numbers straight from the
-// text without splitting lines into arrays. Numbers with ≤ 15 significant digits and no exponent
-// (every published price) are parsed as integer ÷ power of ten, which IEEE division rounds
-// exactly like Number(); anything else falls back to Number() on the slice.
+// fixed-size chunks (constant memory whatever the length) and parses each line in one pass over
+// its bytes: no strings, no splitting. Numbers with ≤ 15 significant digits and no exponent
+// (every published price) are integer ÷ power of ten, which IEEE division rounds exactly like
+// Number(); anything else (exponents, long mantissas, stray characters) falls back to Number()
+// on the field's text, and whatever that rejects is an error naming file, line and column.
 import { open } from 'node:fs/promises';
 import type { Candle } from './candle.ts';
 import { UserError } from '../cli/exit.ts';
@@ -34,39 +35,6 @@ export interface CsvOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-/** Parses [a, b) of s as a number; NaN when it is not one. */
-function num(s: string, a: number, b: number): number {
-  if (a >= b) return NaN;
-  let i = a;
-  let neg = false;
-  if (s.charCodeAt(i) === 45) {
-    neg = true;
-    i++;
-  }
-  let m = 0;
-  let digits = 0;
-  let frac = -1;
-  for (; i < b; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c >= 0 && c <= 9) {
-      m = m * 10 + c;
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === -2 && frac < 0) frac = 0;
-    else return slow(s, a, b);
-  }
-  if (digits === 0 || digits > 15 || frac === 0) return slow(s, a, b);
-  const v = frac > 0 ? m / (POW10[frac] as number) : m;
-  return neg ? -v : v;
-}
-
-function slow(s: string, a: number, b: number): number {
-  const t = s.slice(a, b).trim();
-  if (t === '') return NaN;
-  const v = Number(t);
-  return Number.isFinite(v) ? v : NaN;
-}
-
 /**
  * Reads every candle, oldest first, calling `onCandle` for each. Throws CsvError naming the file,
  * line and column of the first problem (bad number, missing column, time not increasing,
@@ -81,81 +49,146 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle) => void,
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
     throw new UserError(`cannot read candle file ${file}: ${why}`);
   }
-  const summary: CsvSummary = { count: 0, gaps: { count: 0 } };
-  const buf = Buffer.allocUnsafe(CHUNK);
-  const totalBytes = opts.onProgress ? (await fh.stat()).size : 0;
-  let bytesSoFar = 0;
-  let carry = '';
-  let lineNo = 0;
-  let headerSeen = false;
-  let prev = NaN;
-  let interval = opts.intervalMs ?? NaN;
-  const vals = [0, 0, 0, 0, 0, 0];
-  const fail = (col: number, what: string): never => {
-    throw new CsvError(file, lineNo, col, what);
-  };
-
-  const line = (s: string, a: number, b: number): void => {
-    lineNo++;
-    if (b > a && s.charCodeAt(b - 1) === 13) b--; // CRLF
-    if (!headerSeen) {
-      let h = s.slice(a, b);
-      if (h.startsWith('\u00ef\u00bb\u00bf')) h = h.slice(3); // UTF-8 byte-order mark, read as latin1
-      if (h.replace(/\s+/g, '') !== CSV_HEADER) fail(1, `expected the header "${CSV_HEADER}", found "${h.slice(0, 80)}"`);
-      headerSeen = true;
-      return;
-    }
-    if (a === b) return; // blank line
-    let p = a;
-    for (let k = 0; k < 6; k++) {
-      let e = s.indexOf(',', p);
-      if (e < 0 || e > b) e = b;
-      if (k < 5 && e === b) fail(b - a + 1, `missing column "${COLUMNS[k + 1]}" (expected ${CSV_HEADER})`);
-      const v = num(s, p, e);
-      if (v !== v) fail(p - a + 1, `${COLUMNS[k]} "${s.slice(p, e)}" is not a number`);
-      vals[k] = v;
-      p = e + 1;
-      if (k === 5 && e !== b) fail(e - a + 1, `unexpected extra column after volume (expected ${CSV_HEADER})`);
-    }
-    const [start, o, h, l, c, vol] = vals as [number, number, number, number, number, number];
-    if (!Number.isInteger(start)) fail(1, `start_ms "${start}" must be a whole number of milliseconds`);
-    if (start === prev) fail(1, `duplicate candle: start_ms ${start} (${new Date(start).toISOString()}) appears twice in a row`);
-    if (start < prev) fail(1, `time goes backwards: start_ms ${start} (${new Date(start).toISOString()}) comes after ${prev} (${new Date(prev).toISOString()}); candles must be oldest first`);
-    if (h < o || h < c || l > o || l > c || l > h) fail(1, `high/low do not contain open/close (open ${o}, high ${h}, low ${l}, close ${c})`);
-    if (vol < 0) fail(1, `volume ${vol} is negative`);
-    if (prev === prev) {
-      if (interval !== interval) interval = start - prev;
-      else if (start - prev > interval) {
-        if (summary.gaps.count === 0) summary.gaps.first = { after: prev, before: start };
-        summary.gaps.count++;
-      }
-    } else summary.first = start;
-    prev = start;
-    summary.count++;
-    onCandle({ start, open: o, high: h, low: l, close: c, volume: vol });
-  };
-
   try {
+    const parser = new CandleParser(file, onCandle, opts.intervalMs ?? NaN);
+    const totalBytes = opts.onProgress ? (await fh.stat()).size : 0;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let keep = 0;
+    let done = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      const text = carry + buf.toString('latin1', 0, bytesRead);
-      let a = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', a);
-        if (nl < 0) break;
-        line(text, a, nl);
-        a = nl + 1;
-      }
-      carry = text.slice(a);
-      bytesSoFar += bytesRead;
-      opts.onProgress?.(bytesSoFar, totalBytes);
+      if (keep === CHUNK) throw new CsvError(file, parser.lineNo + 1, 1, `line longer than ${CHUNK} bytes; is this a candle CSV?`);
+      const { bytesRead } = await fh.read(buf, keep, CHUNK - keep, null);
+      const end = keep + bytesRead;
+      const eof = bytesRead === 0;
+      const consumed = parser.parse(buf, end, eof);
+      if (eof) break;
+      buf.copyWithin(0, consumed, end);
+      keep = end - consumed;
+      done += bytesRead;
+      opts.onProgress?.(done, totalBytes);
     }
-    if (carry.length > 0) line(carry, 0, carry.length);
+    return parser.finish();
   } finally {
     await fh.close();
   }
-  if (!headerSeen) throw new CsvError(file, 1, 1, `the file is empty; expected the header "${CSV_HEADER}"`);
-  if (summary.count > 0) summary.last = prev;
-  return summary;
+}
+
+class CandleParser {
+  lineNo = 0;
+  private headerSeen = false;
+  private prev = NaN;
+  private readonly vals = new Float64Array(6);
+  private readonly summary: CsvSummary = { count: 0, gaps: { count: 0 } };
+
+  constructor(private readonly file: string, private readonly onCandle: (c: Candle) => void, private interval: number) {}
+
+  /** Parses the complete lines in buf[0, end) (and the tail too at EOF); returns bytes consumed. */
+  parse(buf: Buffer, end: number, eof: boolean): number {
+    let ls = 0; // line start
+    while (ls < end) {
+      let nl = buf.indexOf(10, ls);
+      if (nl < 0 || nl >= end) {
+        if (!eof) return ls;
+        nl = end;
+      }
+      let le = nl;
+      if (le > ls && buf[le - 1] === 13) le--; // CRLF
+      this.lineNo++;
+      if (!this.headerSeen) this.header(buf, ls, le);
+      else if (le > ls) this.line(buf, ls, le);
+      ls = nl + 1;
+    }
+    return end;
+  }
+
+  private header(buf: Buffer, ls: number, le: number): void {
+    let h = buf.toString('utf8', ls, le);
+    if (h.charCodeAt(0) === 0xfeff) h = h.slice(1);
+    if (h.replace(/\s+/g, '') !== CSV_HEADER) this.fail(1, `expected the header "${CSV_HEADER}", found "${h.slice(0, 80)}"`);
+    this.headerSeen = true;
+  }
+
+  private line(buf: Buffer, ls: number, le: number): void {
+    const vals = this.vals;
+    let k = 0;
+    let fs = ls;
+    let m = 0;
+    let digits = 0;
+    let frac = -1;
+    let neg = false;
+    let odd = false;
+    for (let i = ls; i <= le; i++) {
+      const b = i < le ? (buf[i] as number) : 44;
+      if (b >= 48 && b <= 57) {
+        m = m * 10 + (b - 48);
+        digits++;
+        if (frac >= 0) frac++;
+      } else if (b === 44) {
+        if (k > 5) this.fail(fs - ls, `unexpected extra column after volume (expected ${CSV_HEADER})`);
+        let v: number;
+        if (odd || digits === 0 || digits > 15 || frac === 0) v = this.slow(buf, fs, i, ls, k);
+        else {
+          v = frac > 0 ? m / (POW10[frac] as number) : m;
+          if (neg) v = -v;
+        }
+        vals[k++] = v;
+        fs = i + 1;
+        m = 0;
+        digits = 0;
+        frac = -1;
+        neg = false;
+        odd = false;
+      } else if (b === 46 && frac < 0) frac = 0;
+      else if (b === 45 && i === fs) neg = true;
+      else odd = true;
+    }
+    if (k < 6) this.fail(le - ls + 1, `missing column "${COLUMNS[k]}" (expected ${CSV_HEADER})`);
+    const start = vals[0] as number;
+    const o = vals[1] as number;
+    const h = vals[2] as number;
+    const l = vals[3] as number;
+    const c = vals[4] as number;
+    const vol = vals[5] as number;
+    const prev = this.prev;
+    if (!Number.isInteger(start)) this.fail(1, `start_ms "${start}" must be a whole number of milliseconds`);
+    if (start <= prev) {
+      if (start === prev) this.fail(1, `duplicate candle: start_ms ${start} (${new Date(start).toISOString()}) appears twice in a row`);
+      this.fail(1, `time goes backwards: start_ms ${start} (${new Date(start).toISOString()}) comes after ${prev} (${new Date(prev).toISOString()}); candles must be oldest first`);
+    }
+    if (h < o || h < c || l > o || l > c) this.fail(1, `high/low do not contain open/close (open ${o}, high ${h}, low ${l}, close ${c})`);
+    if (vol < 0) this.fail(1, `volume ${vol} is negative`);
+    const s = this.summary;
+    if (prev === prev) {
+      const step = start - prev;
+      if (this.interval !== this.interval) this.interval = step;
+      else if (step > this.interval) {
+        if (s.gaps.count === 0) s.gaps.first = { after: prev, before: start };
+        s.gaps.count++;
+      }
+    } else s.first = start;
+    this.prev = start;
+    s.count++;
+    this.onCandle({ start, open: o, high: h, low: l, close: c, volume: vol });
+  }
+
+  private slow(buf: Buffer, a: number, b: number, ls: number, k: number): number {
+    const text = buf.toString('latin1', a, b);
+    const t = text.trim();
+    const v = t === '' ? NaN : Number(t);
+    if (!Number.isFinite(v)) {
+      if (k > 5) this.fail(a - ls, `unexpected extra column after volume (expected ${CSV_HEADER})`);
+      this.fail(a - ls + 1, `${COLUMNS[k]} "${text}" is not a number`);
+    }
+    return v;
+  }
+
+  finish(): CsvSummary {
+    if (!this.headerSeen) throw new CsvError(this.file, 1, 1, `the file is empty; expected the header "${CSV_HEADER}"`);
+    if (this.summary.count > 0) this.summary.last = this.prev;
+    return this.summary;
+  }
+
+  private fail(col: number, what: string): never {
+    throw new CsvError(this.file, this.lineNo, col, what);
+  }
 }

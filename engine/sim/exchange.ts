@@ -164,7 +164,7 @@ export class SimExchange implements AccountView {
   /** Runs one candle: fills due at its open, then intrabar triggers. Returns a reused array. */
   onCandle(c: Candle): readonly SimEvent[] {
     const ev = this.events;
-    ev.length = 0;
+    if (ev.length !== 0) ev.length = 0;
     if (this.pendingExit !== null && this.position !== null) {
       const reason = this.pendingExit;
       this.pendingExit = null;

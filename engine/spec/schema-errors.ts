@@ -104,12 +104,13 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
   switch (e.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      const described = parent?.properties?.[missing] ?? resolve(pointer(botSchema, e.schemaPath.replace(/^#/, '').replace(/\/(then|else)\/required$/, '')) as SchemaNode ?? {}).properties?.[missing];
+      // Inside then/else the parent schema is the branch; the property is described on the owner.
+      const branch = /^#(.*)\/(then|else)\/required$/.exec(e.schemaPath);
+      const owner = branch ? (pointer(botSchema, branch[1]!) as SchemaNode | undefined) : parent;
+      const described = owner?.properties?.[missing];
       const hint = described ? hintFor(missing, described) : undefined;
-      const branch = /\/(then|else)\/required$/.exec(e.schemaPath);
       if (branch) {
-        const ifSchema = pointer(botSchema, e.schemaPath.replace(/^#/, '').replace(/\/(then|else)\/required$/, '/if')) as SchemaNode | undefined;
-        const cond = describeIf(ifSchema);
+        const cond = describeIf(pointer(botSchema, `${branch[1]!}/if`) as SchemaNode | undefined);
         return src.atParent(path, `${where} needs ${code(missing)} when ${cond}`, { hint });
       }
       const message = path.length === 0 ? `missing required key ${code(missing)}` : `missing required key ${code(missing)} in ${code(where)}`;

@@ -41,7 +41,7 @@ export async function loadStrategyClass(absPath: string): Promise<Loaded<Strateg
   try {
     mod = (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   } catch (e) {
-    return { ok: false, problem: importProblem(e, absPath, shown) };
+    return { ok: false, problem: importProblem(e, shown) };
   }
   const cls = mod.default;
   if (cls === undefined) {
@@ -103,7 +103,7 @@ function throwSite(e: Error, shown: string): string | undefined {
   return undefined;
 }
 
-function importProblem(e: unknown, absPath: string, shown: string): StrategyModuleProblem {
+function importProblem(e: unknown, shown: string): StrategyModuleProblem {
   const err = e as { name?: string; message?: string; code?: string };
   const message = err?.message ?? String(e);
   // tsx/esbuild: "Transform failed with 1 error:\n/abs/file.ts:3:14: ERROR: Unexpected \";\""
@@ -118,7 +118,6 @@ function importProblem(e: unknown, absPath: string, shown: string): StrategyModu
     const what = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1] ?? 'a module';
     return { kind: 'load', message: `strategy module ${shown} imports ${what.startsWith('/') ? displayPath(what) : what}, which cannot be found`, hint: 'imports are relative to the module file and need their extension (`../../engine/strategy/strategy.ts`)' };
   }
-  void absPath;
   return { kind: 'load', message: `strategy module ${shown} failed to load: ${message}` };
 }
 

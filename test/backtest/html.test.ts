@@ -20,7 +20,7 @@ t.test('HTML report is self-contained and renders in headless Chromium', async (
 
   if (!existsSync(CHROMIUM)) {
     console.error('SKIPPED: chromium not installed');
-    t.skip('SKIPPED: chromium not installed');
+    t.skip('SKIPPED: chromium not installed', async () => {});
     return;
   }
   const { chromium } = await import('playwright-core');

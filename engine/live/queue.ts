@@ -1,0 +1,28 @@
+// One lane for everything that touches a bot's decision core: closed candles, fills and
+// protection checks run one after another, never interleaved, so order placement for candle N
+// has finished (or failed, recorded) before candle N+1 is decided.
+export class SerialQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+
+  constructor(private readonly onError: (e: unknown) => void) {}
+
+  /** Runs `job` after everything queued before it; resolves when it is done (never rejects). */
+  run(job: () => Promise<void> | void): Promise<void> {
+    this.pending++;
+    const next = this.tail.then(job).catch(this.onError).finally(() => {
+      this.pending--;
+    });
+    this.tail = next;
+    return next;
+  }
+
+  /** Resolves when everything queued so far has run. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  get size(): number {
+    return this.pending;
+  }
+}
