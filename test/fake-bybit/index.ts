@@ -143,6 +143,7 @@ export class FakeBybit {
       serverNow: () => this.now(),
       klines: () => this.klines(),
       intervalMs: intervalMs(this.interval),
+      interval: this.interval,
       instrumentItem: () => this.instrumentItem(),
       tickerItem: () => this.tickerItem(),
       takeFault: (path: string) => this.takeFault(path),

@@ -37,6 +37,7 @@ export interface RestContext {
   /** Closed candles plus the open one (if any), sorted by start. */
   klines(): Candle[];
   intervalMs: number;
+  interval: string;
   instrumentItem(): Record<string, unknown>;
   tickerItem(): Record<string, unknown>;
   takeFault(path: string): Fault | undefined;
@@ -164,6 +165,7 @@ function route(ctx: RestContext, method: string, path: string, p: Record<string,
     }
     case 'GET /v5/market/kline':
       wantCategory(); wantSymbol();
+      if (p.interval !== ctx.interval) throw new RetCodeError(10001, `params error: this fake serves interval ${ctx.interval} only`);
       return { category: cat, symbol: ex.cfg.symbol, list: klineRows(ctx, p) };
     case 'GET /v5/market/instruments-info':
       wantCategory(); wantSymbol();
