@@ -12,6 +12,14 @@ import { LIMITS } from './limits.ts';
 
 const SERIES_NAMES = ['open', 'high', 'low', 'close', 'volume', 'hl2', 'hlc3', 'ohlc4'] as const;
 const CONSTANT_NAMES = ['true', 'false', 'na'] as const;
+/** Names from other tools, suggested rather than silently accepted. */
+const ALIASES: ReadonlyMap<string, string> = new Map([
+  ['crossabove', 'crossover'], ['cross_above', 'crossover'], ['crossup', 'crossover'],
+  ['crossbelow', 'crossunder'], ['cross_below', 'crossunder'], ['crossdown', 'crossunder'],
+  ['stddev', 'stdev'], ['std', 'stdev'], ['average', 'sma'], ['mean', 'sma'], ['ma', 'sma'],
+  ['smma', 'rma'], ['wilders', 'rma'], ['max_of', 'highest'], ['min_of', 'lowest'], ['atr_', 'atr'],
+  ['bbands', 'bb_mid'], ['bb', 'bb_mid'], ['mom', 'change'], ['momentum', 'change'],
+]);
 /** Pine spellings accepted as they are. */
 const PREFIXES = ['ta.', 'math.'];
 
@@ -157,7 +165,8 @@ export class Checker {
       } else if (this.params.has(e.name)) {
         this.report(e.nameSpan, `\`${e.name}\` is a param, not a function`);
       } else {
-        const close = closestNames(e.name, FUNCTIONS.keys());
+        const alias = ALIASES.get(e.name.toLowerCase());
+        const close = alias ? [alias] : closestNames(e.name, FUNCTIONS.keys());
         this.report(e.nameSpan, `unknown function \`${e.name}\`${didYouMean(close)}`, close.length ? undefined : `functions are ${[...FUNCTIONS.keys()].join(', ')}`);
       }
       return undefined;
@@ -231,7 +240,7 @@ export class Checker {
     if (!v.isConst) return this.report(e.span, `${what} must be a whole number or a param, but ${this.q(e)} changes from bar to bar`, fix), undefined;
     const x = v.value!;
     const shown = Number.isNaN(x) ? 'na' : String(x);
-    const is = e.kind === 'number' ? `not ${shown}` : `but ${this.q(e)} is ${shown}`;
+    const is = e.kind === 'number' || this.src(e.span) === shown ? `not ${shown}` : `but ${this.q(e)} is ${shown}`;
     if (!Number.isInteger(x)) return this.report(e.span, `${what} must be a whole number, ${is}`, fix), undefined;
     if (x < min) return this.report(e.span, `${what} must be at least ${min}, ${is}`), undefined;
     if (x > LIMITS.maxLength) return this.report(e.span, `${what} is ${x}; the largest allowed is ${LIMITS.maxLength}`), undefined;
