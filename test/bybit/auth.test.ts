@@ -118,3 +118,15 @@ t.test('an unknown symbol is a clear error', async (t) => {
   t.teardown(s.close);
   await t.rejects(s.venue.instrument(), VenueError);
 });
+
+t.test('exchange unreachable: bounded retries, then a typed error without secrets', async (t) => {
+  const s = await setup();
+  t.teardown(s.close);
+  await s.fake.close();
+  const err = await s.venue.equity().catch((e: unknown) => e);
+  t.ok(err instanceof VenueError && err.name === 'VenueUnavailableError', 'VenueUnavailableError');
+  t.match((err as Error).message, /wallet-balance failed after 4 attempts: no response \(ECONNREFUSED/);
+  t.notMatch((err as Error).message, s.fake.apiSecret);
+  t.equal(s.sleeps.length, 3, 'three waits between four attempts');
+  t.notMatch(s.logText(), s.fake.apiSecret);
+});
