@@ -71,7 +71,7 @@ t.test('stream: only confirmed candles are delivered; in-progress updates, junk 
   s.fake.pushCandle(b);
   s.fake.pushCandle(a); // late duplicate of an old candle
   s.fake.pushCandle(c);
-  await until(() => got.length >= 3, 3000, 'three candles');
+  await until(() => got.length >= 3, 8000, 'three candles');
   await s.venue.candlesIdle();
   assertSequence(t, got, [a, b, c]);
   const stats = s.venue.streamStats();
@@ -90,10 +90,10 @@ t.test('stream: a gap in pushes is filled from REST before newer candles', async
   await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
   await s.venue.candlesIdle(); // the initial catch-up is done
   s.fake.pushCandle(live[0]!);
-  await until(() => got.length === 1, 3000, 'first candle');
+  await until(() => got.length === 1, 8000, 'first candle');
   s.fake.addCandles([live[1]!, live[2]!]); // closed while no push reached us
   s.fake.pushCandle(live[3]!);
-  await until(() => got.length >= 4, 3000, 'four candles');
+  await until(() => got.length >= 4, 8000, 'four candles');
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 4));
   t.equal(s.venue.streamStats().backfilled, 2);
@@ -106,10 +106,10 @@ t.test('stream: subscribing after a bootstrap delivers candles that closed in be
   const got: Candle[] = [];
   await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
   await s.venue.candlesIdle(); // the initial catch-up is done
-  await until(() => got.length >= 2, 3000, 'catch-up');
+  await until(() => got.length >= 2, 8000, 'catch-up');
   s.fake.pushCandle(live[1]!); // the stream repeats the newest: not delivered twice
   s.fake.pushCandle(live[2]!);
-  await until(() => got.length >= 3, 3000, 'live candle');
+  await until(() => got.length >= 3, 8000, 'live candle');
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 3));
 });
@@ -122,18 +122,18 @@ t.test('stream: the fake drops the socket; candles closed meanwhile are backfill
   await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
   await s.venue.candlesIdle(); // the initial catch-up is done
   s.fake.pushCandle(live[0]!);
-  await until(() => got.length === 1, 3000, 'first candle');
+  await until(() => got.length === 1, 8000, 'first candle');
 
   const topic = 'kline.1.BTCUSDT';
   t.equal(s.fake.dropSockets('public'), 1);
   // Pushed while we're disconnected: nobody receives these frames.
   t.equal(s.fake.pushCandle(live[1]!), 0);
   t.equal(s.fake.pushCandle(live[2]!), 0);
-  await until(() => s.fake.subscribers('linear', topic) === 1, 3000, 'resubscribe after reconnect');
-  await until(() => got.length >= 3, 3000, 'backfill');
+  await until(() => s.fake.subscribers('linear', topic) === 1, 8000, 'resubscribe after reconnect');
+  await until(() => got.length >= 3, 8000, 'backfill');
   s.fake.pushCandle(live[2]!); // a repeat right after reconnect
   s.fake.pushCandle(live[3]!);
-  await until(() => got.length >= 4, 3000, 'live again');
+  await until(() => got.length >= 4, 8000, 'live again');
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 4));
   t.ok(s.events.some((e) => e.kind === 'connection' && e.stream === 'market' && e.state === 'down'));
@@ -148,17 +148,17 @@ t.test('stream: withheld pongs make the client reconnect; nothing is lost or rep
   await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
   await s.venue.candlesIdle(); // the initial catch-up is done
   s.fake.pushCandle(live[0]!);
-  await until(() => got.length === 1, 3000, 'first candle');
+  await until(() => got.length === 1, 8000, 'first candle');
 
   const connects = s.fake.connectCount('linear');
   s.fake.withholdPongs = true;
-  await until(() => s.fake.connectCount('linear') > connects, 3000, 'pong-timeout reconnect');
+  await until(() => s.fake.connectCount('linear') > connects, 8000, 'pong-timeout reconnect');
   s.fake.withholdPongs = false;
   // Closed during the outage, never pushed.
   s.fake.addCandles([live[1]!, live[2]!]);
-  await until(() => s.fake.subscribers('linear', 'kline.1.BTCUSDT') === 1, 3000, 'resubscribed');
+  await until(() => s.fake.subscribers('linear', 'kline.1.BTCUSDT') === 1, 8000, 'resubscribed');
   s.fake.pushCandle(live[3]!);
-  await until(() => got.length >= 4, 3000, 'all four');
+  await until(() => got.length >= 4, 8000, 'all four');
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 4));
 });
@@ -173,10 +173,10 @@ t.test('stream: a stalled (half-open) socket is detected and replaced', async (t
   const connects = s.fake.connectCount('linear');
   s.fake.stallSockets('public');
   s.fake.pushCandle(live[0]!); // swallowed by the stalled socket
-  await until(() => s.fake.connectCount('linear') > connects, 3000, 'reconnect');
-  await until(() => got.length >= 1, 3000, 'backfilled candle');
+  await until(() => s.fake.connectCount('linear') > connects, 8000, 'reconnect');
+  await until(() => got.length >= 1, 8000, 'backfilled candle');
   s.fake.pushCandle(live[1]!);
-  await until(() => got.length >= 2, 3000, 'live candle');
+  await until(() => got.length >= 2, 8000, 'live candle');
   await s.venue.candlesIdle();
   assertSequence(t, got, live.slice(0, 2));
 });
@@ -189,10 +189,10 @@ t.test('stream: a hole Bybit history cannot fill is reported, and the stream goe
   await s.venue.subscribeCandles((c) => { got.push(c); }, lastHistory);
   await s.venue.candlesIdle();
   s.fake.pushCandle(live[0]!);
-  await until(() => got.length === 1, 3000, 'first');
+  await until(() => got.length === 1, 8000, 'first');
   // live[1] never existed anywhere; live[2] arrives.
   s.fake.pushCandle(live[2]!);
-  await until(() => got.length === 2, 3000, 'second');
+  await until(() => got.length === 2, 8000, 'second');
   await s.venue.candlesIdle();
   assertSequence(t, got, [live[0]!, live[2]!]);
   t.match(s.logText(), /no candles for a stretch/);

@@ -25,8 +25,8 @@ t.test('market entry with stop-loss and take-profit: the position carries both',
   t.equal(pos.stopLoss?.toString(), '49000');
   t.equal(pos.takeProfit?.toString(), '52500.5');
 
-  await until(() => s.events.some((e) => e.kind === 'order' && e.order.status === 'Filled'), 2000, 'Filled event');
-  await until(() => s.events.some((e) => e.kind === 'position' && e.position.stopLoss?.eq(49000) === true), 2000, 'position event');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.status === 'Filled'), 8000, 'Filled event');
+  await until(() => s.events.some((e) => e.kind === 'position' && e.position.stopLoss?.eq(49000) === true), 8000, 'position event');
   const fill = s.events.find((e) => e.kind === 'fill');
   t.ok(fill && fill.kind === 'fill' && fill.fill.price.eq(50000) && fill.fill.qty.eq('0.01') && fill.fill.fee.eq('0.275'), 'fill with price, qty and taker fee');
   t.ok(s.events.some((e) => e.kind === 'wallet' && e.equity.walletBalance.eq('9999.725')), 'wallet event after the fee');
@@ -35,11 +35,11 @@ t.test('market entry with stop-loss and take-profit: the position carries both',
   s.fake.setPrice(48900);
   const after = await s.venue.position();
   t.equal(after.side, 'flat');
-  await until(() => s.events.some((e) => e.kind === 'order' && e.order.origin === 'stopLoss' && e.order.status === 'Filled'), 2000, 'stop-loss fill event');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.origin === 'stopLoss' && e.order.status === 'Filled'), 8000, 'stop-loss fill event');
 });
 
 t.test('the HTTP response times out after the fake created the order: the retry finds it, one order exists', async (t) => {
-  const s = await setup();
+  const s = await setup({ venue: { httpTimeoutMs: 400 } });
   t.teardown(s.close);
   s.fake.acceptThenHang('/v5/order/create');
   const placed = await s.venue.placeOrder(market('idem-timeout-1'));
@@ -84,7 +84,7 @@ t.test('rate limits (10006, HTTP 429/403) back off with growing delays, then suc
 });
 
 t.test('no answer at all and no order: a typed "state unknown" error after bounded retries; re-sending is safe', async (t) => {
-  const s = await setup();
+  const s = await setup({ venue: { httpTimeoutMs: 400 } });
   t.teardown(s.close);
   s.fake.hang('/v5/order/create', 4);
   const err = await s.venue.placeOrder(market('blackhole-1')).catch((e: unknown) => e);
@@ -99,7 +99,7 @@ t.test('no answer at all and no order: a typed "state unknown" error after bound
 });
 
 t.test('a timed-out attempt went through and the retry is refused for margin: the existing order wins', async (t) => {
-  const s = await setup({ fake: { balance: '60', price: 50000 } });
+  const s = await setup({ fake: { balance: '60', price: 50000 }, venue: { httpTimeoutMs: 400 } });
   t.teardown(s.close);
   s.fake.acceptThenHang('/v5/order/create');
   // The fake checks duplicates before margin; Bybit's order of checks isn't documented, so
@@ -159,7 +159,7 @@ t.test('limit order: rests, fills when the price touches, events follow the stat
   st = await s.venue.orderStatus('lim-1');
   t.equal(st?.status, 'Filled');
   t.equal(st?.avgFillPrice?.toString(), '49500', 'resting limit fills at its price');
-  await until(() => s.events.filter((e) => e.kind === 'fill').length === 2, 2000, 'two fills');
+  await until(() => s.events.filter((e) => e.kind === 'fill').length === 2, 8000, 'two fills');
   const statuses = s.events.flatMap((e) => (e.kind === 'order' && e.order.orderLinkId === 'lim-1' ? [e.order.status] : []));
   t.same(statuses, ['New', 'PartiallyFilled', 'Filled']);
   const fills = await s.venue.fills(0);
@@ -227,18 +227,18 @@ t.test('account stream drop: events resume after reconnect and REST reconciliati
   t.teardown(s.close);
   const since = Date.now();
   await s.venue.placeOrder({ orderLinkId: 'rc-1', side: 'buy', type: 'limit', qty: d('0.01'), price: d('49000') });
-  await until(() => s.events.some((e) => e.kind === 'order' && e.order.orderLinkId === 'rc-1'), 2000, 'New event');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.orderLinkId === 'rc-1'), 8000, 'New event');
   s.fake.dropSockets('private');
   s.fake.setPrice(48950); // fills while we're disconnected: the push is lost
-  await until(() => s.events.some((e) => e.kind === 'connection' && e.stream === 'account' && e.state === 'up'), 3000, 'reconnected');
+  await until(() => s.events.some((e) => e.kind === 'connection' && e.stream === 'account' && e.state === 'up'), 8000, 'reconnected');
   t.notOk(s.events.some((e) => e.kind === 'order' && e.order.orderLinkId === 'rc-1' && e.order.status === 'Filled'), 'the fill push was lost');
   t.equal((await s.venue.orderStatus('rc-1'))?.status, 'Filled', 'REST knows');
   t.equal((await s.venue.fills(since)).length, 1);
   t.equal((await s.venue.position()).size.toString(), '0.01');
   // Re-authenticated and re-subscribed: new pushes arrive again.
-  await until(() => s.fake.subscribers('private', 'order') === 1, 3000, 'resubscribed');
+  await until(() => s.fake.subscribers('private', 'order') === 1, 8000, 'resubscribed');
   await s.venue.placeOrder({ orderLinkId: 'rc-2', side: 'sell', type: 'market', qty: d('0.01'), reduceOnly: true });
-  await until(() => s.events.some((e) => e.kind === 'order' && e.order.orderLinkId === 'rc-2' && e.order.status === 'Filled'), 2000, 'live again');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.orderLinkId === 'rc-2' && e.order.status === 'Filled'), 8000, 'live again');
   t.notMatch(s.logText(), s.fake.apiKey, 'the key never reaches the log (auth frames included)');
   t.notMatch(s.logText(), s.fake.apiSecret);
 });
@@ -248,10 +248,10 @@ t.test('malformed private frames are skipped and counted', async (t) => {
   t.teardown(s.close);
   s.fake.sendRaw('private', JSON.stringify({ id: 'x', topic: 'order', creationTime: 1, data: [{ symbol: 'BTCUSDT', orderStatus: 'Weird' }] }));
   s.fake.sendRaw('private', JSON.stringify({ id: 'y', topic: 'execution', creationTime: 1, data: 'nope' }));
-  await until(() => Object.keys(s.venue.streamStats().malformed).length === 2, 2000, 'counted');
+  await until(() => Object.keys(s.venue.streamStats().malformed).length === 2, 8000, 'counted');
   t.same(s.venue.streamStats().malformed, { 'order-frame': 1, 'execution-frame': 1 });
   await s.venue.placeOrder(market('after-junk-1'));
-  await until(() => s.events.some((e) => e.kind === 'order' && e.order.status === 'Filled'), 2000, 'still working');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.status === 'Filled'), 8000, 'still working');
 });
 
 t.test('spot: market buys are sent in base coin; the holding is the position', async (t) => {

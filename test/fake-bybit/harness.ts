@@ -66,7 +66,8 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
     restBaseUrl: fake.restUrl,
     wsBaseUrl: fake.wsBase,
     logger,
-    httpTimeoutMs: 400,
+    // Generous for busy CI machines; tests about timeouts set their own short value.
+    httpTimeoutMs: 2000,
     retry: {
       attempts: 4,
       baseDelayMs: 10,
@@ -78,7 +79,7 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
         return new Promise((r) => setTimeout(r, ms));
       },
     },
-    ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, historyRetryMs: 50 },
+    ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 8000, historyRetryMs: 50 },
     ...o.venue,
   });
   const events: VenueEvent[] = [];
@@ -98,7 +99,7 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
 }
 
 /** Poll until `cond` holds (fails the test by throwing after `ms`). */
-export async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean, ms = 8000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
