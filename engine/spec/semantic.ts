@@ -65,6 +65,20 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
     }
   }
 
+  // --- the same for a take-profit at a multiple of a percent stop
+  const rr = v.decimal(['risk', 'take_profit', 'risk_reward']);
+  const stopPct = v.decimal(['risk', 'stop_loss', 'percent']);
+  if (rr && stopPct && (category === 'linear' || category === 'spot')) {
+    const taker = v.decimal(['simulation', 'fees', 'taker_percent']) ?? defaultFees(category).taker;
+    const roundTrip = taker.times(2);
+    const target = stopPct.times(rr);
+    if (target.lte(roundTrip)) {
+      out.push(src.at(['risk', 'take_profit', 'risk_reward'],
+        `a take-profit at ${rr.toString()}R of a ${stopPct.toString()}% stop is ${target.toString()}% away, which does not cover the round-trip taker fees (${roundTrip.toString()}%)`,
+        { hint: 'raise risk_reward or widen the stop' }));
+    }
+  }
+
   // --- a stop beyond the liquidation price never triggers
   const stopPercent = v.decimal(['risk', 'stop_loss', 'percent']);
   if (!spot && stopPercent && leverage && leverage.gt(1)) {

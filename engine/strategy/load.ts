@@ -1,8 +1,9 @@
 // Turns a plan's strategy into a running `Strategy`: compiled rules, or a `.ts`/`.js` module whose
 // default export is a strategy class. Every way a module can be wrong is reported as a
 // `StrategyModuleProblem` saying what to fix; `instantiateStrategy` turns it into a UserError.
-import { access } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { access, readdir } from 'node:fs/promises';
+import { basename, dirname, relative } from 'node:path';
+import { suggest } from '../spec/suggest.ts';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../cli/exit.ts';
 import { compileRules } from '../../dsl/index.ts';
@@ -35,7 +36,7 @@ export async function loadStrategyClass(absPath: string): Promise<Loaded<Strateg
   try {
     await access(absPath);
   } catch {
-    return { ok: false, problem: { kind: 'missing', message: `strategy module ${shown} does not exist`, hint: 'the path is relative to the spec file' } };
+    return { ok: false, problem: { kind: 'missing', message: `strategy module ${shown} does not exist`, hint: await nearbyModules(absPath) } };
   }
   let mod: Record<string, unknown>;
   try {
@@ -91,6 +92,18 @@ export function constructStrategy(cls: StrategyClass, ctx: StrategyContext, show
     return { ok: false, problem: { kind: 'shape', message: `the strategy in ${shown} does not implement Strategy: ${problems.join('; ')}`, hint: 'a strategy needs `warmupBars`, `preloadBars` and `onCandle(candle)`; see engine/strategy/strategy.ts' } };
   }
   return { ok: true, value: s };
+}
+
+/** "did you mean donchian-breakout.ts?" from the files next to where the module was expected. */
+async function nearbyModules(absPath: string): Promise<string> {
+  const base = 'the path is relative to the spec file';
+  try {
+    const files = (await readdir(dirname(absPath))).filter((f) => /\.(ts|mts|js|mjs)$/.test(f));
+    const close = suggest(basename(absPath), files);
+    return close.length ? `did you mean ${close.map((f) => `\`${f}\``).join(' or ')}? (${base})` : base;
+  } catch {
+    return `${base}; the folder ${displayPath(dirname(absPath))} does not exist`;
+  }
 }
 
 /** `file:line:col` of the frame in the strategy module that threw, from the stack trace. */

@@ -50,6 +50,7 @@ const expected: Record<string, string[]> = {
     `${F}/risk-percent-no-stop.yaml:11:18: error: a risk_reward take-profit is a multiple of the stop distance, so it needs a stop-loss`,
   ],
   'tp-below-fees': [`${F}/tp-below-fees.yaml:12:27: error: a take-profit of 0.1% does not cover the round-trip taker fees (2 × 0.055% = 0.11%), so every winning trade would lose money`],
+  'tp-rr-below-fees': [`${F}/tp-rr-below-fees.yaml:12:31: error: a take-profit at 1R of a 0.05% stop is 0.05% away, which does not cover the round-trip taker fees (0.11%)`],
   'span-unit': [
     `${F}/span-unit.yaml:13:15: error: cooldown.after_exit is given in an unknown unit \`candles\`; write \`3 bars\``,
     `${F}/span-unit.yaml:14:15: error: cooldown.after_loss needs a unit: write \`90 bars\` or \`90m\``,
@@ -76,7 +77,7 @@ const expected: Record<string, string[]> = {
   ],
   'expr-comment-cut': [`${F}/expr-comment-cut.yaml:9:12: error: strategy.long.entry is empty: everything after \`#\` is a YAML comment, so the rule was cut off`],
   'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
-  'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/not-there.ts does not exist`],
+  'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
   'module-no-default': [`${F}/module-no-default.yaml:8:11: error: strategy module test/fixtures/strategies/no-default.ts has no default export`],
   'module-arrow': [`${F}/module-arrow.yaml:8:11: error: the default export of test/fixtures/strategies/default-arrow.ts must be a strategy class, but it is an arrow function`],
@@ -103,6 +104,7 @@ t.test('hints say how to fix the problem', async (t) => {
   t.match(await hintOf('module-throws'), /test\/fixtures\/strategies\/throwing\.ts:5:11/);
   t.match(await hintOf('module-no-default'), /exports `Forgotten` by name/);
   t.match(await hintOf('missing-required'), /How big each position is/);
+  t.equal(await hintOf('module-missing'), 'did you mean `throwing.ts`? (the path is relative to the spec file)');
 });
 
 t.test('rule parameters: text values rejected where defined, unused ones warned about', async (t) => {
