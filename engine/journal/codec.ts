@@ -24,3 +24,9 @@ export function dec(text: string): Decimal {
 export function optDec(text: string | null): Decimal | null {
   return text === null ? null : new Decimal(text);
 }
+
+/** Event times are integer UTC milliseconds; anything else would corrupt ordering silently. */
+export function eventTime(value: number, field = 'time'): number {
+  if (!Number.isSafeInteger(value)) throw new JournalError(`${field} must be UTC milliseconds (an integer), got ${String(value)}`);
+  return value;
+}

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Decimal } from 'decimal.js';
 import { Redactor } from '../log/redact.ts';
-import { decText, optDecText } from './codec.ts';
+import { decText, eventTime, optDecText } from './codec.ts';
 import { prepared } from './stmt.ts';
 import { orderFromRow, runFromRow, type OrderRow, type RunRow } from './rows.ts';
 import { migrate, SCHEMA_VERSION } from './schema.ts';
@@ -136,7 +136,7 @@ export class Journal {
             specHash,
             botctlVersion: start.botctlVersion ?? null,
             pid: process.pid,
-            time: start.time,
+            time: eventTime(start.time),
           }).lastInsertRowid,
       ),
     );
@@ -208,7 +208,7 @@ export class RunJournal {
 
   end(opts: { time: number; reason: string }): void {
     this.journal.write(true, () => {
-      prepared(this.db, `UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(opts.time, opts.reason, this.run.id);
+      prepared(this.db, `UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(eventTime(opts.time), opts.reason, this.run.id);
     });
   }
 
@@ -218,7 +218,7 @@ export class RunJournal {
           `INSERT INTO decisions (run_id, time, candle, kind, action, outcome, reason, text, strength, confidence)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(this.run.id, d.time, d.candle ?? null, d.kind, d.action, d.outcome, d.reason, d.text ?? null, d.strength ?? null, d.confidence ?? null);
+        .run(this.run.id, eventTime(d.time), d.candle ?? null, d.kind, d.action, d.outcome, d.reason, d.text ?? null, d.strength ?? null, d.confidence ?? null);
     });
   }
 
@@ -229,6 +229,7 @@ export class RunJournal {
    */
   recordOrderIntent(intent: OrderIntent): { order: JournalOrder; created: boolean } {
     validateLinkId(intent.orderLinkId);
+    eventTime(intent.time);
     const qty = decText(intent.qty, 'qty');
     const price = optDecText(intent.price, 'price');
     return this.journal.write(true, () => {
@@ -276,6 +277,7 @@ export class RunJournal {
   recordOrderUpdate(u: OrderUpdate): JournalOrder {
     const key = u.orderLinkId !== '' ? u.orderLinkId : u.orderId ? `exchange:${u.orderId}` : undefined;
     if (key === undefined) throw new JournalError('an order update needs an orderLinkId or an orderId');
+    eventTime(u.updatedAt, 'updatedAt');
     const qty = optDecText(u.qty, 'qty');
     const price = optDecText(u.price, 'price');
     const filled = optDecText(u.filledQty, 'filledQty');
@@ -334,7 +336,7 @@ export class RunJournal {
     const rows = fills.map((f) => {
       if (!f.execId) throw new JournalError('a fill needs an execId');
       return [
-        this.scope, f.execId, this.run.id, f.time, f.orderId, f.orderLinkId, f.side,
+        this.scope, f.execId, this.run.id, eventTime(f.time), f.orderId, f.orderLinkId, f.side,
         decText(f.price, 'price'), decText(f.qty, 'qty'), decText(f.fee, 'fee'),
         f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0,
       ] as const;
@@ -352,7 +354,7 @@ export class RunJournal {
 
   recordPosition(p: PositionSnapshot): void {
     const values = [
-      this.run.id, p.time, p.side, decText(p.qty, 'qty'), optDecText(p.entryPrice, 'entryPrice'),
+      this.run.id, eventTime(p.time), p.side, decText(p.qty, 'qty'), optDecText(p.entryPrice, 'entryPrice'),
       optDecText(p.stopLoss, 'stopLoss'), optDecText(p.takeProfit, 'takeProfit'),
       optDecText(p.trailingStop, 'trailingStop'), optDecText(p.trailingActivation, 'trailingActivation'),
       optDecText(p.unrealisedPnl, 'unrealisedPnl'),
@@ -367,7 +369,7 @@ export class RunJournal {
   }
 
   recordEquity(e: EquitySnapshot): void {
-    const values = [this.run.id, e.time, decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
+    const values = [this.run.id, eventTime(e.time), decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
     this.journal.write(false, () => {
       prepared(this.db, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`).run(...values);
     });
@@ -379,7 +381,7 @@ export class RunJournal {
     const details = e.details === undefined ? null : JSON.stringify(r.redact(e.details));
     this.journal.write(true, () => {
       prepared(this.db, `INSERT INTO errors (run_id, time, source, message, details) VALUES (?, ?, ?, ?, ?)`)
-        .run(this.run.id, e.time, e.source, r.redactString(e.message), details);
+        .run(this.run.id, eventTime(e.time), e.source, r.redactString(e.message), details);
     });
   }
 
@@ -388,7 +390,7 @@ export class RunJournal {
     const json = JSON.stringify(state);
     if (json === undefined) throw new JournalError(`state "${kind}" is not JSON-serialisable`);
     this.journal.write(true, () => {
-      prepared(this.db, `INSERT INTO states (run_id, time, kind, state) VALUES (?, ?, ?, ?)`).run(this.run.id, time, kind, json);
+      prepared(this.db, `INSERT INTO states (run_id, time, kind, state) VALUES (?, ?, ?, ?)`).run(this.run.id, eventTime(time), kind, json);
     });
   }
 

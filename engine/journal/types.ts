@@ -2,6 +2,7 @@
 // string) and are stored as exact TEXT; outputs are Decimal. Every input has an event time `time`
 // (UTC ms: the candle close in a backtest, the exchange's timestamp live).
 import type { Decimal } from 'decimal.js';
+import { UserError } from '../cli/exit.ts';
 import type { OrderSide, OrderType, OrderStatus } from '../venue/venue.ts';
 import type { Category, Network } from '../plan/plan.ts';
 import type { Interval } from '../market/candle.ts';
@@ -14,7 +15,11 @@ export const RUN_MODES: readonly RunMode[] = ['paper', 'live', 'backtest'];
 /** A decimal as the engine holds it (Decimal) or as the exchange sent it ("0.010"). */
 export type DecimalInput = Decimal | string;
 
-export class JournalError extends Error {
+/**
+ * A journal problem the user can act on (a file from a newer botctl, a file that is not a
+ * journal) or a misuse by the caller. A UserError, so the CLI prints the message without a stack.
+ */
+export class JournalError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'JournalError';

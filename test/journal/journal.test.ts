@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import Database from 'better-sqlite3';
 import { Redactor } from '../../engine/log/index.ts';
+import { UserError } from '../../engine/cli/exit.ts';
 import { Journal, JournalError, SCHEMA_VERSION, type RunMode, type RunStart } from '../../engine/journal/index.ts';
 
 const SPEC = 'name: btc-ema\nmarket: { symbol: BTCUSDT }\n';
@@ -325,4 +326,21 @@ t.test('adopted exchange orders take their purpose from the origin; orders by li
     (({ side, qty, entryPrice }) => [side, qty.toFixed(), entryPrice?.toFixed()])(run.view.positionFromFills()),
     ['long', '1', '100'],
   );
+});
+
+t.test('bad input is refused with a clear JournalError (a UserError: no stack trace in the CLI)', async (t) => {
+  const { journal } = openTmp(t);
+  const run = journal.startRun(runStart('paper'));
+  t.throws(() => run.recordDecision({ time: NaN, kind: 'k', action: 'a', outcome: 'o', reason: 'r' }), {
+    name: 'JournalError',
+    message: 'time must be UTC milliseconds (an integer), got NaN',
+  });
+  t.throws(() => run.recordEquity({ time: 1.5, equity: '1' }), /time must be UTC milliseconds/);
+  t.throws(() => run.recordEquity({ time: 1, equity: 'Infinity' }), /equity must be a finite decimal number/);
+  try {
+    run.recordOrderUpdate({ orderLinkId: 'x', status: 'New', updatedAt: 1 });
+  } catch (err) {
+    t.type(err, UserError);
+  }
+  t.equal(run.view.equity().length, 0, 'nothing half-written');
 });

@@ -167,3 +167,18 @@ t.test('websocket auth frames and close()', async (t) => {
   t.equal(fileText().trim().split('\n').length, 2);
   assertClean();
 });
+
+t.test('terminal and file levels are set separately; json on the terminal when asked', async (t) => {
+  const dir = t.testdir({});
+  const term = terminal();
+  const log = createLogger({ file: join(dir, 'a.log'), console: term.stream, level: 'debug', consoleLevel: 'warn', consoleFormat: 'json' });
+  log.debug('detail for the file');
+  log.warn('for both', { apiSecret: SECRET });
+  log.flush();
+  const file = readFileSync(join(dir, 'a.log'), 'utf8').trim().split('\n');
+  t.equal(file.length, 2, 'the file gets debug and up');
+  const termLines = term.text().trim().split('\n');
+  t.equal(termLines.length, 1, 'the terminal gets warn and up');
+  t.equal(JSON.parse(termLines[0]!).msg, 'for both');
+  t.notOk(term.text().includes(SECRET));
+});
