@@ -1,0 +1,636 @@
+// The live runner: one bot, one symbol, driven by closed candles from a Venue. The same code runs
+// paper trading (SimVenue on live public candles), CSV replays (SimVenue on a file) and live
+// trading (BybitVenue); only the venue differs. The decision core stays pure: the runner feeds it
+// candles and fills in the order the backtest does and turns its intents into venue calls.
+//
+// Per closed candle, inside one serial lane (queue.ts):
+//   1. settle: apply final orders (fills, rejections) to the core, refresh the account if a fill
+//      made it stale, check that an open position still has its exchange-side stop;
+//   2. the strategy sees the candle (signals muted during warm-up, as in the backtest);
+//   3. the core decides; each intent is executed and awaited before the next candle.
+//
+// Safety rules:
+// - Order ids are deterministic (ids.ts): a retry or restart never duplicates an order.
+// - An entry with exchange-side protection carries its stop-loss/take-profit; after the fill the
+//   position is checked; missing levels are set with trading-stop; if that fails too the position
+//   is closed at market. A partial fill is covered because the levels are whole-position (Full).
+// - An order whose fate is unknown (timeout after sending) is looked up before anything else.
+import { Decimal } from 'decimal.js';
+import type { Plan } from '../plan/plan.ts';
+import type { Candle } from '../market/candle.ts';
+import { intervalMs } from '../market/candle.ts';
+import type { InstrumentRules } from '../market/instrument.ts';
+import { NO_SIGNALS, type Signal, type Strategy } from '../strategy/strategy.ts';
+import { DecisionCore } from '../core/core.ts';
+import type { WorkingEntry } from '../core/state.ts';
+import type { Decision, DecisionKind, DecisionOutcome, ExitReason, Intent, Side } from '../core/types.ts';
+import { entryLevels } from '../core/sizing.ts';
+import { fmtDec, fmtTime } from '../core/format.ts';
+import type { Logger } from '../log/index.ts';
+import { nextStart } from '../venue/bybit/candles.ts';
+import {
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
+} from '../venue/errors.ts';
+import type { OrderRequest, OrderState, Unsubscribe, Venue, VenueEvent } from '../venue/venue.ts';
+import { AccountBook } from './account.ts';
+import { botIdOf, orderLinkIdFor, purposeOf } from './ids.ts';
+import { OrderBook, type TrackedOrder } from './orders.ts';
+import { SerialQueue } from './queue.ts';
+
+/** Where closed candles come from; by default the venue itself. Several bots may share one feed. */
+export interface CandleFeed {
+  recentClosedCandles(count: number): Promise<Candle[]>;
+  subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe>;
+}
+
+/** Optional durable record of what the runner did (the journal, behind a small seam). */
+export interface RunRecorder {
+  decision(d: Decision): void;
+  error?(message: string, time: number): void;
+}
+
+export interface RunnerOptions {
+  plan: Plan;
+  strategy: Strategy;
+  venue: Venue;
+  candles?: CandleFeed;
+  log: Logger;
+  /** Every decision after warm-up, as it is made. */
+  onDecision?: (d: Decision) => void;
+  recorder?: RunRecorder;
+  /** Wall clock for records made between candles (default Date.now). */
+  now?: () => number;
+  /** 'live' checks the exchange over REST where a simulator would not need it. */
+  mode: 'paper' | 'live' | 'replay';
+}
+
+export interface RunnerStatus {
+  bot: string;
+  symbol: string;
+  mode: RunnerOptions['mode'];
+  candles: number;
+  lastCandle: number | null;
+  nextCloseAt: number | null;
+  position: { side: 'long' | 'short' | 'flat'; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal };
+  equity: Decimal;
+  unrealised: Decimal;
+  realisedToday: Decimal;
+  decisions: number;
+  duplicatesSkipped: number;
+  errors: number;
+}
+
+const ZERO = new Decimal(0);
+
+export class BotRunner {
+  readonly botId: string;
+  readonly book = new AccountBook();
+  readonly orders = new OrderBook();
+  /** Decisions after warm-up, in order (bounded by the caller reading them; replay summaries use it). */
+  readonly decisions: Decision[] = [];
+  core!: DecisionCore;
+  rules!: InstrumentRules;
+  private readonly queue: SerialQueue;
+  private readonly log: Logger;
+  private readonly step: number;
+  private readonly live: boolean;
+  private readonly feed: CandleFeed;
+  private readonly now: () => number;
+  private preload = 0;
+  private bar = 0;
+  private lastStart: number | null = null;
+  private settleQueued = false;
+  private reconcileNeeded = false;
+  private unsubscribe: Unsubscribe | undefined;
+  private offEvents: Unsubscribe | undefined;
+  private stopped = false;
+  private duplicates = 0;
+  private errors = 0;
+  /** Candle starts processed, for tests that assert none is seen twice. */
+  readonly processed: number[] = [];
+
+  constructor(private readonly o: RunnerOptions) {
+    this.botId = botIdOf(o.plan.name, o.plan.market.symbol);
+    this.log = o.log.child({ bot: o.plan.name });
+    this.step = intervalMs(o.plan.market.interval);
+    this.live = o.mode === 'live';
+    this.feed = o.candles ?? o.venue;
+    this.now = o.now ?? Date.now;
+    this.queue = new SerialQueue((e) => this.failed('internal error while processing', e));
+  }
+
+  get plan(): Plan {
+    return this.o.plan;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Instrument → leverage → reconcile → preload history → subscribe to closed candles. */
+  async start(): Promise<void> {
+    const { venue, plan, strategy } = this.o;
+    await venue.start();
+    this.rules = await venue.instrument();
+    this.core = new DecisionCore(plan, this.rules, (d) => this.record(d));
+    if (plan.market.category === 'linear') await venue.setLeverage(plan.risk.leverage);
+    this.offEvents = venue.onEvent((e) => this.onVenueEvent(e));
+
+    const existing = await this.reconcileAtStart();
+
+    this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
+    const history = this.preload > 0 ? await this.feed.recentClosedCandles(this.preload) : [];
+    for (const c of history) this.warmUp(c);
+    this.log.info('history loaded', { candles: history.length, warmup: this.preload, last: this.lastStart === null ? null : new Date(this.lastStart).toISOString() });
+    if (existing) await this.adopt(existing);
+
+    this.unsubscribe = await this.feed.subscribeCandles((c) => this.onClosedCandle(c), this.lastStart ?? undefined);
+    this.log.info('waiting for closed candles', { symbol: plan.market.symbol, interval: plan.market.interval, mode: this.o.mode });
+  }
+
+  /** Stops taking candles, lets queued work finish, closes the venue's sockets. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    await this.queue.idle();
+    this.offEvents?.();
+    await this.o.venue.close();
+  }
+
+  /** Resolves when every candle and event queued so far has been handled. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  status(): RunnerStatus {
+    const p = this.book.position;
+    const flat = p.side === 'flat' || p.size.isZero();
+    return {
+      bot: this.o.plan.name,
+      symbol: this.o.plan.market.symbol,
+      mode: this.o.mode,
+      candles: this.processed.length,
+      lastCandle: this.lastStart,
+      nextCloseAt: this.lastStart === null ? null : nextStart(this.lastStart, this.o.plan.market.interval) + this.step,
+      position: flat ? { side: 'flat', size: ZERO, avgPrice: ZERO } : {
+        side: p.side, size: p.size, avgPrice: p.avgPrice, ...(p.stopLoss ? { stopLoss: p.stopLoss } : {}), ...(p.takeProfit ? { takeProfit: p.takeProfit } : {}),
+      },
+      equity: this.book.equity(),
+      unrealised: this.book.unrealised(),
+      realisedToday: this.core?.state.dayRealised ?? ZERO,
+      decisions: this.decisions.length,
+      duplicatesSkipped: this.duplicates,
+      errors: this.errors,
+    };
+  }
+
+  // ---- candles ---------------------------------------------------------------------------------
+
+  private warmUp(c: Candle): void {
+    this.o.strategy.onCandle(c);
+    this.book.markTo(c.close);
+    this.core.onCandle(c, NO_SIGNALS, this.book);
+    this.bar++;
+    this.lastStart = c.start;
+  }
+
+  /** The feed's handler: queued, so candle N+1 waits for everything candle N started. */
+  private onClosedCandle(c: Candle): Promise<void> {
+    return this.queue.run(() => this.processCandle(c));
+  }
+
+  private async processCandle(c: Candle): Promise<void> {
+    if (this.stopped) return;
+    if (this.lastStart !== null && c.start <= this.lastStart) {
+      this.duplicates++;
+      this.log.warn('candle already processed; skipped', { candle: new Date(c.start).toISOString() });
+      return;
+    }
+    if (this.lastStart !== null && c.start !== nextStart(this.lastStart, this.o.plan.market.interval)) {
+      this.log.warn('candles missing before this one (the feed could not backfill them)', { after: new Date(this.lastStart).toISOString(), candle: new Date(c.start).toISOString() });
+    }
+    this.lastStart = c.start;
+    this.processed.push(c.start);
+    await this.settle().catch((e) => this.failed('could not bring the account up to date before deciding', e));
+
+    let signals: readonly Signal[] = this.o.strategy.onCandle(c);
+    if (this.bar < this.preload) signals = NO_SIGNALS;
+    this.book.markTo(c.close);
+    const working = this.core.state.entryOrder;
+    const intents = [...this.core.onCandle(c, signals, this.book)];
+    this.bar++;
+    let skipEntry = false;
+    for (const intent of intents) {
+      if (this.stopped) break;
+      if (intent.kind === 'enter' && skipEntry) {
+        this.decide(c, 'order', 'entry', 'skipped', 'the re-priced entry was not sent: the old order filled while being cancelled');
+        this.core.state.entryOrder = null;
+        continue;
+      }
+      const filledOnCancel = await this.execute(intent, c, working);
+      if (filledOnCancel) skipEntry = true;
+    }
+  }
+
+  // ---- intents ---------------------------------------------------------------------------------
+
+  /** Returns true when a cancelled entry turned out to have fills. */
+  private async execute(intent: Intent, c: Candle, working: WorkingEntry | null): Promise<boolean> {
+    switch (intent.kind) {
+      case 'enter':
+        await this.enter(intent, c);
+        return false;
+      case 'exit':
+        await this.exit(intent.side, intent.reason, c);
+        return false;
+      case 'move_stop':
+        await this.moveStop(intent.stopLoss, c);
+        return false;
+      case 'cancel_entry':
+        return this.cancelEntry(working);
+    }
+  }
+
+  private async enter(intent: Extract<Intent, { kind: 'enter' }>, c: Candle): Promise<void> {
+    const link = orderLinkIdFor(this.botId, c.start, 'entry');
+    const t = this.orders.track({
+      key: link, purpose: 'entry', side: intent.side, reason: 'signal', qty: intent.qty,
+      stopLoss: intent.onExchange ? intent.stopLoss : null, takeProfit: intent.onExchange ? intent.takeProfit : null,
+    });
+    const req: OrderRequest = { orderLinkId: link, side: intent.side === 'long' ? 'buy' : 'sell', type: intent.order.type, qty: intent.qty };
+    if (intent.order.type === 'limit') req.price = intent.order.price;
+    if (intent.onExchange) {
+      if (intent.stopLoss) req.stopLoss = intent.stopLoss;
+      if (intent.takeProfit) req.takeProfit = intent.takeProfit;
+    }
+    const closeTime = c.start + this.step;
+    try {
+      const st = await this.o.venue.placeOrder(req);
+      this.orders.update(t, st);
+      this.log.info('entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
+    } catch (e) {
+      if (e instanceof InsufficientBalanceError || e instanceof OrderRejectedError || e instanceof VenueUnsupportedError) {
+        t.applied = true;
+        this.log.warn('entry order refused', { orderLinkId: link, error: errText(e) });
+        this.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
+        return;
+      }
+      if (e instanceof VenueAuthError) throw e;
+      // Sent but unanswered: the exchange may have it. Settle looks it up before anything else.
+      t.unknown = true;
+      this.failed(`entry order ${link} may or may not have reached the exchange; looking it up`, e);
+      await this.settle().catch((err) => this.failed('lookup after an unanswered entry failed', err));
+    }
+  }
+
+  private async exit(side: Side, reason: ExitReason, c: Candle, attempt = 1): Promise<void> {
+    const link = orderLinkIdFor(this.botId, c.start, 'exit', attempt);
+    const p = this.book.position;
+    const coreQty = this.core.state.position?.qty ?? ZERO;
+    const qty = p.side === side && p.size.gt(0) ? p.size : coreQty;
+    const t = this.orders.track({ key: link, purpose: 'exit', side, reason, stopLoss: null, takeProfit: null, qty });
+    try {
+      const st = await this.o.venue.placeOrder({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true });
+      this.orders.update(t, st);
+      this.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
+        t.applied = true;
+        // Most often the exchange stop closed the position first; settle will see it. Otherwise
+        // the core may try again on the next candle.
+        this.core.state.exitPending = null;
+        this.decide(c, 'order', reason, 'rejected', `exit order refused: ${errText(e)}`);
+        return;
+      }
+      t.unknown = true;
+      this.failed(`exit order ${link} may or may not have reached the exchange; looking it up`, e);
+      await this.settle().catch((err) => this.failed('lookup after an unanswered exit failed', err));
+    }
+  }
+
+  private async moveStop(stopLoss: Decimal, c: Candle): Promise<void> {
+    if (this.o.plan.exits.placement !== 'exchange') return;
+    try {
+      await this.o.venue.setTradingStop({ stopLoss });
+      this.log.info('trailing stop moved', { stopLoss: stopLoss.toFixed() });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      this.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position`);
+    }
+  }
+
+  private async cancelEntry(working: WorkingEntry | null): Promise<boolean> {
+    const t = this.orders.workingEntry();
+    if (!t) return false;
+    t.cancelledByCore = true;
+    if (working) t.working = working;
+    try {
+      const st = await this.o.venue.cancelOrder(t.key);
+      this.orders.update(t, st);
+    } catch (e) {
+      if (e instanceof OrderNotFoundError) {
+        t.applied = true;
+        return false;
+      }
+      if (e instanceof VenueAuthError) throw e;
+      this.failed(`cancelling entry order ${t.key} failed; checking its state`, e);
+      const st = await this.o.venue.orderStatus(t.key).catch(() => undefined);
+      if (st) this.orders.update(t, st);
+    }
+    const filled = t.state?.filledQty.gt(0) ?? false;
+    if (filled) {
+      this.log.warn('the entry order filled (partly) before the cancel; keeping the position under its stops', { orderLinkId: t.key, filled: t.state?.filledQty.toFixed() });
+      await this.settle();
+    }
+    return filled;
+  }
+
+  // ---- venue events and settling ---------------------------------------------------------------
+
+  private onVenueEvent(e: VenueEvent): void {
+    switch (e.kind) {
+      case 'wallet':
+        this.book.setWallet(e.equity);
+        return;
+      case 'position':
+        this.book.setPosition(e.position);
+        return;
+      case 'connection':
+        if (e.stream === 'account' && e.state === 'up') {
+          this.reconcileNeeded = true;
+          this.requestSettle();
+        }
+        return;
+      case 'fill': {
+        this.book.sawFill();
+        const t = this.trackedFor(e.fill.orderLinkId, e.fill.orderId, e.fill.side === 'buy' ? 'short' : 'long');
+        if (t) {
+          this.orders.sawFill(t, e.fill);
+          this.requestSettle();
+        }
+        return;
+      }
+      case 'order': {
+        const o = e.order;
+        const t = this.trackedFor(o.orderLinkId, o.orderId, o.side === 'buy' ? 'short' : 'long', o.origin);
+        if (!t) return;
+        if (t.purpose === 'exchange') t.reason = this.exitReasonOf(o.origin);
+        if (this.orders.update(t, o) || o.filledQty.gt(0)) this.requestSettle();
+      }
+    }
+  }
+
+  private trackedFor(link: string, orderId: string, closingSide: Side, origin?: OrderState['origin']): TrackedOrder | undefined {
+    if (link) return purposeOf(this.botId, link) ? this.orders.get(link) : undefined;
+    if (origin === 'user') return undefined;
+    // The exchange's own close of our position (stop-loss, take-profit, trailing stop).
+    return this.orders.exchangeOrder(orderId, closingSide);
+  }
+
+  private exitReasonOf(origin: OrderState['origin']): ExitReason {
+    if (origin === 'takeProfit') return 'take_profit';
+    if (origin === 'trailingStop') return 'trailing_stop';
+    return this.core?.state.position?.stopKind ?? 'stop_loss';
+  }
+
+  private requestSettle(): void {
+    if (this.settleQueued || this.stopped || !this.core) return;
+    this.settleQueued = true;
+    void this.queue.run(async () => {
+      this.settleQueued = false;
+      await this.settle();
+    });
+  }
+
+  /** Brings the core and the account up to date with what the exchange did. */
+  private async settle(): Promise<void> {
+    const venue = this.o.venue;
+    if (this.reconcileNeeded && this.live) {
+      this.reconcileNeeded = false;
+      this.book.setPosition(await venue.position());
+      this.book.setWallet(await venue.equity());
+      this.log.info('account stream back: position and wallet re-read');
+    }
+    for (const t of this.orders.unsettled()) {
+      // Unanswered placements always; open orders only when the stream may have missed their end.
+      if (!t.unknown && !this.live) continue;
+      if (!t.unknown && t.state && !this.reconcileNeededFor(t)) continue;
+      const st = await venue.orderStatus(t.key);
+      if (st) this.orders.update(t, st);
+      else if (t.unknown) {
+        t.applied = true;
+        this.log.warn('the exchange has no such order: it was never placed', { orderLinkId: t.key });
+        if (t.purpose === 'entry' && this.core.state.entryOrder) this.core.onEntryRejected(this.now(), 'the order never reached the exchange (no answer, and the exchange does not know it)');
+        if (t.purpose !== 'entry') this.core.state.exitPending = null;
+      }
+    }
+    let enteredNow = false;
+    for (const t of this.orders.takeDone()) enteredNow = this.apply(t) || enteredNow;
+    if (this.book.stale) {
+      this.book.setWallet(await venue.equity());
+      this.book.setPosition(await venue.position());
+    }
+    await this.checkPosition(enteredNow);
+  }
+
+  private reconcileNeededFor(t: TrackedOrder): boolean {
+    // A market order is final within milliseconds; still open a candle later means we missed it.
+    return t.state?.type === 'market';
+  }
+
+  /** Tells the core about one final order. Returns true for an entry that opened a position. */
+  private apply(t: TrackedOrder): boolean {
+    t.applied = true;
+    const s = t.state as OrderState;
+    const filled = s.filledQty;
+    const time = s.updatedAt;
+    if (t.purpose === 'entry') {
+      if (filled.gt(0)) {
+        if (this.core.state.entryOrder === null && t.working) this.core.state.entryOrder = t.working;
+        this.core.onFill({
+          time, kind: 'entry', side: t.side, qty: filled, price: s.avgFillPrice ?? s.price ?? ZERO, fee: s.fee,
+          liquidity: (t.maker ?? s.type === 'limit') ? 'maker' : 'taker', reason: 'signal',
+        });
+        if (filled.lt(s.qty)) {
+          this.decideAt(time, 'order', 'entry', 'filled', `entry order filled ${fmtDec(filled)} of ${fmtDec(s.qty)} (${s.status}); the position's stops cover the filled ${fmtDec(filled)}`);
+        }
+        return true;
+      }
+      if (!t.cancelledByCore) this.core.onEntryRejected(time, `entry order ${s.status.toLowerCase()}${s.reason ? `: ${s.reason}` : ''}`);
+      return false;
+    }
+    if (filled.gt(0)) {
+      const p = this.core.state.position;
+      if (p) {
+        this.core.onFill({
+          time, kind: 'exit', side: p.side, qty: filled, price: s.avgFillPrice ?? ZERO, fee: s.fee, liquidity: 'taker', reason: t.reason,
+        });
+      }
+    } else if (t.purpose !== 'exchange' && this.core.state.position) {
+      // Our close did nothing (e.g. cancelled, nothing to reduce): let the core decide again.
+      this.core.state.exitPending = null;
+    }
+    return false;
+  }
+
+  /**
+   * A position the core believes in must exist on the exchange with its stops; a position the
+   * exchange closed without us seeing the order must be recorded as closed.
+   */
+  private async checkPosition(afterEntry: boolean): Promise<void> {
+    const p = this.core.state.position;
+    if (p === null) return;
+    if (!this.live && !afterEntry) return;
+    const wantStop = this.o.plan.exits.placement === 'exchange' ? p.stopLoss : null;
+    const wantTarget = this.o.plan.exits.placement === 'exchange' ? p.takeProfit : null;
+    const cached = this.book.position;
+    const looksFine = cached.side === p.side && cached.size.gt(0) && (!wantStop || cached.stopLoss) && (!wantTarget || cached.takeProfit);
+    if (looksFine && !afterEntry) return;
+    const pos = await this.o.venue.position();
+    this.book.setPosition(pos);
+    if (pos.side === 'flat' || pos.size.isZero()) {
+      if (afterEntry) return; // stopped out at once; the close arrives as its own order
+      await this.recoverExit();
+      return;
+    }
+    const missStop = Boolean(wantStop && !pos.stopLoss);
+    const missTarget = Boolean(wantTarget && !pos.takeProfit);
+    if (!missStop && !missTarget) return;
+    const what = [missStop ? `stop-loss ${fmtDec(wantStop as Decimal)}` : '', missTarget ? `take-profit ${fmtDec(wantTarget as Decimal)}` : ''].filter(Boolean).join(' and ');
+    try {
+      await this.o.venue.setTradingStop({ ...(missStop ? { stopLoss: wantStop } : {}), ...(missTarget ? { takeProfit: wantTarget } : {}) });
+      this.decideAt(this.now(), 'protection', 'stop_loss', 'none', `the ${p.side} position had no ${what} on the exchange: set with trading-stop`);
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      if (!missStop) {
+        this.decideAt(this.now(), 'protection', 'take_profit', 'none', `the ${p.side} position has no take-profit on the exchange and setting it failed (${errText(e)}); the stop-loss is in place`);
+        return;
+      }
+      this.log.error('position without its stop-loss and trading-stop failed: closing it at market', { error: errText(e) });
+      this.decideAt(this.now(), 'protection', 'stop_loss', 'exit', `the ${p.side} position had no ${what} on the exchange and trading-stop failed (${errText(e)}): closing it at market rather than leave it unprotected`);
+      await this.protectiveClose(pos.size, p.side);
+    }
+  }
+
+  private async protectiveClose(size: Decimal, side: Side): Promise<void> {
+    const link = orderLinkIdFor(this.botId, this.lastStart ?? 0, 'protect');
+    const t = this.orders.track({ key: link, purpose: 'protect', side, reason: 'stop_loss', stopLoss: null, takeProfit: null, qty: size });
+    this.core.state.exitPending = 'stop_loss';
+    try {
+      const st = await this.o.venue.placeOrder({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true });
+      this.orders.update(t, st);
+    } catch (e) {
+      t.unknown = !(e instanceof OrderRejectedError);
+      this.failed(`protective close ${link} failed: the position may be open without a stop-loss`, e);
+    }
+  }
+
+  /** The exchange is flat but the core still holds a position: find the closing fills. */
+  private async recoverExit(): Promise<void> {
+    const p = this.core.state.position;
+    if (!p) return;
+    const fills = (await this.o.venue.fills(p.entryTime)).filter((f) => (f.side === 'sell') === (p.side === 'long') && f.time >= p.entryTime);
+    const qty = fills.reduce((a, f) => a.add(f.qty), ZERO);
+    const time = fills.length ? (fills[fills.length - 1] as { time: number }).time : this.now();
+    let price = qty.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(qty) : new Decimal(this.book.lastClose);
+    const tick = this.rules.tickSize;
+    price = price.toDecimalPlaces(tick.decimalPlaces());
+    const fee = fills.reduce((a, f) => a.add(f.fee), ZERO);
+    // Which level was hit: the nearer of stop and target to the fill price.
+    const dStop = p.stopLoss ? price.sub(p.stopLoss).abs() : null;
+    const dTarget = p.takeProfit ? price.sub(p.takeProfit).abs() : null;
+    const reason: ExitReason = dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
+    this.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: fills.length, reason });
+    this.core.onFill({ time, kind: 'exit', side: p.side, qty: p.qty, price, fee, liquidity: 'taker', reason });
+  }
+
+  // ---- startup reconciliation ------------------------------------------------------------------
+
+  private async reconcileAtStart(): Promise<{ side: Side; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal } | undefined> {
+    const venue = this.o.venue;
+    const [pos, eq, open] = [await venue.position(), await venue.equity(), await venue.openOrders()];
+    this.book.setPosition(pos);
+    this.book.setWallet(eq);
+    let foreign = 0;
+    for (const o of open) {
+      if (!purposeOf(this.botId, o.orderLinkId)) {
+        foreign++;
+        continue;
+      }
+      // Our own order from an earlier run. Its decision context is gone, so it is withdrawn
+      // rather than left working behind the core's back.
+      this.log.warn("cancelling this bot's order left from an earlier run", { orderLinkId: o.orderLinkId, status: o.status });
+      await venue.cancelOrder(o.orderLinkId).catch((e) => this.failed(`could not cancel ${o.orderLinkId}`, e));
+    }
+    if (foreign) this.log.info('open orders that do not belong to this bot are left alone', { count: foreign });
+    if (pos.side === 'flat' || pos.size.isZero()) return undefined;
+    return { side: pos.side, size: pos.size, avgPrice: pos.avgPrice, ...(pos.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos.takeProfit ? { takeProfit: pos.takeProfit } : {}) };
+  }
+
+  /** An open position found at startup is managed, never ignored: the core takes it over. */
+  private async adopt(p: { side: Side; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal }): Promise<void> {
+    if (p.avgPrice.isZero()) {
+      this.log.warn('the account holds the traded coin without an entry price (spot); botctl does not manage that holding', { size: p.size.toFixed() });
+      return;
+    }
+    let stopLoss = p.stopLoss ?? null;
+    let takeProfit = p.takeProfit ?? null;
+    const time = this.lastStart !== null ? this.lastStart + this.step : this.now();
+    if (this.o.plan.exits.placement === 'exchange' && (!stopLoss || !takeProfit)) {
+      const levels = entryLevels(this.o.plan, this.rules, p.side, p.avgPrice, this.core.atr);
+      if (levels.ok) {
+        const sl = stopLoss ? undefined : levels.value.stopLoss ?? undefined;
+        const tp = takeProfit ? undefined : levels.value.takeProfit ?? undefined;
+        if (sl || tp) {
+          try {
+            await this.o.venue.setTradingStop({ ...(sl ? { stopLoss: sl } : {}), ...(tp ? { takeProfit: tp } : {}) });
+            stopLoss = stopLoss ?? sl ?? null;
+            takeProfit = takeProfit ?? tp ?? null;
+          } catch (e) {
+            this.failed('could not put the plan\'s stops on the existing position', e);
+          }
+        }
+      }
+    }
+    this.core.state.entryOrder = {
+      side: p.side, qty: p.size, order: { type: 'market' }, refPrice: p.avgPrice, stopLoss, takeProfit, sentBar: this.core.state.bar, sentTime: time,
+    };
+    this.core.onFill({ time, kind: 'entry', side: p.side, qty: p.size, price: p.avgPrice, fee: ZERO, liquidity: 'taker', reason: 'signal' });
+    this.decideAt(time, 'order', 'entry', 'filled',
+      `adopted the ${p.side} ${fmtDec(p.size)} at ${fmtDec(p.avgPrice)} already open on the exchange${stopLoss ? `, stop ${fmtDec(stopLoss)}` : ', no stop-loss'}${takeProfit ? `, target ${fmtDec(takeProfit)}` : ''}`);
+  }
+
+  // ---- records ---------------------------------------------------------------------------------
+
+  private record(d: Decision): void {
+    if (this.bar < this.preload) return; // warm-up, as the backtest
+    this.decisions.push(d);
+    this.o.onDecision?.(d);
+    this.o.recorder?.decision(d);
+    const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
+    this.log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
+  }
+
+  private decide(c: Candle, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    this.record({ time: c.start + this.step, candle: c.start, kind, action, outcome, reason, text: `${fmtTime(c.start)} ${reason}` });
+  }
+
+  private decideAt(time: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    this.record({ time, candle: this.lastStart ?? time, kind, action, outcome, reason, text: `${fmtTime(time)} ${reason}` });
+  }
+
+  private failed(what: string, e: unknown): void {
+    this.errors++;
+    const text = errText(e);
+    this.log.error(what, { error: text });
+    this.o.recorder?.error?.(`${what}: ${text}`, this.now());
+    if (e instanceof VenueAuthError) this.fatal = e;
+  }
+
+  /** Set when the exchange refused the keys mid-run; the CLI stops the bot. */
+  fatal: VenueAuthError | undefined;
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
