@@ -92,6 +92,7 @@ function decisionJson(d: Decision): Record<string, unknown> {
   if (d.strength !== undefined) o.strength = d.strength;
   if (d.confidence !== undefined) o.confidence = d.confidence;
   o.reason = d.reason;
+  if (d.signalReason !== undefined) o.signalReason = d.signalReason;
   o.text = d.text;
   return o;
 }

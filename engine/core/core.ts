@@ -415,8 +415,8 @@ export class DecisionCore {
   }
 
   private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string): void {
-    const head = `${LABEL[sig.action]} signal${scoreText(sig)}`;
-    const d: Decision = { time, candle, kind: 'signal', action: sig.action, outcome, reason: `${reason}${sig.reason ? ` [${sig.reason}]` : ''}`, text: `${fmtTime(candle)} ${head} ${reason}` };
+    const d: Decision = { time, candle, kind: 'signal', action: sig.action, outcome, reason, text: `${fmtTime(candle)} ${LABEL[sig.action]} signal${scoreText(sig)} ${reason}` };
+    if (sig.reason) d.signalReason = sig.reason;
     if (sig.strength !== undefined) d.strength = sig.strength;
     if (sig.confidence !== undefined) d.confidence = sig.confidence;
     this.record(d);
@@ -448,8 +448,9 @@ function scoreText(sig: Signal): string {
   const parts: string[] = [];
   if (sig.strength !== undefined) parts.push(`strength ${fmtNum(sig.strength)}`);
   if (sig.confidence !== undefined) parts.push(`confidence ${fmtNum(sig.confidence)}`);
-  return parts.length ? ` (${parts.join(', ')})` : '';
+  return ` (${parts.join(', ')})`;
 }
+
 
 function spanMs(s: Span, interval: number): number {
   return s.unit === 'ms' ? s.ms : s.bars * interval;

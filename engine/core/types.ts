@@ -57,7 +57,10 @@ export interface Decision {
   kind: DecisionKind;
   action: SignalAction | ExitReason | 'entry' | 'max_daily_loss' | 'max_drawdown' | 'max_trades_per_day' | 'resume' | 'limit_timeout';
   outcome: DecisionOutcome;
+  /** The engine's words: "skipped: cooldown after loss, 2 of 3 bars left". */
   reason: string;
+  /** The strategy's own words for a signal, e.g. "EMA 9 crossed above EMA 21". */
+  signalReason?: string;
   /** The whole line as a trader reads it, e.g. "2020-03-12 09:00 BUY signal (strength 0.8) skipped: ...". */
   text: string;
   strength?: number;

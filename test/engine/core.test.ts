@@ -19,7 +19,8 @@ t.test('entry gate: strength and confidence thresholds; missing score fails a se
   t.equal(x[0], '2021-10-01 00:00 BUY signal (strength 0.4, confidence 0.9) skipped: strength 0.4 below min strength 0.5');
   t.equal(x[1], '2021-10-01 01:00 BUY signal (strength 0.7) skipped: confidence not given below min confidence 0.6');
   t.match(x[2], /^2021-10-01 02:00 BUY signal \(strength 0.7, confidence 0.6\) entering long 0.01 market/);
-  t.equal(r.decisions[0]!.reason, 'skipped: strength 0.4 below min strength 0.5 [weak]');
+  t.equal(r.decisions[0]!.reason, 'skipped: strength 0.4 below min strength 0.5');
+  t.equal(r.decisions[0]!.signalReason, 'weak', "the strategy's own words are kept beside the engine's");
   t.equal(r.trades.length, 1);
 });
 
