@@ -14,7 +14,7 @@ import { Redactor } from '../log/redact.ts';
 import { decText, eventTime, optDecText } from './codec.ts';
 import { prepared } from './stmt.ts';
 import { orderFromRow, runFromRow, type OrderRow, type RunRow } from './rows.ts';
-import { migrate, SCHEMA_VERSION } from './schema.ts';
+import { checkJournalFile, migrate, SCHEMA_VERSION } from './schema.ts';
 import {
   isTerminalOrderStatus,
   JournalError,
@@ -94,9 +94,9 @@ export class Journal {
         db.pragma('foreign_keys = ON');
         migrate(db, path, opts.migrateTo);
       } else {
-        const version = db.pragma('user_version', { simple: true }) as number;
-        if (version !== SCHEMA_VERSION) {
-          if (version > SCHEMA_VERSION) migrate(db, path); // throws the "newer botctl" error
+        const version = checkJournalFile(db, path);
+        if (version === 0) throw new JournalError(`${path} is empty, not a botctl journal yet: the bot has not run with this journal`);
+        if (version < SCHEMA_VERSION) {
           throw new JournalError(
             `journal ${path} uses schema v${version} and needs an upgrade to v${SCHEMA_VERSION}; it is upgraded the next time botctl run opens it`,
           );

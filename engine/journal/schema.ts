@@ -163,10 +163,10 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings `db` to `target` (default: current). Refuses files that are not botctl journals and
- * journals written by a newer botctl, with a message saying what to do.
+ * Refuses files that are not botctl journals and journals written by a newer botctl, with a
+ * message saying what to do. Returns the file's schema version (0 for a new, empty file).
  */
-export function migrate(db: Database.Database, path: string, target: number = SCHEMA_VERSION): void {
+export function checkJournalFile(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   const appId = db.pragma('application_id', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
@@ -183,6 +183,12 @@ export function migrate(db: Database.Database, path: string, target: number = SC
       );
     }
   }
+  return version;
+}
+
+/** Brings `db` to `target` (default: current), one transaction per step. */
+export function migrate(db: Database.Database, path: string, target: number = SCHEMA_VERSION): void {
+  const version = checkJournalFile(db, path);
   for (let v = version; v < target; v++) {
     const step = MIGRATIONS[v];
     if (!step) break;

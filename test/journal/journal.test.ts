@@ -271,6 +271,7 @@ t.test('schema: v1 journals migrate; newer and foreign files are refused clearly
   db.exec('CREATE TABLE users (id INTEGER)');
   db.close();
   t.throws(() => Journal.open(foreign), /not a botctl journal/);
+  t.throws(() => Journal.open(foreign, { readonly: true }), /not a botctl journal/, 'read-only too');
   t.throws(() => Journal.open(join(dir, 'garbage.sqlite')), /cannot open journal .*garbage\.sqlite: file is not a database/);
   t.throws(() => Journal.open(join(dir, 'missing.sqlite'), { readonly: true }), /no journal at .*missing\.sqlite/);
 });
