@@ -266,3 +266,22 @@ t.test('spot: market buys are sent in base coin; the holding is the position', a
   t.equal(eq.walletBalance.toString(), '9949.95', '50 USDT spent plus 0.1% fee');
   await t.rejects(s.venue.setTradingStop({ stopLoss: d('1') }), { name: 'VenueUnsupportedError' });
 });
+
+t.test('a trailing stop follows the price up and closes the position on the pullback', async (t) => {
+  const s = await setup({ fake: { price: 50000 } });
+  t.teardown(s.close);
+  await s.venue.placeOrder(market('trail-1'));
+  await s.venue.setTradingStop({ trailingStop: d('300'), trailingActivation: d('50200') });
+  s.fake.setPrice(50100);
+  s.fake.setPrice(49850); // not active yet (activation 50200): no close
+  t.equal((await s.venue.position()).side, 'long');
+  s.fake.setPrice(50600);
+  s.fake.setPrice(50350); // 250 below the high: still open
+  t.equal((await s.venue.position()).side, 'long');
+  s.fake.setPrice(50290); // 310 below the high of 50600
+  t.equal((await s.venue.position()).side, 'flat');
+  await until(() => s.events.some((e) => e.kind === 'order' && e.order.origin === 'trailingStop' && e.order.status === 'Filled'), 8000, 'trailing close');
+  const fills = await s.venue.fills(0);
+  t.equal(fills.at(-1)?.price.toString(), '50290');
+  t.equal(fills.at(-1)?.orderLinkId, '', 'exchange-created order has no orderLinkId');
+});
