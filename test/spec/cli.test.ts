@@ -13,7 +13,7 @@ function botctl(...args: string[]): { code: number | null; out: string; err: str
 t.test('valid specs: exit 0 and a summary per file', async (t) => {
   const r = botctl('validate', 'bots/btc-breakout-module.yaml', 'bots/btc-ema.yaml');
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : r.out + r.err);
-  t.match(r.out, /^bots\/btc-breakout-module\.yaml: valid\n  btc-breakout trades BTCUSDT perpetual \(linear, testnet\) on 4-hour candles, paper mode\./);
+  t.match(r.out, /^bots\/btc-breakout-module\.yaml: valid\n  btc-breakout trades BTCUSDT perpetual \(linear, testnet\) on 1-hour candles, paper mode\./);
   t.match(r.out, /\nbots\/btc-ema\.yaml: valid\n  btc-ema trades BTCUSDT perpetual/);
 });
 
