@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, Redactor, REDACTED } from '../../engine/log/index.ts';
+import { bybitApiLogger, createLogger, Redactor, REDACTED } from '../../engine/log/index.ts';
 
 const KEY = 'kEy7Xq2LmN9pR4sT';
 const SECRET = 'sEcR3tVw8Yz1Ab5Cd7Ef9Gh2Jk4';
@@ -181,4 +181,21 @@ t.test('terminal and file levels are set separately; json on the terminal when a
   t.equal(termLines.length, 1, 'the terminal gets warn and up');
   t.equal(JSON.parse(termLines[0]!).msg, 'for both');
   t.notOk(term.text().includes(SECRET));
+});
+
+t.test('bybit-api logging goes through redaction', async (t) => {
+  const { log, fileText, assertClean } = setup(t);
+  const lib = bybitApiLogger(log);
+  lib.error('Failed to authenticate', { wsKey: 'v5Private', args: [KEY, 1700000000000, 'abcdef0123456789'], op: 'auth' });
+  lib.error(new Error(`ws closed, key ${KEY}`), { category: 'bybit-ws' });
+  lib.info('Websocket connected', { wsKey: 'v5Private' });
+  log.flush();
+  const lines = fileText().trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.length, 3, 'debug level: info lines arrive as debug');
+  t.same([lines[0].level, lines[0].component, lines[0].msg], ['warn', 'bybit-api', 'Failed to authenticate']);
+  t.equal(lines[0].context.args, REDACTED);
+  t.match(lines[1].err.message, /ws closed, key \[REDACTED\]/);
+  t.equal(lines[2].level, 'debug');
+  t.notOk(fileText().includes('abcdef0123456789'));
+  assertClean();
 });
