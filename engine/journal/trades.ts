@@ -141,3 +141,33 @@ export function utcDayStart(time: number): number {
   const d = new Date(time);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 }
+
+export interface TradeSummary {
+  /** Closed trades only. */
+  count: number;
+  wins: number;
+  losses: number;
+  grossPnl: Decimal;
+  fees: Decimal;
+  netPnl: Decimal;
+  /** Net P&L of the best and worst closed trade; null with no closed trades. */
+  best: Decimal | null;
+  worst: Decimal | null;
+}
+
+/** Totals over the closed trades in `trades` (open ones are skipped). A trade at exactly 0 is neither win nor loss. */
+export function summariseTrades(trades: readonly Trade[]): TradeSummary {
+  const s: TradeSummary = { count: 0, wins: 0, losses: 0, grossPnl: ZERO, fees: ZERO, netPnl: ZERO, best: null, worst: null };
+  for (const t of trades) {
+    if (t.exitTime === null) continue;
+    s.count++;
+    if (t.netPnl.gt(0)) s.wins++;
+    else if (t.netPnl.lt(0)) s.losses++;
+    s.grossPnl = s.grossPnl.add(t.grossPnl);
+    s.fees = s.fees.add(t.fees);
+    s.netPnl = s.netPnl.add(t.netPnl);
+    s.best = s.best === null || t.netPnl.gt(s.best) ? t.netPnl : s.best;
+    s.worst = s.worst === null || t.netPnl.lt(s.worst) ? t.netPnl : s.worst;
+  }
+  return s;
+}

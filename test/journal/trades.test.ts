@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Decimal } from 'decimal.js';
-import { buildTrades, utcDayStart, type TradeFill } from '../../engine/journal/index.ts';
+import { buildTrades, summariseTrades, utcDayStart, type TradeFill } from '../../engine/journal/index.ts';
 
 let n = 0;
 function fill(side: 'buy' | 'sell', qty: string, price: string, fee = '0', time = ++n * 1000): TradeFill {
@@ -75,4 +75,22 @@ t.test('the position left open: size and average entry of what is still open', a
   t.equal(position.side, 'long');
   t.equal(position.qty.toFixed(), '2');
   t.equal(position.entryPrice?.toFixed(), '115', '1 left at 100 plus 1 added at 130');
+});
+
+t.test('summary over closed trades', async (t) => {
+  const { trades } = buildTrades([
+    fill('buy', '1', '100', '0.1'), fill('sell', '1', '110', '0.1'), // +9.8
+    fill('sell', '1', '100', '0.1'), fill('buy', '1', '105', '0.1'), // -5.2
+    fill('buy', '1', '100'), // open
+  ]);
+  const s = summariseTrades(trades);
+  t.equal(s.count, 2);
+  t.equal(s.wins, 1);
+  t.equal(s.losses, 1);
+  t.equal(s.netPnl.toFixed(), '4.6');
+  t.equal(s.fees.toFixed(), '0.4');
+  t.equal(s.grossPnl.toFixed(), '5');
+  t.equal(s.best?.toFixed(), '9.8');
+  t.equal(s.worst?.toFixed(), '-5.2');
+  t.same(summariseTrades([]).best, null);
 });
