@@ -182,3 +182,4 @@ export function runBacktest(plan: Plan, strategy: Strategy, rules: InstrumentRul
   for (const c of candles) bt.push(c);
   return bt.finish();
 }
+
