@@ -19,6 +19,8 @@ export interface TraceField {
   field: RuleField;
   text: string;
   type: ValueType;
+  /** Index of the column holding the whole expression, or −1 when it is a constant. */
+  column: number;
 }
 
 export interface TraceBar {
@@ -55,7 +57,7 @@ export class RuleTracer {
     this.ids = named.map((n) => n.id);
     this.columns = named.map((n) => ({ label: n.label, type: n.type }));
     this.rootIds = new Map(program.roots);
-    this.fields = [...program.roots].map(([field, id]) => ({ field, text: program.texts.get(field) ?? '', type: program.dag.node(id).type }));
+    this.fields = [...program.roots].map(([field, id]) => ({ field, text: program.texts.get(field) ?? '', type: program.dag.node(id).type, column: this.ids.indexOf(id) }));
   }
 
   step(candle: Candle): TraceBar {

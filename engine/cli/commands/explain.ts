@@ -1,15 +1,140 @@
+// botctl explain: replays a rules bot over a candle file and shows, for chosen bars, the value of
+// every sub-expression and whether each condition fired: "why didn't my bot trade at 14:00?".
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
-import { UserError } from '../exit.ts';
+import { ExitCode, UsageError, UserError } from '../exit.ts';
+import { loadBotSpec } from '../../spec/load.ts';
+import { formatDiagnostics } from '../../spec/diagnostic.ts';
+import { readCandleCsv } from '../../market/csv.ts';
+import { intervalMs } from '../../market/candle.ts';
+import { compileRules, renderExpressionError } from '../../../dsl/index.ts';
+import { csvHeader, csvRow, explainBar, formatUtc, parseUtcTime, type ExplainedBar } from '../../../dsl/explain.ts';
 
-export function registerExplain(program: Command, _io: CliIo, _setExit: SetExit): void {
+interface ExplainOpts {
+  data?: string;
+  last?: string;
+  at?: string;
+  csv?: string;
+}
+
+export function registerExplain(program: Command, io: CliIo, setExit: SetExit): void {
   program
     .command('explain')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserError('botctl explain is not available yet');
+    .description('Show, bar by bar, the value of every part of the rules and whether each condition fired.')
+    .argument('<spec>', 'bot spec YAML file (a rules strategy)')
+    .requiredOption('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
+    .option('--last <n>', 'explain the last N bars (default 5; with --at, the N bars ending at that time)')
+    .option('--at <time>', 'explain the bar at this UTC time, e.g. 2022-01-05T14:00Z or "2022-01-05 14:00"')
+    .option('--csv <file>', 'also write every bar: time plus one column per sub-expression and condition')
+    .addHelpText('after', `
+Examples:
+  botctl explain bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv
+  botctl explain bots/btc-ema.yaml --data candles.csv --at "2022-01-05 14:00"
+  botctl explain bots/btc-ema.yaml --data candles.csv --csv series.csv
+
+Indicators start from the first candle of the file, as in a backtest; values during warm-up are
+na. Exit status: 0 ok, 1 bad spec, data or time, 2 wrong command line.`)
+    .action(async (spec: string, opts: ExplainOpts) => {
+      setExit(await runExplain(spec, opts, io));
     });
+}
+
+async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<number> {
+  const last = opts.last === undefined ? undefined : Number(opts.last);
+  if (last !== undefined && !(Number.isInteger(last) && last >= 1)) throw new UsageError(`--last must be a whole number of bars, 1 or more (got '${opts.last}')`);
+  let at: number | undefined;
+  if (opts.at !== undefined) {
+    at = parseUtcTime(opts.at);
+    if (at === undefined) throw new UserError(`--at: '${opts.at}' is not a UTC time; write it like 2022-01-05T14:00Z or "2022-01-05 14:00"`);
+  }
+  const count = last ?? (at === undefined ? 5 : 1);
+
+  const loaded = await loadBotSpec(spec);
+  if (!loaded.ok) {
+    io.err(formatDiagnostics(loaded.diagnostics, loaded.file));
+    return ExitCode.UserError;
+  }
+  const plan = loaded.plan;
+  if (plan.strategy.kind !== 'rules') {
+    throw new UserError(`${spec} uses a strategy module (${plan.strategy.path}); explain shows rule expressions, so it works on specs with strategy.long / strategy.short rules`);
+  }
+  const compiled = compileRules(plan.strategy.expressions, new Map(Object.entries(plan.strategy.params)));
+  if (!compiled.ok) {
+    // The spec loader already compiled these rules, so this only happens if the two disagree.
+    const text = (f: keyof typeof plan.strategy.expressions) => (plan.strategy.kind === 'rules' ? plan.strategy.expressions[f] ?? '' : '');
+    throw new UserError(compiled.diagnostics.map((d) => `${d.field}: ${renderExpressionError(text(d.field), d)}`).join('\n'));
+  }
+  if (!compiled.rules.createTracer) throw new Error('rules compiled without tracing support');
+  const tracer = compiled.rules.createTracer();
+
+  const csv = opts.csv === undefined ? undefined : openCsv(opts.csv);
+  const pending: string[] = [];
+  const flush = () => {
+    if (csv !== undefined && pending.length) writeSync(csv, `${pending.join('\n')}\n`);
+    pending.length = 0;
+  };
+  if (csv !== undefined) pending.push(csvHeader(tracer));
+
+  // Keep only the bars that can be shown: the last `count` at or before the chosen time.
+  const shown: ExplainedBar[] = [];
+  let firstStart: number | undefined;
+  let secondStart: number | undefined;
+  let lastStart: number | undefined;
+  try {
+    await readCandleCsv(opts.data!, (candle) => {
+      if (firstStart === undefined) firstStart = candle.start;
+      else if (secondStart === undefined) secondStart = candle.start;
+      lastStart = candle.start;
+      if (csv === undefined && at !== undefined && candle.start > at) return;
+      const trace = tracer.step(candle);
+      const bar = { candle, trace };
+      if (csv !== undefined) {
+        pending.push(csvRow(tracer, bar));
+        if (pending.length >= 1000) flush();
+      }
+      if (at === undefined || candle.start <= at) {
+        shown.push(bar);
+        if (shown.length > count) shown.shift();
+      }
+    });
+    flush();
+  } finally {
+    if (csv !== undefined) closeSync(csv);
+  }
+
+  if (firstStart === undefined || lastStart === undefined) throw new UserError(`${opts.data}: the file has no candles`);
+  const step = secondStart === undefined ? intervalMs(plan.market.interval) : secondStart - firstStart;
+  if (at !== undefined) {
+    const bar = shown[shown.length - 1];
+    if (!bar || at >= lastStart + step || at < firstStart) {
+      throw new UserError(`--at ${formatUtc(at)} is outside the data: ${opts.data} covers ${formatUtc(firstStart)} to ${formatUtc(lastStart)}`);
+    }
+  }
+
+  const out: string[] = [];
+  out.push(`${spec} (${plan.name}) on ${opts.data}: ${plan.market.symbol}, ${formatUtc(firstStart)} to ${formatUtc(lastStart)}`);
+  if (step !== intervalMs(plan.market.interval)) {
+    out.push(`warning: the candles are ${step / 60_000} minutes apart but the spec trades ${plan.market.interval === 'D' || plan.market.interval === 'W' || plan.market.interval === 'M' ? plan.market.interval : `${plan.market.interval}-minute`} candles`);
+  }
+  out.push(`warm-up ${tracer.warmupBars} bars; averages settle after ${tracer.preloadBars} bars`);
+  const lastShown = shown[shown.length - 1];
+  if (at !== undefined && lastShown && at >= lastShown.candle.start + step) {
+    out.push(`note: no candle covers ${formatUtc(at)} (a gap in the data); showing the candle before it`);
+  }
+  for (const bar of shown) out.push('', explainBar(tracer, bar));
+  if (opts.csv !== undefined) out.push('', `wrote every bar to ${opts.csv}`);
+  io.out(`${out.join('\n')}\n`);
+  return ExitCode.Ok;
+}
+
+function openCsv(file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'it is a directory' : err.message;
+    throw new UserError(`cannot write --csv ${file}: ${why}`);
+  }
 }
