@@ -104,3 +104,21 @@ t.test('exchange refusals and unreachable hosts are user errors with a hint', as
   await t.rejects(downloadCandles({ ...base, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, () => {}), { name: 'UserError', message: /Bybit refused the kline request for NOPEUSDT \(linear\): params error: symbol invalid \(code 10001\)/ });
   await t.rejects(downloadCandles({ ...base, baseUrl: 'http://127.0.0.1:1' }, () => {}), { name: 'UserError', message: /could not download candles from Bybit .*\n  hint: check the network, or backtest offline with --data FILE.csv/ });
 });
+
+t.test('botctl backtest --from/--to downloads (from the fake), caches, and backtests', async (t) => {
+  const { main } = await import('../../engine/cli/main.ts');
+  const fake = await fakeBybit(t);
+  const cacheDir = t.testdir();
+  const args = ['backtest', 'bots/btc-ema.yaml', '--from', '2024-01-01', '--to', '2024-03-01', '--bybit-url', fake.baseUrl, '--cache-dir', cacheDir];
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+  t.equal(code, 0, err);
+  // Jan + Feb 2024 = 60 days = 1440 hourly candles
+  t.match(out, /btc-ema: BTCUSDT linear 1h, 2024-01-01 00:00 → 2024-02-29 23:00 UTC, 1440 candles/);
+  const requests = fake.seen.length;
+  t.ok(requests >= 2);
+  const again = await main(args, { out: () => {}, err: () => {} });
+  t.equal(again, 0);
+  t.equal(fake.seen.length, requests, 'the second run reads the cache only');
+});
