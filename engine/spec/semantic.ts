@@ -3,7 +3,7 @@
 import { Decimal } from 'decimal.js';
 import type { Diagnostic } from './diagnostic.ts';
 import type { SpecValues } from './values.ts';
-import { defaultFees } from './defaults.ts';
+import { DEFAULT_INITIAL_EQUITY, defaultFees } from './defaults.ts';
 import { spanIsZero } from './span.ts';
 
 export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
@@ -154,6 +154,27 @@ export function semanticWarnings(v: SpecValues): Diagnostic[] {
     if (n(afterLoss) <= n(afterExit)) {
       out.push(v.src.at(['cooldown', 'after_loss'], 'after_loss is not longer than after_exit, so it never changes anything', {
         severity: 'warning', hint: 'after_loss replaces after_exit after a losing trade only when it is longer',
+      }));
+    }
+  }
+  const category = v.str(['market', 'category']);
+  const known = category === 'linear' || category === 'spot';
+  const stopPct = v.decimal(['risk', 'stop_loss', 'percent']);
+  if (known && stopPct) {
+    const roundTrip = (v.decimal(['simulation', 'fees', 'taker_percent']) ?? defaultFees(category).taker).times(2);
+    if (stopPct.lte(roundTrip)) {
+      out.push(v.src.at(['risk', 'stop_loss', 'percent'], `a ${stopPct.toString()}% stop is inside the round-trip taker fees (${roundTrip.toString()}%): fees alone cost more than the planned loss`, {
+        severity: 'warning', hint: 'widen the stop, or use an ATR stop',
+      }));
+    }
+  }
+  const quote = v.decimal(['risk', 'quote']);
+  if (known && quote) {
+    const equity = v.decimal(['simulation', 'initial_equity']) ?? DEFAULT_INITIAL_EQUITY;
+    const leverage = category === 'linear' ? v.decimal(['risk', 'leverage']) ?? new Decimal(1) : new Decimal(1);
+    if (quote.gt(equity.times(leverage))) {
+      out.push(v.src.at(['risk', 'quote'], `each entry of ${quote.toString()} is more than the simulated equity of ${equity.toString()}${leverage.gt(1) ? ` × ${leverage.toString()} leverage` : ''} can hold, so backtests and paper trading cannot place entries of that size`, {
+        severity: 'warning', hint: 'lower risk.quote or raise simulation.initial_equity',
       }));
     }
   }

@@ -160,3 +160,14 @@ t.test('a rule cut short by an unquoted # says so', async (t) => {
     `${F}/expr-comment-inside.yaml:9:38: warning: the text after \`#\` is a YAML comment, not part of this rule`,
   ]);
 });
+
+t.test('valid but doubtful settings get warnings', async (t) => {
+  const r = await loadBotSpec(`${F}/warnings.yaml`);
+  t.equal(r.ok, true);
+  if (!r.ok) return;
+  t.strictSame(r.warnings.map(line), [
+    `${F}/warnings.yaml:10:10: warning: each entry of 20000 is more than the simulated equity of 10000 can hold, so backtests and paper trading cannot place entries of that size`,
+    `${F}/warnings.yaml:11:25: warning: a 0.15% stop is inside the round-trip taker fees (0.2%): fees alone cost more than the planned loss`,
+    `${F}/warnings.yaml:14:15: warning: after_loss is not longer than after_exit, so it never changes anything`,
+  ]);
+});
