@@ -62,6 +62,8 @@ export interface RunnerOptions {
   now?: () => number;
   /** 'live' checks the exchange over REST where a simulator would not need it. */
   mode: 'paper' | 'live' | 'replay';
+  /** The exchange refused the keys mid-run: nothing more can be traded. */
+  onFatal?: (e: Error) => void;
 }
 
 export interface RunnerStatus {
@@ -624,11 +626,8 @@ export class BotRunner {
     const text = errText(e);
     this.log.error(what, { error: text });
     this.o.recorder?.error?.(`${what}: ${text}`, this.now());
-    if (e instanceof VenueAuthError) this.fatal = e;
+    if (e instanceof VenueAuthError) this.o.onFatal?.(e);
   }
-
-  /** Set when the exchange refused the keys mid-run; the CLI stops the bot. */
-  fatal: VenueAuthError | undefined;
 }
 
 function errText(e: unknown): string {

@@ -1,15 +1,240 @@
+// `botctl run`: paper trading by default (live public candles, simulated fills, no keys), real
+// orders with --live, or an offline replay of a CSV file through the very same runner.
+//
+// Test-only environment (undocumented for users): BOTCTL_BYBIT_REST_URL and BOTCTL_BYBIT_WS_URL
+// point every Bybit connection at a loopback fake (e.g. http://127.0.0.1:PORT, ws://127.0.0.1:PORT).
+import { Writable } from 'node:stream';
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
-import { UserError } from '../exit.ts';
+import { ExitCode, UsageError, UserError } from '../exit.ts';
+import { loadBotSpec } from '../../spec/load.ts';
+import { formatDiagnostics } from '../../spec/diagnostic.ts';
+import type { Network, Plan } from '../../plan/plan.ts';
+import { createLogger } from '../../log/index.ts';
+import { VenueAuthError, VenueError } from '../../venue/errors.ts';
+import { BybitVenue } from '../../venue/bybit/index.ts';
+import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
+import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
+import { StatusLine, replaySummary } from '../../live/status.ts';
+import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
+import { botIdOf } from '../../live/ids.ts';
 
-export function registerRun(program: Command, _io: CliIo, _setExit: SetExit): void {
+interface RunOpts {
+  live?: boolean;
+  network?: string;
+  yes?: boolean;
+  venue?: string;
+  data?: string;
+  speed?: string;
+}
+
+const NETWORKS: readonly Network[] = ['testnet', 'demo', 'mainnet'];
+
+export function registerRun(program: Command, io: CliIo, setExit: SetExit): void {
   program
     .command('run')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserError('botctl run is not available yet');
+    .description('Run bots: paper trading on live Bybit candles (default), real orders with --live, or a CSV replay.')
+    .argument('<specs...>', 'bot spec YAML files (several bots run in one process, each with its own state)')
+    .option('--live', 'place real orders on Bybit (keys from BYBIT_API_KEY / BYBIT_API_SECRET or ./.env)')
+    .option('--network <network>', 'testnet | demo | mainnet (default: each spec\'s market.network)')
+    .option('--yes', 'do not ask for confirmation before trading on mainnet')
+    .option('--venue <venue>', 'bybit (default: live candles) | sim (offline, with --data)')
+    .option('--data <file>', 'replay this candle CSV through the runner (implies --venue sim) and exit at its end')
+    .option('--speed <n>', 'replay speed in candles per second (default: as fast as possible)')
+    .addHelpText('after', `
+Examples:
+  botctl run bots/btc-ema.yaml                          paper trading: live candles, simulated fills, no keys
+  botctl run bots/btc-ema.yaml bots/btc-breakout-module.yaml
+  botctl run bots/btc-ema.yaml --live --network testnet real orders on testnet
+  botctl run bots/btc-ema.yaml --venue sim --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv --speed 50
+
+Keys come only from the environment (BYBIT_API_KEY, BYBIT_API_SECRET) or a .env file in the
+current directory, never from a spec. Live trading on mainnet asks for confirmation unless --yes.
+Ctrl-C stops cleanly; exchange-side stops stay on open positions.
+Exit status: 0 ok (stopped, or replay finished), 1 bad spec / keys / data, 2 wrong command line.`)
+    .action(async (specs: string[], opts: RunOpts) => {
+      setExit(await runCommand(specs, opts, io));
     });
+}
+
+interface Resolved {
+  mode: 'paper' | 'live' | 'replay';
+  network?: Network;
+  speed?: number;
+}
+
+function resolveOptions(opts: RunOpts): Resolved {
+  if (opts.venue !== undefined && opts.venue !== 'bybit' && opts.venue !== 'sim') {
+    throw new UsageError(`--venue must be bybit or sim, not "${opts.venue}"`);
+  }
+  if (opts.network !== undefined && !NETWORKS.includes(opts.network as Network)) {
+    throw new UsageError(`--network must be testnet, demo or mainnet, not "${opts.network}"`);
+  }
+  if (opts.data !== undefined && opts.venue === 'bybit') throw new UsageError('--data replays a file on the simulated venue; drop --venue bybit (or use --venue sim)');
+  if (opts.live && (opts.venue === 'sim' || opts.data !== undefined)) {
+    throw new UsageError('--live places real orders on Bybit; it cannot be combined with --venue sim or --data');
+  }
+  let speed: number | undefined;
+  if (opts.speed !== undefined) {
+    if (opts.data === undefined) throw new UsageError('--speed sets the replay speed; it needs --data FILE.csv');
+    speed = Number(opts.speed);
+    if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a positive number of candles per second, not "${opts.speed}"`);
+  }
+  const mode = opts.data !== undefined ? 'replay' : opts.live ? 'live' : 'paper';
+  return { mode, ...(opts.network ? { network: opts.network as Network } : {}), ...(speed ? { speed } : {}) };
+}
+
+async function loadPlans(files: string[], io: CliIo): Promise<Plan[] | undefined> {
+  const plans: Plan[] = [];
+  let bad = false;
+  for (const f of files) {
+    const spec = await loadBotSpec(f);
+    if (!spec.ok) {
+      io.err(formatDiagnostics(spec.diagnostics, spec.file));
+      bad = true;
+    } else plans.push(spec.plan);
+  }
+  if (bad) return undefined;
+  const seen = new Map<string, string>();
+  for (const p of plans) {
+    const id = botIdOf(p.name, p.market.symbol);
+    const other = seen.get(id);
+    if (other) throw new UserError(`${p.specFile} and ${other} are both bot "${p.name}" on ${p.market.symbol}; give each bot its own name`);
+    seen.set(id, p.specFile);
+  }
+  return plans;
+}
+
+async function confirmMainnet(plans: Plan[], opts: RunOpts, io: CliIo): Promise<boolean> {
+  const names = plans.map((p) => p.name).join(', ');
+  if (opts.yes) return true;
+  if (!process.stdin.isTTY) {
+    io.err(`error: refusing to trade real money on mainnet (${names}) without confirmation: stdin is not a terminal. Add --yes to confirm.\n`);
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`botctl will place REAL orders on Bybit mainnet for: ${names}. Type "yes" to continue: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+/** A private read before anything else, so bad keys fail before a single order. */
+async function checkKeys(so: SessionOptions, plans: Plan[], keys: ApiKeys): Promise<void> {
+  const checked = new Set<string>();
+  for (const plan of plans) {
+    const network = so.network ?? plan.market.network;
+    if (checked.has(network)) continue;
+    checked.add(network);
+    const v = new BybitVenue({ ...bybitOptions(so, plan.market), key: keys.key, secret: keys.secret });
+    try {
+      await v.syncClock();
+      await v.equity();
+    } catch (e) {
+      if (e instanceof VenueAuthError) {
+        throw new UserError(`Bybit ${network} refused the API key from ${keys.source}: ${e.message} Nothing was traded.`);
+      }
+      throw new UserError(`could not check the API key on Bybit ${network}: ${(e as Error).message}. Nothing was traded.`);
+    } finally {
+      await v.close();
+    }
+  }
+}
+
+async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<number> {
+  const r = resolveOptions(opts);
+  const plans = await loadPlans(files, io);
+  if (!plans) return ExitCode.UserError;
+
+  let keys: ApiKeys | undefined;
+  if (r.mode === 'live') {
+    keys = readApiKeys();
+    if (!keys) {
+      throw new UserError('botctl run --live needs API keys: set BYBIT_API_KEY and BYBIT_API_SECRET in the environment or in a .env file in the current directory. Nothing was traded.');
+    }
+    const mainnet = plans.filter((p) => (r.network ?? p.market.network) === 'mainnet');
+    if (mainnet.length && !(await confirmMainnet(mainnet, opts, io))) return ExitCode.UserError;
+  }
+
+  const tty = Boolean(process.stderr.isTTY) && r.mode !== 'replay';
+  let status: StatusLine | undefined;
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      const line = String(chunk);
+      if (status) status.write(line);
+      else io.err(line);
+      cb();
+    },
+  });
+  const log = createLogger({ console: sink, consoleFormat: process.stderr.isTTY ? 'pretty' : 'json', level: 'info', colour: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR });
+
+  let fatal: ((e: Error) => void) | undefined;
+  const fatalSeen = new Promise<Error>((resolve) => (fatal = resolve));
+  const so: SessionOptions = {
+    plans, mode: r.mode, log,
+    ...(r.network ? { network: r.network } : {}),
+    ...(opts.data ? { data: opts.data } : {}),
+    ...(r.speed ? { speed: r.speed } : {}),
+    ...(keys ? { keys } : {}),
+    ...(process.env.BOTCTL_BYBIT_REST_URL ? { restUrl: process.env.BOTCTL_BYBIT_REST_URL } : {}),
+    ...(process.env.BOTCTL_BYBIT_WS_URL ? { wsUrl: process.env.BOTCTL_BYBIT_WS_URL } : {}),
+    onFatal: (e) => fatal?.(e),
+  };
+  if (keys) await checkKeys(so, plans, keys);
+
+  let journals: JournalRecorders | undefined;
+  if (r.mode !== 'replay') {
+    journals = openJournals(plans, r.mode, r.network);
+    so.recorderFor = (p) => journals?.recorderFor(p);
+  }
+
+  let session: BotSession;
+  try {
+    session = await startSession(so);
+  } catch (e) {
+    journals?.close('failed to start');
+    log.close();
+    if (e instanceof UserError) throw e;
+    if (e instanceof VenueError) throw new UserError(`could not start: ${e.message}`);
+    throw e;
+  }
+
+  let stopping: ((why: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopping = resolve));
+  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  if (tty) {
+    status = new StatusLine(process.stderr, () => session.runners);
+    status.start();
+  }
+  let code: number = ExitCode.Ok;
+  try {
+    const why = await Promise.race([
+      stopped,
+      fatalSeen.then((e) => {
+        io.err(`error: ${e.message}\n`);
+        code = ExitCode.UserError;
+        return 'fatal';
+      }),
+      ...(session.finished ? [session.finished.then(() => 'end of data')] : []),
+    ]);
+    log.info('stopping', { reason: why });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    status?.stop();
+    status = undefined;
+    await session.stop();
+    journals?.close(code === ExitCode.Ok ? 'stopped' : 'error');
+  }
+  if (r.mode === 'replay') {
+    session.runners.forEach((runner, i) => io.out(replaySummary(runner, session.sources[i]?.delivered ?? 0, opts.data as string)));
+  }
+  log.close();
+  return code;
 }

@@ -1,0 +1,43 @@
+// The runner's journal seam: decisions and errors of a paper or live run go into the bot's journal
+// (plan.run.journal), one run row per process. Replays are not journaled: they are experiments,
+// and mixing them into a paper history would make `botctl status` lie.
+import { readFileSync } from 'node:fs';
+import type { Network, Plan } from '../plan/plan.ts';
+import { Journal, type RunJournal } from '../journal/index.ts';
+import type { RunRecorder } from './runner.ts';
+
+export interface JournalRecorders {
+  recorderFor(plan: Plan): RunRecorder;
+  /** Marks every run ended and closes the files. */
+  close(reason: string): void;
+}
+
+export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Network | undefined): JournalRecorders {
+  const files = new Map<string, Journal>();
+  const runs = new Map<Plan, RunJournal>();
+  for (const plan of plans) {
+    let j = files.get(plan.run.journal);
+    if (!j) {
+      j = Journal.open(plan.run.journal);
+      files.set(plan.run.journal, j);
+    }
+    const m = plan.market;
+    runs.set(plan, j.startRun({
+      mode, bot: plan.name, symbol: m.symbol, category: m.category, interval: m.interval, network: network ?? m.network,
+      specText: readFileSync(plan.specFile, 'utf8'), specHash: plan.specHash, specFile: plan.specFile, time: Date.now(),
+    }));
+  }
+  return {
+    recorderFor(plan) {
+      const run = runs.get(plan) as RunJournal;
+      return {
+        decision: (d) => run.recordDecision(d),
+        error: (message, time) => run.recordError({ time, source: 'runner', message }),
+      };
+    },
+    close(reason) {
+      for (const run of runs.values()) run.end({ time: Date.now(), reason });
+      for (const j of files.values()) j.close();
+    },
+  };
+}

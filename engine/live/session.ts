@@ -1,0 +1,121 @@
+// Everything `botctl run` starts for a list of bots: per bot a venue (simulated or Bybit), its
+// strategy and a BotRunner; per market one shared candle stream (feed.ts). Paper and live bots
+// read live public candles; a replay gives every bot its own pass over the CSV file.
+import type { MarketPlan, Network, Plan } from '../plan/plan.ts';
+import { intervalMs } from '../market/candle.ts';
+import { bundledInstrument } from '../market/instruments.ts';
+import type { Decision } from '../core/types.ts';
+import type { Logger } from '../log/index.ts';
+import { instantiateStrategy } from '../strategy/load.ts';
+import { BybitVenue, type BybitVenueOptions } from '../venue/bybit/index.ts';
+import { SimVenue } from '../venue/sim/venue.ts';
+import { CsvCandleSource } from '../venue/sim/csv-source.ts';
+import type { CandleSource } from '../venue/sim/source.ts';
+import type { Venue } from '../venue/venue.ts';
+import { MarketHub } from './feed.ts';
+import type { ApiKeys } from './keys.ts';
+import { BotRunner, type RunRecorder } from './runner.ts';
+
+export interface SessionOptions {
+  plans: Plan[];
+  /** 'live': real orders on Bybit; 'paper': live candles, simulated fills; 'replay': a CSV file. */
+  mode: 'paper' | 'live' | 'replay';
+  /** Overrides every spec's market.network. */
+  network?: Network;
+  data?: string;
+  speed?: number;
+  keys?: ApiKeys;
+  log: Logger;
+  /** Tests only: point every Bybit connection at a loopback fake. */
+  restUrl?: string;
+  wsUrl?: string;
+  /** Extra adapter settings (tests shorten timeouts and retries). */
+  bybit?: Partial<BybitVenueOptions>;
+  recorderFor?: (plan: Plan) => RunRecorder | undefined;
+  onDecision?: (plan: Plan, d: Decision) => void;
+  onFatal?: (e: Error) => void;
+}
+
+export interface BotSession {
+  runners: BotRunner[];
+  /** Replays: per bot, the CSV source (delivered counts for the summary). */
+  sources: CsvCandleSource[];
+  /** Replays: resolves when every bot has processed the whole file. */
+  finished: Promise<void> | undefined;
+  stop(): Promise<void>;
+}
+
+export function bybitOptions(o: SessionOptions, m: MarketPlan): BybitVenueOptions {
+  return {
+    network: o.network ?? m.network,
+    category: m.category,
+    symbol: m.symbol,
+    interval: m.interval,
+    logger: o.log,
+    ...(o.restUrl ? { restBaseUrl: o.restUrl } : {}),
+    ...(o.wsUrl ? { wsBaseUrl: o.wsUrl } : {}),
+    ...o.bybit,
+  };
+}
+
+/** Builds and starts every bot; on any startup failure, closes what was opened and rethrows. */
+export async function startSession(o: SessionOptions): Promise<BotSession> {
+  const hub = new MarketHub((m) => new BybitVenue(bybitOptions(o, m)));
+  const runners: BotRunner[] = [];
+  const sources: CsvCandleSource[] = [];
+  const stop = async () => {
+    for (const r of runners) await r.stop().catch(() => {});
+  };
+  try {
+    for (const plan of o.plans) {
+      const market = { ...plan.market, network: o.network ?? plan.market.network };
+      let venue: Venue;
+      let candles: CandleSource | undefined;
+      let now: (() => number) | undefined;
+      if (o.mode === 'replay') {
+        const rules = bundledInstrument(market.symbol, market.category);
+        const source = new CsvCandleSource({ file: o.data as string, rules, intervalMs: intervalMs(market.interval), ...(o.speed ? { speed: o.speed } : {}) });
+        sources.push(source);
+        const sim = new SimVenue({ plan, source });
+        venue = sim;
+        now = () => sim.now();
+      } else if (o.mode === 'paper') {
+        const sim = new SimVenue({ plan, source: hub.source(market) });
+        venue = sim;
+      } else {
+        const keys = o.keys as ApiKeys;
+        venue = new BybitVenue({ ...bybitOptions(o, market), key: keys.key, secret: keys.secret });
+        candles = hub.source(market);
+        await candles.start();
+      }
+      const runner = new BotRunner({
+        plan, venue, mode: o.mode, log: o.log,
+        strategy: await instantiateStrategy(plan),
+        ...(candles ? { candles } : {}),
+        ...(now ? { now } : {}),
+        ...(o.onDecision ? { onDecision: (d: Decision) => o.onDecision?.(plan, d) } : {}),
+        ...(o.recorderFor?.(plan) ? { recorder: o.recorderFor(plan) as RunRecorder } : {}),
+        ...(o.onFatal ? { onFatal: o.onFatal } : {}),
+      });
+      runners.push(runner);
+      const closeFeed = candles;
+      if (closeFeed) {
+        const origStop = runner.stop.bind(runner);
+        runner.stop = async () => {
+          await origStop();
+          await closeFeed.close();
+        };
+      }
+      await runner.start();
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const finished = o.mode === 'replay'
+    ? Promise.all(sources.map((s) => s.finished)).then(async () => {
+      for (const r of runners) await r.idle();
+    })
+    : undefined;
+  return { runners, sources, finished, stop };
+}
