@@ -123,7 +123,7 @@ t.test('errors: bad --since, missing journal, unknown bot, wrong mode, usage', a
 
   const empty = t.testdir();
   makeProject(empty);
-  for (const cmd of ['status', 'trades']) {
+  for (const cmd of ['status', 'trades', 'report']) {
     r = await botctl(empty, [cmd, 'btc-ema']);
     t.equal(r.code, 1, cmd);
     t.equal(r.err, 'error: btc-ema has no journal at bots/journal/btc-ema.sqlite yet; start it with `botctl run bots/btc-ema.yaml`\n', cmd);

@@ -1,0 +1,98 @@
+// `botctl report` on a paper journal: a self-contained HTML file with the journal's trades, in the
+// backtest report's look, that renders in a real browser.
+import t from 'tap';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { botctl, buildPaperJournal } from '../fixtures/commands/journal.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const H = 3_600_000;
+
+/** Opens the report in headless Chromium; returns console problems and whether the charts drew. */
+async function render(file: string): Promise<{ problems: string[]; requests: string[]; price: number; equity: number } | undefined> {
+  if (!existsSync(CHROMIUM)) return undefined;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-rendered="yes"]', { timeout: 15_000 });
+    return { problems, requests, price: await page.locator('#price canvas').count(), equity: await page.locator('#equity canvas').count() };
+  } finally {
+    await browser.close();
+  }
+}
+
+t.test('report: self-contained HTML with the trade rows, equity only without candles', async (t) => {
+  const s = buildPaperJournal(t.testdir());
+  const r = await botctl(s.dir, ['report', 'btc-ema']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /^wrote reports\/btc-ema-paper\.html: 3 trades, 4 equity points, no candles/);
+  const file = join(s.dir, 'reports', 'btc-ema-paper.html');
+  const html = readFileSync(file, 'utf8');
+  t.notOk(/<(script|img|iframe)[^>]+src=/i.test(html), 'no external scripts or images');
+  t.notOk(/<link[^>]+href=/i.test(html), 'no external stylesheets');
+  t.notOk(/https?:\/\/[^"'\s]+\.(js|css)/.test(html), 'no remote asset URLs');
+  t.ok(/TradingView Lightweight Charts/.test(html), 'chart library inlined');
+  t.ok(/<title>btc-ema paper report<\/title>/.test(html), '/<title>btc-ema paper report<\\/title>/');
+  t.ok(/<h1>btc-ema: paper trading on BTCUSDT linear<\/h1>/.test(html), '/<h1>btc-ema: paper trading on BTCUSDT linear<\\/h1>/');
+  t.notOk(/backtest on/.test(html), 'the backtest heading was replaced');
+  t.ok(/Realised P&#38;L +\+5\.05 USDT over 3 closed trades/.test(html), '/Realised P&#38;L +\\+5\\.05 USDT over 3 closed trades/');
+  t.ok(/This journal has no candles, so there is no price chart: the report shows equity only/.test(html), '/This journal has no candles, so there is no price chart: the report shows equity only/');
+  const rows = html.match(/<tr class="(win|loss)">.*<\/tr>/g) ?? [];
+  t.equal(rows.length, 3, 'one table row per closed trade');
+  t.match(rows[0], /<td>long<\/td>.*<td>65000\.5<\/td>.*<td>67000<\/td>.*<td>64000<\/td><td>67000<\/td><td>take_profit<\/td><td>0\.726<\/td><td>19\.269<\/td>/);
+  t.match(rows[1], /<td>short<\/td>.*<td>66005<\/td>.*<td>signal<\/td><td>1\.4576<\/td><td>-11\.3576<\/td>/);
+  t.match(rows[2], /<td>stop_loss<\/td>/);
+
+  const seen = await render(file);
+  if (!seen) {
+    t.skip('SKIPPED: chromium not installed');
+    return;
+  }
+  t.same(seen.problems, [], 'no console errors');
+  t.same(seen.requests, [], 'opens offline');
+  t.ok(seen.equity > 0, 'equity chart drew');
+});
+
+t.test('report --out with --data: candles drawn, same trades', async (t) => {
+  const s = buildPaperJournal(t.testdir());
+  // Hourly candles around 65,000 covering the journal's three days.
+  const lines = ['start_ms,open,high,low,close,volume'];
+  const start = Math.floor((s.now - 4 * 24 * H) / H) * H;
+  for (let time = start, i = 0; time < s.now; time += H, i++) {
+    const o = 65000 + Math.round(Math.sin(i / 5) * 800);
+    const c = 65000 + Math.round(Math.sin((i + 1) / 5) * 800);
+    lines.push(`${time},${o},${Math.max(o, c) + 150},${Math.min(o, c) - 150},${c},12.5`);
+  }
+  writeFileSync(join(s.dir, 'candles.csv'), `${lines.join('\n')}\n`);
+  const r = await botctl(s.dir, ['report', 'bots/btc-ema.yaml', '--out', 'out/paper.html', '--data', 'candles.csv', '--mode', 'paper']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /^wrote out\/paper\.html: 3 trades, 4 equity points, \d+ candles/);
+  const file = join(s.dir, 'out', 'paper.html');
+  const html = readFileSync(file, 'utf8');
+  t.notOk(/This journal has no candles/.test(html), '/This journal has no candles/');
+  t.ok(/price chart from candles\.csv/.test(html), '/price chart from candles\\.csv/');
+  t.equal((html.match(/<tr class="(win|loss)">/g) ?? []).length, 3);
+  const seen = await render(file);
+  if (!seen) {
+    t.skip('SKIPPED: chromium not installed');
+    return;
+  }
+  t.same(seen.problems, [], 'no console errors');
+  t.ok(seen.price > 0, 'price chart drew');
+});
+
+t.test('report: bad --data is a located user error, exit 1', async (t) => {
+  const s = buildPaperJournal(t.testdir());
+  writeFileSync(join(s.dir, 'bad.csv'), 'start_ms,open,high,low,close,volume\n1,2,3\n');
+  const r = await botctl(s.dir, ['report', 'btc-ema', '--data', 'bad.csv']);
+  t.equal(r.code, 1);
+  t.match(r.err, /bad\.csv:2/);
+  t.notMatch(r.err, /\n\s+at /);
+});
