@@ -98,7 +98,12 @@ export class DecisionCore {
       };
       this.syncPositionCache();
       s.dayEntries++;
-      s.recentEntries.push({ bar: fillBar, time: f.time });
+      // Only the activity stretch reads recent entries; it prunes them to its window.
+      const activity = this.plan.cooldown.activity;
+      if (activity) {
+        s.recentEntries.push({ bar: fillBar, time: f.time });
+        countInWindow(s.recentEntries, activity.window, fillBar, f.time);
+      }
       const cd = this.plan.cooldown;
       if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time));
       const max = this.plan.protections.maxTradesPerDay;
