@@ -1,6 +1,7 @@
 // Turns a plan's strategy into a running `Strategy`: compiled rules, or a `.ts`/`.js` module whose
 // default export is a strategy class. Every way a module can be wrong is reported as a
 // `StrategyModuleProblem` saying what to fix; `instantiateStrategy` turns it into a UserError.
+import { spawnSync } from 'node:child_process';
 import { access, readdir } from 'node:fs/promises';
 import { basename, dirname, relative } from 'node:path';
 import { suggest } from '../spec/suggest.ts';
@@ -42,7 +43,7 @@ export async function loadStrategyClass(absPath: string): Promise<Loaded<Strateg
   try {
     mod = (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   } catch (e) {
-    return { ok: false, problem: importProblem(e, shown) };
+    return { ok: false, problem: importProblem(e, absPath, shown) };
   }
   const cls = mod.default;
   if (cls === undefined) {
@@ -116,7 +117,13 @@ function throwSite(e: Error, shown: string): string | undefined {
   return undefined;
 }
 
-function importProblem(e: unknown, shown: string): StrategyModuleProblem {
+function syntaxErrorLocation(absPath: string): { line: number; column: number } | undefined {
+  const r = spawnSync(process.execPath, ['--check', absPath], { encoding: 'utf8', timeout: 10_000 });
+  const m = /:(\d+)\r?\n[^\n]*\r?\n([ \t]*)\^/.exec(r.stderr ?? '');
+  return m ? { line: Number(m[1]), column: m[2]!.length + 1 } : undefined;
+}
+
+function importProblem(e: unknown, absPath: string, shown: string): StrategyModuleProblem {
   const err = e as { name?: string; message?: string; code?: string };
   const message = err?.message ?? String(e);
   // tsx/esbuild: "Transform failed with 1 error:\n/abs/file.ts:3:14: ERROR: Unexpected \";\""
@@ -125,6 +132,9 @@ function importProblem(e: unknown, shown: string): StrategyModuleProblem {
     return { kind: 'syntax', file: displayPath(m[1]!), line: Number(m[2]), column: Number(m[3]) + 1, message: `syntax error: ${m[4]!}` };
   }
   if (err?.name === 'SyntaxError') {
+    // Node's ESM loader (plain .js/.mjs) drops the location; `node --check` prints it.
+    const at = syntaxErrorLocation(absPath);
+    if (at) return { kind: 'syntax', file: displayPath(absPath), line: at.line, column: at.column, message: `syntax error: ${message}` };
     return { kind: 'load', message: `strategy module ${shown} has a syntax error: ${message}` };
   }
   if (err?.code === 'ERR_MODULE_NOT_FOUND') {

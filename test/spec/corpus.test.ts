@@ -79,6 +79,7 @@ const expected: Record<string, string[]> = {
   'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
   'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
+  'module-syntax-js': ["test/fixtures/strategies/syntax-error-js.mjs:3:15: error: syntax error: Unexpected token ';'"],
   'module-no-default': [`${F}/module-no-default.yaml:8:11: error: strategy module test/fixtures/strategies/no-default.ts has no default export`],
   'module-arrow': [`${F}/module-arrow.yaml:8:11: error: the default export of test/fixtures/strategies/default-arrow.ts must be a strategy class, but it is an arrow function`],
   'module-shape': [`${F}/module-shape.yaml:8:11: error: the strategy in test/fixtures/strategies/wrong-shape.ts does not implement Strategy: \`onCandle(candle)\` is missing; \`warmupBars\` must be a whole number ≥ 0, but it is "20"`],
