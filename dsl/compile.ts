@@ -7,6 +7,7 @@ import { Checker } from './check.ts';
 import { Dag, INPUTS } from './dag.ts';
 import { parseExpression } from './syntax.ts';
 import { buildMachine } from './runtime.ts';
+import { condition, lazyNodes } from './lazy.ts';
 import { RulesStrategy, type StrategyPlan } from './strategy.ts';
 import { RuleTracer } from './trace.ts';
 import { LIMITS } from './limits.ts';
@@ -103,6 +104,16 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
   return { ok: true, program: { dag, roots, texts, plan } };
 }
 
+/** The fast strategy: pure conditions are evaluated on demand (lazy.ts), everything else steps. */
+export function createStrategy(program: Program): RulesStrategy {
+  const p = program.plan;
+  const roots = [p.longEntry, p.longExit, p.shortEntry, p.shortExit].filter((id) => id >= 0);
+  const lazy = lazyNodes(program.dag, roots);
+  const machine = buildMachine(program.dag, lazy);
+  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, machine.slots, id) : undefined);
+  return new RulesStrategy(machine, p, { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) });
+}
+
 export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
   const r = compileProgram(exprs, params);
   if (!r.ok) return r;
@@ -110,7 +121,7 @@ export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, numb
   const rules: CompiledRules = {
     warmupBars: program.plan.warmupBars,
     preloadBars: program.plan.preloadBars,
-    createStrategy: () => new RulesStrategy(buildMachine(program.dag), program.plan),
+    createStrategy: () => createStrategy(program),
     createTracer: () => new RuleTracer(program),
   };
   return { ok: true, rules };

@@ -29,14 +29,17 @@ export interface Machine {
   readonly run: Step;
 }
 
-/** Builds fresh state: every call gives independent indicators. */
-export function buildMachine(dag: Dag): Machine {
+/**
+ * Builds fresh state: every call gives independent indicators. Nodes in `skip` get no step (the
+ * strategy evaluates them on demand, see lazy.ts); the tracer steps everything.
+ */
+export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set()): Machine {
   const slots = new Float64Array(dag.nodes.length);
   const rings = new Map<number, HistoryRing>();
   const steps: Step[] = [];
   for (const node of dag.nodes) {
     if (node.op === 'const') slots[node.id] = node.value!;
-    const step = stepFor(node, slots, rings);
+    const step = skip.has(node.id) ? undefined : stepFor(node, slots, rings);
     if (step) steps.push(step);
     const depth = dag.historyDepth[node.id]!;
     if (depth > 0) {

@@ -4,6 +4,15 @@
 import type { Candle } from '../engine/market/candle.ts';
 import { NO_SIGNALS, type Signal, type SignalAction, type Strategy } from '../engine/strategy/strategy.ts';
 import type { Machine, Step } from './runtime.ts';
+import type { Cond } from './lazy.ts';
+
+/** How the strategy reads its four conditions (absent fields are undefined). */
+export interface Conditions {
+  longEntry?: Cond;
+  longExit?: Cond;
+  shortEntry?: Cond;
+  shortExit?: Cond;
+}
 
 /** Compile-time facts the strategy needs: root slots (−1 when the field is absent) and reasons. */
 export interface StrategyPlan {
@@ -31,7 +40,16 @@ export class RulesStrategy implements Strategy {
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
 
-  constructor(machine: Machine, private readonly plan: StrategyPlan) {
+  private readonly longEntry: Cond | undefined;
+  private readonly longExit: Cond | undefined;
+  private readonly shortEntry: Cond | undefined;
+  private readonly shortExit: Cond | undefined;
+
+  constructor(machine: Machine, private readonly plan: StrategyPlan, conditions: Conditions) {
+    this.longEntry = conditions.longEntry;
+    this.longExit = conditions.longExit;
+    this.shortEntry = conditions.shortEntry;
+    this.shortExit = conditions.shortExit;
     this.warmupBars = plan.warmupBars;
     this.preloadBars = plan.preloadBars;
     this.slots = machine.slots;
@@ -55,13 +73,12 @@ export class RulesStrategy implements Strategy {
     s[5] = candle.start;
     this.run();
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
-    const p = this.plan;
-    // na (NaN) never equals 1: a missing condition does not fire.
+    // Only a definite true fires; na (−1) does not.
     const mask =
-      (p.longExit >= 0 && s[p.longExit] === 1 ? 1 : 0) |
-      (p.shortExit >= 0 && s[p.shortExit] === 1 ? 2 : 0) |
-      (p.longEntry >= 0 && s[p.longEntry] === 1 ? 4 : 0) |
-      (p.shortEntry >= 0 && s[p.shortEntry] === 1 ? 8 : 0);
+      (this.longExit !== undefined && this.longExit() === 1 ? 1 : 0) |
+      (this.shortExit !== undefined && this.shortExit() === 1 ? 2 : 0) |
+      (this.longEntry !== undefined && this.longEntry() === 1 ? 4 : 0) |
+      (this.shortEntry !== undefined && this.shortEntry() === 1 ? 8 : 0);
     if (mask === 0) return NO_SIGNALS;
     if (this.fixed) return this.fixed[mask]!;
     return this.build(mask);

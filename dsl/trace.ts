@@ -8,6 +8,7 @@ import type { RuleField } from './index.ts';
 import type { ValueType } from './dag.ts';
 import { buildMachine } from './runtime.ts';
 import { RulesStrategy } from './strategy.ts';
+import { condition } from './lazy.ts';
 
 export interface TraceColumn {
   /** The sub-expression as written (whitespace collapsed), e.g. `ema(close, 9)`. */
@@ -50,7 +51,10 @@ export class RuleTracer {
   constructor(program: Program) {
     const machine = buildMachine(program.dag);
     this.slots = machine.slots;
-    this.strategy = new RulesStrategy(machine, program.plan);
+    // Every node steps here (no lazy conditions), so every value can be shown.
+    const p = program.plan;
+    const read = (id: number) => (id >= 0 ? condition(program.dag, new Set(), machine.slots, id) : undefined);
+    this.strategy = new RulesStrategy(machine, p, { longEntry: read(p.longEntry), longExit: read(p.longExit), shortEntry: read(p.shortEntry), shortExit: read(p.shortExit) });
     this.warmupBars = program.plan.warmupBars;
     this.preloadBars = program.plan.preloadBars;
     const named = program.dag.nodes.filter((n) => n.named && n.op !== 'const');

@@ -119,3 +119,39 @@ t.test('a field left out never fires', async (t) => {
   const out = run({ long_exit: 'close > 0' }, fromCloses([1, 2]));
   t.strictSame(out.map((s) => s.map((x) => x.action)), [['exit_long'], ['exit_long']]);
 });
+
+t.test('the strategy (conditions evaluated on demand) and the tracer (everything stepped) agree', async (t) => {
+  const candles = btcCandles();
+  const sets: RuleExpressions[] = [
+    { long_entry: EXAMPLE, long_exit: 'crossunder(ema(close, 9), ema(close, 21)) or close < lowest(low, 20)[1]' },
+    { long_entry: 'not (rsi(close, 14) > 30) and close > sma(close, 50)', short_entry: 'rsi(close, 14) > 70 or (close > bb_upper(close, 20, 2) and not crossover(close, open))' },
+    { long_entry: '30 < stoch(close, high, low, 14) <= 80 and (close > open)[1]', short_exit: 'cross(macd(close, 12, 26, 9), macd_signal(close, 12, 26, 9)) or false' },
+    { long_entry: 'iff(close > vwap, rsi(close, 7) < 40, rsi(close, 7) < 20) and not na(close[500])', long_exit: 'close != close[1] and atr(14) > tr' },
+  ];
+  for (const exprs of sets) {
+    const r = compileRules(exprs, new Map());
+    if (!r.ok) {
+      t.fail(JSON.stringify(r.diagnostics));
+      continue;
+    }
+    const s = r.rules.createStrategy();
+    const tracer = r.rules.createTracer!();
+    let fired = 0;
+    let mismatches = 0;
+    for (const c of candles) {
+      const a = s.onCandle(c);
+      const b = tracer.step(c);
+      if (JSON.stringify(a) !== JSON.stringify(b.signals)) mismatches++;
+      const expectedActions: string[] = [];
+      const on = (f: 'long_exit' | 'short_exit' | 'long_entry' | 'short_entry') => !b.warmingUp && b.fields.get(f) === 1;
+      if (on('long_exit')) expectedActions.push('exit_long');
+      if (on('short_exit')) expectedActions.push('exit_short');
+      if (on('long_entry')) expectedActions.push('enter_long');
+      if (on('short_entry')) expectedActions.push('enter_short');
+      if (expectedActions.join() !== a.map((x) => x.action).join()) mismatches++;
+      fired += a.length;
+    }
+    t.equal(mismatches, 0, `${Object.values(exprs).join(' | ')}: same signals on every bar`);
+    t.ok(fired > 0, 'fires at least once');
+  }
+});
