@@ -68,6 +68,8 @@ export interface BenchResult {
   candles: number;
   seconds: number;
   candlesPerSecond: number;
+  /** CPU time of the run (user + system): steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakRssMb: number;
   trades: number;
   decisions: number;
@@ -83,15 +85,19 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
   const strategy = await instantiateStrategy(plan);
   const rules = bundledInstrument(plan.market.symbol, plan.market.category);
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const bt = new Backtest(plan, strategy, rules);
   await readCandleCsv(csv, bt.push, { intervalMs: 60_000 });
   const result = bt.finish();
   resultToJson(result, { data: csv }); // the JSON is part of "end to end"
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cu = process.cpuUsage(c0);
+  const cpuSeconds = (cu.user + cu.system) / 1e6;
   return {
     candles: result.candles.count,
     seconds,
     candlesPerSecond: result.candles.count / seconds,
+    cpuSeconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     trades: result.metrics.tradeCount,
     decisions: result.decisions.length + result.omitted.decisions,
@@ -101,7 +107,7 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
 
 function report(r: BenchResult): string {
   return `${r.candles.toLocaleString('en-US').padStart(10)} candles  ${r.seconds.toFixed(2).padStart(7)} s  ` +
-    `${Math.round(r.candlesPerSecond).toLocaleString('en-US').padStart(10)} candles/s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  ` +
+    `${Math.round(r.candlesPerSecond).toLocaleString('en-US').padStart(10)} candles/s  (cpu ${r.cpuSeconds.toFixed(2)} s: ${Math.round(r.candles / r.cpuSeconds).toLocaleString('en-US')} candles/cpu-s)  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  ` +
     `(${r.trades} trades, ${r.decisions} decisions)`;
 }
 
