@@ -1,0 +1,168 @@
+// The live runner against every fault the fake Bybit can inject. Each scenario checks the same
+// invariants (assertInvariants): one exchange order per orderLinkId, no open position without its
+// stop-loss, every candle processed once and in order; and that the decision log says what happened.
+import t from 'tap';
+import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+
+t.test('socket drop: a candle and a stop-loss fill missed while down are recovered after reconnect', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  // Sockets go down before the first crafted candle; it is recorded by the exchange but never pushed.
+  const connects = bot.fake.connectCount('linear');
+  bot.fake.dropSockets('all');
+  const missed = bot.candle(SIG.long, 50000);
+  bot.pushed.push(missed.start);
+  bot.fake.addCandles([missed]);
+  await until(() => bot.fake.connectCount('linear') > connects && bot.fake.subscribers('public') > 0, 3000, 'public reconnect');
+  await bot.waitProcessed(missed);
+  t.equal(bot.fake.orders().length, 1, 'the backfilled candle was decided: one entry');
+
+  // Down again: the stop triggers while the account stream is away, so its fill push is lost.
+  await until(() => bot.fake.subscribers('private') > 0, 3000, 'private stream up');
+  bot.fake.dropSockets('private');
+  bot.fake.setPrice(49000);
+  t.ok(bot.fake.position().size.isZero(), 'the exchange stopped the position out');
+  await new Promise((r) => setTimeout(r, 400));
+  await bot.step(SIG.none, 49100);
+  await until(() => bot.runner.core.state.position === null, 3000, 'the core learns about the exit');
+  t.ok(bot.texts().some((x) => /long position closed by stop-loss at 49000/.test(x)), 'exit recorded with its reason');
+  t.match(bot.log.text(), /closed the position while the stream was away; recorded from the fill history/);
+  await bot.step(SIG.none, 49200);
+  assertInvariants(t, bot);
+});
+
+t.test('withheld pongs: the stream reconnects; candles keep coming once each', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.none, 50000);
+  const before = bot.fake.connectCount('linear');
+  bot.fake.withholdPongs = true;
+  await until(() => bot.fake.connectCount('linear') > before, 3000, 'pong-timeout reconnect');
+  bot.fake.withholdPongs = false;
+  await until(() => bot.fake.subscribers('public') > 0, 3000, 'resubscribed');
+  await bot.step(SIG.long, 50000);
+  await bot.step(SIG.none, 50100);
+  t.equal(bot.fake.orders().length, 1);
+  assertInvariants(t, bot);
+});
+
+for (const [name, inject] of [
+  ['HTTP 502 then 10016', (b: Awaited<ReturnType<typeof liveBot>>) => { b.fake.httpError('/v5/order/create', 502); b.fake.retCode('/v5/order/create', 10016, 'Internal system error.'); }],
+  ['rate limit 10006 twice', (b: Awaited<ReturnType<typeof liveBot>>) => b.fake.rateLimit('/v5/order/create', 2)],
+  ['timestamp 10002', (b: Awaited<ReturnType<typeof liveBot>>) => b.fake.retCode('/v5/order/create', 10002, 'invalid request, please check your server timestamp or recv_window param')],
+  ['HTTP timeout after the order was created', (b: Awaited<ReturnType<typeof liveBot>>) => b.fake.acceptThenHang('/v5/order/create')],
+] as const) {
+  t.test(`${name} on order/create: retried with the same orderLinkId, one order`, async (t) => {
+    const bot = await liveBot();
+    t.teardown(bot.close);
+    inject(bot);
+    await bot.step(SIG.long, 50000);
+    const creates = bot.fake.orderCreates();
+    t.ok(creates.length >= 2, `sent ${creates.length} times`);
+    t.equal(new Set(creates.map((c) => c.orderLinkId)).size, 1, 'always the same orderLinkId');
+    t.equal(bot.fake.orders().length, 1, 'one order on the exchange');
+    t.equal(bot.fake.position().size.toFixed(), '0.01');
+    t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core knows the position');
+    await bot.step(SIG.none, 50000);
+    assertInvariants(t, bot);
+    t.ok(bot.texts().some((x) => /entering long 0.01/.test(x)));
+  });
+}
+
+t.test('no answer at all: the runner looks the order up and records the entry as not placed', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.hang('/v5/order/create', 4);
+  await bot.step(SIG.long, 50000);
+  t.equal(bot.fake.orders().length, 0);
+  t.ok(bot.fake.requestsTo('/v5/order/realtime').length >= 1, 'looked up by orderLinkId');
+  t.ok(bot.texts().some((x) => /entry order rejected: the order never reached the exchange/.test(x)), bot.texts().join('\n'));
+  t.equal(bot.runner.core.state.entryOrder, null, 'the core is free to enter again');
+  await bot.step(SIG.long, 50000);
+  t.equal(bot.fake.orders().length, 1, 'the next signal enters');
+  assertInvariants(t, bot);
+});
+
+t.test('slow responses: candle N+1 waits until candle N\'s order is placed', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.delay('/v5/order/create', 250);
+  const a = bot.candle(SIG.long, 50000);
+  const b = bot.candle(SIG.exitLong, 50100);
+  bot.pushed.push(a.start, b.start);
+  bot.fake.pushCandle(a);
+  await new Promise((r) => setTimeout(r, 20));
+  bot.fake.pushCandle(b);
+  await bot.waitProcessed(b);
+  const lines = bot.log.lines().map((l) => String(l.msg));
+  const placed = lines.findIndex((m) => m === 'entry order placed');
+  const exitDecision = lines.findIndex((m) => /EXIT LONG signal/.test(m));
+  t.ok(placed >= 0 && exitDecision > placed, 'the exit decision comes after the entry order was placed');
+  t.ok(bot.fake.position().size.isZero(), 'entered, then exited');
+  t.equal(bot.fake.orders().filter((o) => o.orderLinkId).length, 2);
+  assertInvariants(t, bot);
+});
+
+t.test('TP/SL not attached by the exchange: set with trading-stop', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.ignoreEntryTpSl = true;
+  await bot.step(SIG.long, 50000);
+  const p = bot.fake.position();
+  t.equal(p.stopLoss.toFixed(), '49500', 'stop-loss set afterwards');
+  t.equal(p.takeProfit.toFixed(), '51000', 'take-profit set afterwards');
+  t.equal(bot.fake.requestsTo('/v5/position/trading-stop').length, 1);
+  t.ok(bot.texts().some((x) => /had no stop-loss 49500 and take-profit 51000 on the exchange: set with trading-stop/.test(x)), bot.texts().join('\n'));
+  assertInvariants(t, bot);
+});
+
+t.test('TP/SL not attached and trading-stop refused: the position is closed at market', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.ignoreEntryTpSl = true;
+  bot.fake.tradingStopFault = { retCode: 10001, retMsg: 'injected: cannot set tp/sl' };
+  await bot.step(SIG.long, 50000);
+  await until(() => bot.fake.position().size.isZero(), 2000, 'position closed');
+  await bot.runner.idle();
+  const close = bot.fake.orderCreates().at(-1)!;
+  t.match(close, { side: 'Sell', reduceOnly: true, qty: '0.01' });
+  t.match(String(close.orderLinkId), /-p$/);
+  t.ok(bot.texts().some((x) => /trading-stop failed .*closing it at market rather than leave it unprotected/.test(x)), bot.texts().join('\n'));
+  t.ok(/position without its stop-loss and trading-stop failed/.test(bot.log.text()), 'error logged');
+  await bot.step(SIG.none, 50000);
+  t.equal(bot.runner.core.state.position, null, 'the core is flat too');
+  assertInvariants(t, bot);
+});
+
+t.test('partial fill: the position and its stops cover the filled quantity', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.partialFill = 0.5;
+  await bot.step(SIG.long, 50000);
+  bot.fake.partialFill = undefined;
+  t.equal(bot.fake.position().size.toFixed(), '0.005');
+  t.equal(bot.fake.position().stopLoss.toFixed(), '49500');
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.005', 'the core holds what filled');
+  t.ok(bot.texts().some((x) => /entry order filled 0.005 of 0.01 .*stops cover the filled 0.005/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.exitLong, 50100);
+  t.match(bot.fake.orderCreates().at(-1), { reduceOnly: true, qty: '0.005' });
+  t.ok(bot.fake.position().size.isZero());
+  assertInvariants(t, bot);
+});
+
+t.test('duplicate and malformed frames: each candle once, junk ignored', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  const a = bot.candle(SIG.long, 50000);
+  bot.pushed.push(a.start);
+  bot.fake.sendRaw('public', 'not json at all');
+  bot.fake.sendRaw('public', JSON.stringify({ topic: 'kline.1.BTCUSDT', type: 'snapshot', ts: 1, data: [{ start: a.start, confirm: true, interval: '1', open: 'x' }] }));
+  bot.fake.sendRaw('private', JSON.stringify({ topic: 'order', id: 'x', creationTime: 1, data: [{ symbol: 'BTCUSDT', orderId: 'junk' }] }));
+  bot.fake.pushCandle(a, { duplicate: true });
+  await bot.waitProcessed(a);
+  bot.fake.pushCandle(a);
+  await bot.step(SIG.long, 50000);
+  t.equal(bot.fake.orders().length, 1, 'one entry; the repeat signal is skipped');
+  t.ok(bot.texts().some((x) => /BUY signal skipped: already long/.test(x)));
+  assertInvariants(t, bot);
+});
