@@ -1,0 +1,52 @@
+// Performance figures on a scenario small enough to check by hand.
+import t from 'tap';
+import { runBacktest } from '../../engine/backtest/runner.ts';
+import { BTC_LINEAR, BTC_SPOT, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
+
+t.test('metrics: P&L, win rate, profit factor, exposure, drawdown, daily Sharpe/Sortino', async (t) => {
+  const plan = makePlan({ market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: 'D' }, risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) } });
+  const closes = [100, 100, 110, 110, 110, 120, 120, 120, 125, 125];
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 2: ['exit_long'], 3: ['enter_short'], 5: ['exit_short'], 6: ['enter_long'], 8: ['exit_long'] }),
+    BTC_LINEAR, candles(closes.map((c) => [c, c, c, c]), Date.UTC(2021, 9, 1), 'D'));
+  // trades: long 100→110 (+10), short 110→120 (−10), long 120→125 (+5)
+  t.same(r.trades.map((x) => x.netPnl.toFixed()), ['10', '-10', '5']);
+  const m = r.metrics;
+  t.equal(m.netPnl.toFixed(), '5');
+  t.equal(m.returnPercent.toFixed(), '0.05');
+  t.equal(m.tradeCount, 3);
+  t.equal(m.winRatePercent!.toFixed(4), '66.6667');
+  t.equal(m.profitFactor!.toFixed(), '1.5'); // 15 / 10
+  t.equal(m.averageTrade!.toFixed(4), '1.6667'); // 5 / 3
+  t.equal(m.averageWin!.toFixed(), '7.5');
+  t.equal(m.averageLoss!.toFixed(), '-10');
+  // closes with a position open: days 1, 2, 4, 5, 7, 8 → 6 of 10
+  t.equal(m.exposurePercent, 60);
+  // equity by day: 10000 10000 10010 10010 10010 10000 10000 10000 10005 10005; peak 10010 → 10000
+  t.equal(m.maxDrawdown, 10);
+  t.equal(m.maxDrawdownPercent.toFixed(6), (10 / 10010 * 100).toFixed(6));
+  const eq = [10000, 10000, 10010, 10010, 10010, 10000, 10000, 10000, 10005, 10005];
+  const rets = eq.map((e, i) => e / (i === 0 ? 10000 : eq[i - 1]!) - 1);
+  const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
+  const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / (rets.length - 1));
+  const down = Math.sqrt(rets.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / rets.length);
+  t.ok(Math.abs(m.sharpe! - (mean / sd) * Math.sqrt(365)) < 1e-9, `sharpe ${m.sharpe}`);
+  t.ok(Math.abs(m.sortino! - (mean / down) * Math.sqrt(365)) < 1e-9, `sortino ${m.sortino}`);
+  t.equal(m.days, 10);
+  t.equal(m.fees.toFixed(), '0');
+});
+
+t.test('an entry the venue cannot pay for at the fill is rejected and recorded', async (t) => {
+  // spot, 1000 USDT: sized 1000 / (20000 × 1.001) → 0.04995; the next open gaps to 21000:
+  // 0.04995 × 21000 = 1048.95, + 0.1 % fee 1.04895 = 1049.99895 > 1000 → rejected.
+  const plan = makePlan({
+    market: { category: 'spot', network: 'mainnet', symbol: 'BTCUSDT', interval: '60' },
+    directions: { long: true, short: false },
+    risk: { sizing: { kind: 'quote', amount: d(50000) }, leverage: d(1) },
+    simulation: { initialEquity: d(1000), takerFeePercent: d('0.1'), makerFeePercent: d('0.1'), slippagePercent: d(0) },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 2: ['enter_long'] }), BTC_SPOT, candles([[20000, 20000, 20000, 20000], [21000, 21000, 21000, 21000], ...flat(2, 21000)]));
+  const texts = r.decisions.map((x) => x.text);
+  t.match(texts[1], /^2021-10-01 01:00 long entry order rejected: balance 1000 does not cover 0.04995 at 21000 \(needs 1050.0495 incl. fee\)$/);
+  t.match(texts[2], /02:00 BUY signal entering long/, 'the core is free to enter again after the rejection');
+  t.equal(r.trades.length, 1);
+});
