@@ -46,7 +46,7 @@ t.test('an entry the venue cannot pay for at the fill is rejected and recorded',
   });
   const r = runBacktest(plan, scripted({ 0: ['enter_long'], 2: ['enter_long'] }), BTC_SPOT, candles([[20000, 20000, 20000, 20000], [21000, 21000, 21000, 21000], ...flat(2, 21000)]));
   const texts = r.decisions.map((x) => x.text);
-  t.match(texts[1], /^2021-10-01 01:00 long entry order rejected: balance 1000 does not cover 0.04995 at 21000 \(needs 1050.0495 incl. fee\)$/);
+  t.match(texts[1], /^2021-10-01 01:00 long entry order rejected: balance 1000 does not cover 0.04995 at 21000 \(needs 1049.99895 incl. fee\)$/);
   t.match(texts[2], /02:00 BUY signal entering long/, 'the core is free to enter again after the rejection');
   t.equal(r.trades.length, 1);
 });
