@@ -37,6 +37,8 @@ export interface SimPosition {
   stop: Decimal | null;
   stopReason: ExitReason;
   target: Decimal | null;
+  /** Whether this venue triggers the stop and target (plan placement 'exchange'). */
+  onExchange: boolean;
   /** The levels as sent with the entry, for the trade record. */
   initialStop: Decimal | null;
   initialTarget: Decimal | null;
@@ -147,11 +149,12 @@ export class SimExchange implements AccountView {
         if (this.position !== null) this.pendingExit = intent.reason;
         return;
       case 'move_stop':
-        if (this.position !== null) {
+        // With placement 'bot' the venue holds no stop: the core watches closes itself.
+        if (this.position !== null && this.position.onExchange) {
           this.position.stop = intent.stopLoss;
           this.position.stopReason = intent.reason;
           this.stopF = intent.stopLoss.toNumber();
-        } else if (this.pendingEntry !== null) {
+        } else if (this.position === null && this.pendingEntry !== null) {
           this.pendingEntry.stopLoss = intent.stopLoss;
         }
         return;
@@ -246,7 +249,7 @@ export class SimExchange implements AccountView {
     this.position = {
       side: pe.side, qty: pe.qty, entryPrice: price, entryTime: time, entryFee: fee,
       stop: pe.onExchange ? pe.stopLoss : null, stopReason: 'stop_loss', target: pe.onExchange ? pe.takeProfit : null,
-      initialStop: pe.stopLoss, initialTarget: pe.takeProfit,
+      onExchange: pe.onExchange, initialStop: pe.stopLoss, initialTarget: pe.takeProfit,
     };
     this.syncFloats();
     this.events.push({ type: 'fill', fill: { time, kind: 'entry', side: pe.side, qty: pe.qty, price, fee, liquidity, reason: 'signal' } });

@@ -198,6 +198,20 @@ t.test("placement 'bot': stops checked on the close, exit at the next open", asy
   t.match(texts(r).join('\n'), /02:00 close 39550 at or below the stop-loss 39600: closing the long at the next open/);
 });
 
+t.test("placement 'bot' with a trailing stop: trailed on closes, exits at the next open, never intrabar", async (t) => {
+  const plan = makePlan({ exits: { placement: 'bot', trailingStop: { distance: { kind: 'percent', percent: d(1) } } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([
+    [40000, 40000, 40000, 40000],
+    [40000, 41000, 40000, 41000], // fill 40000; close 41000 → trailed stop 40590
+    [41000, 41000, 40000, 40700], // low 40000 pierces 40590 but the close 40700 holds
+    [40700, 40700, 40500, 40550], // close 40550 ≤ 40590 → exit at the next open
+    [40400, 40400, 40400, 40400], // exit at 40400
+  ]));
+  t.equal(r.trades[0]!.reason, 'trailing_stop');
+  t.equal(r.trades[0]!.exitPrice.toFixed(), '40400');
+  t.match(r.decisions.map((x) => x.text).join('\n'), /03:00 close 40550 at or below the trailing stop 40590: closing the long at the next open/);
+});
+
 t.test('end of data: an open position is closed at the last close', async (t) => {
   const r = runBacktest(makePlan(), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [40000, 41000, 40000, 41000]]));
   t.equal(r.closedAtEnd, true);
