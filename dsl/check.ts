@@ -5,7 +5,7 @@
 import type { CmpOp, Expr, Span } from './ast.ts';
 import type { Dag, Op } from './dag.ts';
 import { INPUT_ID } from './dag.ts';
-import { FUNCTIONS, maxOf, signatureText, typeWords, type Arg, type FunctionSig, type Value } from './functions.ts';
+import { FUNCTIONS, maxOf, signatureText, type Arg, type FunctionSig, type Value } from './functions.ts';
 import { closestNames, didYouMean } from './suggest.ts';
 import type { Problem } from './syntax.ts';
 import { LIMITS } from './limits.ts';
