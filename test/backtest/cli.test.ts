@@ -71,6 +71,9 @@ t.test('usage and data errors: clear message, right exit code, no stack trace', 
   r = await run(['backtest', 'bots/btc-ema.yaml', '--data', minute]);
   t.equal(r.code, 1);
   t.match(r.err, /are 1 minutes apart, but btc-ema trades 60-minute candles/);
+  r = await run(['backtest', 'bots/eth-rsi-spot.yaml', '--data', DATA]);
+  t.equal(r.code, 1);
+  t.match(r.err, /the closest candles are 60 minutes apart, but eth-rsi-spot trades 15-minute candles/);
   t.notMatch(r.err, /    at /);
 });
 

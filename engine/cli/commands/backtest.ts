@@ -90,11 +90,17 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
 
   const step = intervalMs(plan.market.interval);
   let prev = NaN;
+  let minSpacing = Infinity;
   const source = opts.data ?? 'bybit';
+  const botCandles = /^\d+$/.test(plan.market.interval) ? `${plan.market.interval}-minute` : plan.market.interval === 'D' ? 'daily' : plan.market.interval === 'W' ? 'weekly' : 'monthly';
+  const wrongInterval = (a: number, b: number): UserError => new UserError(
+    `${source}: candles ${new Date(a).toISOString()} and ${new Date(b).toISOString()} are ${(b - a) / 60_000} minutes apart, but ${plan.name} trades ${botCandles} candles; use data of the bot's interval`);
+  // Monthly candles vary in length; every other interval must match the data's spacing exactly.
+  const fixed = plan.market.interval !== 'M';
   const feed = (c: Candle): void => {
-    if (c.start - prev < step) {
-      throw new UserError(`${source}: candles ${new Date(prev).toISOString()} and ${new Date(c.start).toISOString()} are ${(c.start - prev) / 60_000} minutes apart, but ${plan.name} trades ${plan.market.interval === 'D' || plan.market.interval === 'W' || plan.market.interval === 'M' ? plan.market.interval : `${plan.market.interval}-minute`} candles; use data of the bot's interval`);
-    }
+    const gap = c.start - prev; // NaN on the first candle: no check
+    if (fixed && gap === gap && (gap < step || gap % step !== 0)) throw wrongInterval(prev, c.start);
+    if (gap < minSpacing) minSpacing = gap;
     prev = c.start;
     bt.push(c);
   };
@@ -118,6 +124,9 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
     }
   } finally {
     bar.done();
+  }
+  if (fixed && minSpacing !== Infinity && minSpacing > step) {
+    throw new UserError(`${source}: the closest candles are ${minSpacing / 60_000} minutes apart, but ${plan.name} trades ${botCandles} candles; use data of the bot's interval`);
   }
   const result = bt.finish();
   if (result.candles.count === 0) throw new UserError(`${source}: no candles in the chosen range`);
