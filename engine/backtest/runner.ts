@@ -61,7 +61,10 @@ export class Backtest {
   private readonly maxRecords: number;
   private readonly from: number;
   private readonly to: number;
+  /** Candles in the range, and all candles seen including history before the range. */
   private bar = 0;
+  private seen = 0;
+  private preWarm = 0;
   private first: number | null = null;
   private last: Candle | null = null;
   private closedAtEnd = false;
@@ -82,14 +85,22 @@ export class Backtest {
 
   /** Feeds one closed candle (oldest first). */
   push = (c: Candle): void => {
-    if (c.start < this.from || c.start >= this.to) return;
+    if (c.start < this.from) {
+      // History before the range warms up the strategy and the core's indicators, never trades.
+      this.strategy.onCandle(c);
+      this.core.onCandle(c, NO_SIGNALS, this.sim);
+      this.seen++;
+      this.preWarm++;
+      return;
+    }
+    if (c.start >= this.to) return;
     if (this.first === null) this.first = c.start;
     const sim = this.sim;
     const core = this.core;
     const events = sim.onCandle(c);
     if (events.length > 0) this.applyEvents(events);
     let signals: readonly Signal[] = this.strategy.onCandle(c);
-    if (this.bar < this.preload) signals = NO_SIGNALS;
+    if (this.seen < this.preload) signals = NO_SIGNALS;
     const intents = core.onCandle(c, signals, sim);
     for (let i = 0; i < intents.length; i++) sim.submit(intents[i] as Intent);
     const eq = sim.equityApprox();
@@ -103,6 +114,7 @@ export class Backtest {
     this.chart.add(c);
     this.last = c;
     this.bar++;
+    this.seen++;
   };
 
   private applyEvents(events: readonly SimEvent[]): void {
@@ -129,7 +141,7 @@ export class Backtest {
   private onDecision(d: Decision): void {
     // Warm-up decisions are discarded; none should exist since signals are muted, but protections
     // could in principle fire, and a warm-up record would confuse the reader.
-    if (this.bar < this.preload) return;
+    if (this.seen < this.preload) return;
     this.opts.onDecision?.(d);
     if (this.decisions.length >= this.maxRecords) {
       this.omittedDecisions++;
@@ -159,7 +171,7 @@ export class Backtest {
     return {
       plan: this.plan,
       rules: this.rules,
-      warmupBars: this.preload,
+      warmupBars: Math.min(this.bar, Math.max(0, this.preload - this.preWarm)),
       candles: { count: this.bar, first: this.first, last: last ? last.start : null },
       metrics: this.metrics.finish(finalEquity),
       trades: this.trades,

@@ -47,7 +47,7 @@ t.test('--json: full result, decimals as strings, byte-identical across runs', a
 t.test('--from/--to with --data restrict the replayed range', async (t) => {
   const r = await run(['backtest', 'bots/btc-ema.yaml', '--data', DATA, '--from', '2021-11-01', '--to', '2021-12-01']);
   t.equal(r.code, 0, r.err);
-  t.match(r.out, /2021-11-01 00:00 → 2021-11-30 23:00 UTC, 720 candles/);
+  t.match(r.out, /2021-11-01 00:00 → 2021-11-30 23:00 UTC, 720 candles \(first 0 warm-up\)/, 'October warms the strategy up');
 });
 
 t.test('usage and data errors: clear message, right exit code, no stack trace', async (t) => {

@@ -2,7 +2,7 @@
 // small scenario whose numbers are worked out by hand in the comments.
 import t from 'tap';
 import { runBacktest } from '../../engine/backtest/runner.ts';
-import { BTC_LINEAR, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
+import { BTC_LINEAR, candles, d, flat, makePlan, scripted, T0 } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
 
 const texts = (r: { decisions: { text: string }[] }): string[] => r.decisions.map((x) => x.text);
@@ -225,6 +225,12 @@ t.test('warm-up: signals before preloadBars are discarded', async (t) => {
   const signals = r.decisions.filter((x) => x.kind === 'signal');
   t.equal(signals.length, 1);
   t.match(signals[0]!.text, /^2021-10-01 02:00 BUY signal entering long/);
+  t.equal(r.warmupBars, 2);
+  // With a start time, history before it does the warm-up: the first candle in range may trade.
+  const ranged = runBacktest(makePlan(), scripted({ 1: ['enter_long'], 2: ['enter_long'] }, 2), BTC_LINEAR, candles(flat(4, 40000)), { from: T0 + 2 * 3_600_000 });
+  t.equal(ranged.candles.count, 2);
+  t.equal(ranged.warmupBars, 0);
+  t.same(ranged.decisions.filter((x) => x.kind === 'signal').map((x) => x.text.slice(0, 26)), ['2021-10-01 02:00 BUY signa']);
 });
 
 t.test('buy helper is used', async (t) => {
