@@ -2,6 +2,7 @@
 // value slots (numbers; bools as 1/0/NaN) and an array of closures in topological order, each
 // closing over its input slot indices and its own indicator state. No code generation.
 import type { Dag, DagNode } from './dag.ts';
+import { INPUTS } from './dag.ts';
 import { round9 } from './check.ts';
 import { Sma } from './indicators/sma.ts';
 import { Ema } from './indicators/ema.ts';
@@ -27,6 +28,8 @@ export interface Machine {
   readonly steps: readonly Step[];
   /** Runs every step once, in order. */
   readonly run: Step;
+  /** Which input slots (INPUT_ID order) any node reads. */
+  readonly inputsUsed: readonly boolean[];
 }
 
 /**
@@ -49,7 +52,9 @@ export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set()): M
       steps.push(() => ring.record(slots, i));
     }
   }
-  return { slots, steps, run: sequence(steps) };
+  const inputsUsed = INPUTS.map(() => false);
+  for (const node of dag.nodes) for (const a of node.args) if (a < INPUTS.length) inputsUsed[a] = true;
+  return { slots, steps, run: sequence(steps), inputsUsed };
 }
 
 /**

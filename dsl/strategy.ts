@@ -37,6 +37,8 @@ export class RulesStrategy implements Strategy {
   private readonly slots: Float64Array;
   private readonly run: Step;
   private bar = 0;
+  /** Most rules read only the close; skip copying the rest of the candle then. */
+  private readonly loadAll: boolean;
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
 
@@ -50,6 +52,8 @@ export class RulesStrategy implements Strategy {
     this.longExit = conditions.longExit;
     this.shortEntry = conditions.shortEntry;
     this.shortExit = conditions.shortExit;
+    const rootInputs = [plan.strength, plan.confidence].filter((id) => id >= 0 && id < machine.inputsUsed.length && id !== 3);
+    this.loadAll = rootInputs.length > 0 || machine.inputsUsed.some((used, i) => used && i !== 3);
     this.warmupBars = plan.warmupBars;
     this.preloadBars = plan.preloadBars;
     this.slots = machine.slots;
@@ -65,12 +69,14 @@ export class RulesStrategy implements Strategy {
 
   onCandle(candle: Candle): readonly Signal[] {
     const s = this.slots;
-    s[0] = candle.open;
-    s[1] = candle.high;
-    s[2] = candle.low;
     s[3] = candle.close;
-    s[4] = candle.volume;
-    s[5] = candle.start;
+    if (this.loadAll) {
+      s[0] = candle.open;
+      s[1] = candle.high;
+      s[2] = candle.low;
+      s[4] = candle.volume;
+      s[5] = candle.start;
+    }
     this.run();
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     // Only a definite true fires; na (−1) does not.

@@ -155,3 +155,9 @@ t.test('the strategy (conditions evaluated on demand) and the tracer (everything
     t.ok(fired > 0, 'fires at least once');
   }
 });
+
+t.test('a score that is just a candle field reads this candle', async (t) => {
+  const c: Candle[] = [{ start: 0, open: 1, high: 3, low: 0.5, close: 2, volume: 7 }];
+  t.strictSame(run({ long_entry: 'close > 0', strength: 'volume', confidence: 'open' }, c)[0], [{ action: 'enter_long', reason: 'long entry: close > 0', strength: 7, confidence: 1 }]);
+  t.strictSame(run({ long_entry: 'high > 2.5', strength: 'close' }, c)[0], [{ action: 'enter_long', reason: 'long entry: high > 2.5', strength: 2 }]);
+});
