@@ -70,7 +70,12 @@ export interface BenchResult {
   candlesPerSecond: number;
   /** CPU time of the run (user + system): steadier than wall time on a shared machine. */
   cpuSeconds: number;
+  /** Building the --json text afterwards (not in `seconds`). */
+  jsonSeconds: number;
+  jsonMb: number;
+  /** Peak resident memory of the process up to the end of the backtest, and after building the JSON. */
   peakRssMb: number;
+  peakRssWithJsonMb: number;
   trades: number;
   decisions: number;
   spec: string;
@@ -89,16 +94,23 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
   const bt = new Backtest(plan, strategy, rules);
   await readCandleCsv(csv, bt.push, { intervalMs: 60_000 });
   const result = bt.finish();
-  resultToJson(result, { data: csv }); // the JSON is part of "end to end"
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cu = process.cpuUsage(c0);
   const cpuSeconds = (cu.user + cu.system) / 1e6;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  // What `--json` adds on top (the default run prints the summary only).
+  const j0 = process.hrtime.bigint();
+  const jsonBytes = resultToJson(result, { data: csv }).length;
+  const jsonSeconds = Number(process.hrtime.bigint() - j0) / 1e9;
   return {
     candles: result.candles.count,
     seconds,
     candlesPerSecond: result.candles.count / seconds,
     cpuSeconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    jsonSeconds,
+    jsonMb: jsonBytes / 1e6,
+    peakRssMb,
+    peakRssWithJsonMb: process.resourceUsage().maxRSS / 1024,
     trades: result.metrics.tradeCount,
     decisions: result.decisions.length + result.omitted.decisions,
     spec: 'bots/btc-ema.yaml (interval set to 1 minute)',
@@ -108,7 +120,7 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
 function report(r: BenchResult): string {
   return `${r.candles.toLocaleString('en-US').padStart(10)} candles  ${r.seconds.toFixed(2).padStart(7)} s  ` +
     `${Math.round(r.candlesPerSecond).toLocaleString('en-US').padStart(10)} candles/s  (cpu ${r.cpuSeconds.toFixed(2)} s: ${Math.round(r.candles / r.cpuSeconds).toLocaleString('en-US')} candles/cpu-s)  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  ` +
-    `(${r.trades} trades, ${r.decisions} decisions)`;
+    `(${r.trades} trades, ${r.decisions} decisions; --json adds ${r.jsonSeconds.toFixed(2)} s for ${r.jsonMb.toFixed(0)} MB, peak RSS then ${r.peakRssWithJsonMb.toFixed(0)} MB)`;
 }
 
 const self = fileURLToPath(import.meta.url);
