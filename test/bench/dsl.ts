@@ -40,7 +40,7 @@ export function randomWalk(bars: number, seed = 42): Candle[] {
 }
 
 /** The same signal written by hand: SMA-seeded EMAs, Wilder RSI, crossover, warm-up 21. */
-function handWritten(candles: readonly Candle[]): number {
+export function handWritten(candles: readonly Candle[]): number {
   const a9 = 2 / 10;
   const a21 = 2 / 22;
   let e9 = NaN, e21 = NaN, s9 = 0, s21 = 0;
