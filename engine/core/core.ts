@@ -43,6 +43,8 @@ export class DecisionCore {
   readonly state: CoreState;
   private readonly interval: number;
   private readonly atrs = new Map<number, WilderAtr>();
+  /** The same ATRs as an array: iterating a Map allocates an iterator every candle. */
+  private readonly atrList: WilderAtr[];
   private readonly out: Intent[] = [];
   private readonly tick: number;
   private readonly takerFee: Decimal;
@@ -69,6 +71,7 @@ export class DecisionCore {
     this.state = state ?? initialState();
     for (const s of this.state.atr) this.atrs.set(s.length, WilderAtr.fromState(s));
     for (const len of atrLengths(plan)) if (!this.atrs.has(len)) this.atrs.set(len, new WilderAtr(len));
+    this.atrList = [...this.atrs.values()];
     this.syncPositionCache();
   }
 
@@ -164,7 +167,8 @@ export class DecisionCore {
     if (out.length !== 0) out.length = 0;
     s.bar++;
     s.lastCandle = c.start;
-    for (const a of this.atrs.values()) a.update(c.high, c.low, c.close);
+    const atrs = this.atrList;
+    for (let i = 0; i < atrs.length; i++) (atrs[i] as WilderAtr).update(c.high, c.low, c.close);
     const closeTime = c.start + this.interval;
     if (utcDay(c.start) !== s.day) this.rollDay(utcDay(c.start), account);
 
