@@ -18,27 +18,33 @@ export class Ema {
 
   step(slots: Float64Array, input: number, output: number): void {
     const x = slots[input]!;
-    if (x !== x) {
-      slots[output] = NaN;
-      return;
-    }
     const st = this.st;
-    const n = this.length;
-    if (st[0]! < n) {
-      st[1] = st[1]! + x;
-      st[0] = st[0]! + 1;
-      if (st[0]! < n) {
-        slots[output] = NaN;
-        return;
-      }
-      st[2] = st[1]! / n;
-      slots[output] = st[2]!;
+    // Hot path kept tiny so V8 can inline it into the strategy's per-bar function.
+    if (st[0]! < this.length || x !== x) {
+      this.warmup(slots, x, output);
       return;
     }
     const prev = st[2]!;
     const next = prev + this.alpha * (x - prev);
     st[2] = next;
     slots[output] = next;
+  }
+
+  private warmup(slots: Float64Array, x: number, output: number): void {
+    if (x !== x) {
+      slots[output] = NaN;
+      return;
+    }
+    const st = this.st;
+    const n = this.length;
+    st[1] = st[1]! + x;
+    st[0] = st[0]! + 1;
+    if (st[0]! < n) {
+      slots[output] = NaN;
+      return;
+    }
+    st[2] = st[1]! / n;
+    slots[output] = st[2]!;
   }
 
   update(x: number): number {

@@ -21,35 +21,41 @@ export class Rsi {
     const st = this.st;
     const prev = st[PREV]!;
     st[PREV] = x;
-    if (x !== x || prev !== prev) {
-      slots[output] = NaN;
+    // Hot path kept tiny so V8 can inline it into the strategy's per-bar function.
+    if (st[COUNT]! < this.length || x !== x || prev !== prev) {
+      this.warmup(slots, x, prev, output);
       return;
     }
     const n = this.length;
     const delta = x - prev;
-    const u = delta > 0 ? delta : 0;
-    const d = delta < 0 ? -delta : 0;
-    let up: number;
-    let down: number;
-    const count = st[COUNT]!;
-    if (count < n) {
-      st[COUNT] = count + 1;
-      st[UP] = st[UP]! + u;
-      st[DOWN] = st[DOWN]! + d;
-      if (count + 1 < n) {
-        slots[output] = NaN;
-        return;
-      }
-      up = st[UP]! / n;
-      down = st[DOWN]! / n;
-    } else {
-      up = (st[UP]! * (n - 1) + u) / n;
-      down = (st[DOWN]! * (n - 1) + d) / n;
-    }
+    const up = (st[UP]! * (n - 1) + (delta > 0 ? delta : 0)) / n;
+    const down = (st[DOWN]! * (n - 1) + (delta < 0 ? -delta : 0)) / n;
     st[UP] = up;
     st[DOWN] = down;
-    if (down === 0) slots[output] = up === 0 ? NaN : 100;
-    else slots[output] = 100 - 100 / (1 + up / down);
+    slots[output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
+  }
+
+  /** Before `length` deltas, or around na values: seed the averages or report na. */
+  private warmup(slots: Float64Array, x: number, prev: number, output: number): void {
+    if (x !== x || prev !== prev) {
+      slots[output] = NaN;
+      return;
+    }
+    const st = this.st;
+    const n = this.length;
+    const delta = x - prev;
+    st[COUNT] = st[COUNT]! + 1;
+    st[UP] = st[UP]! + (delta > 0 ? delta : 0);
+    st[DOWN] = st[DOWN]! + (delta < 0 ? -delta : 0);
+    if (st[COUNT]! < n) {
+      slots[output] = NaN;
+      return;
+    }
+    const up = st[UP]! / n;
+    const down = st[DOWN]! / n;
+    st[UP] = up;
+    st[DOWN] = down;
+    slots[output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
   }
 
   update(x: number): number {

@@ -2,6 +2,7 @@
 // `crossover(ema(close,9), ema(close,21)) and rsi(close,14) < 70`, against a hand-written float64
 // loop computing the same signal in the same process. Reports bars/second, the ratio, and heap
 // growth / GC activity around the compiled loop (the hot path should not allocate).
+// Times are process CPU time (best of 9 alternating rounds), so a busy machine skews them less.
 // Run: npx tsx test/bench/dsl.ts   (node --expose-gc --import tsx test/bench/dsl.ts for exact heap figures)
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -84,10 +85,12 @@ function compiledRun(candles: readonly Candle[]): number {
   return signals;
 }
 
+/** CPU time of the calling thread's process, so other processes competing for the cores do not count. */
 function time<T>(f: () => T): { ms: number; result: T } {
-  const t = process.hrtime.bigint();
+  const t = process.cpuUsage();
   const result = f();
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, result };
+  const d = process.cpuUsage(t);
+  return { ms: (d.user + d.system) / 1000, result };
 }
 
 export interface DslBenchFigures {
@@ -110,7 +113,7 @@ export async function benchDsl(bars = BARS): Promise<DslBenchFigures> {
   let bestHand = Infinity;
   let compiledSignals = 0;
   let handSignals = 0;
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 9; round++) {
     const c = time(() => compiledRun(candles));
     const h = time(() => handWritten(candles));
     bestCompiled = Math.min(bestCompiled, c.ms);
