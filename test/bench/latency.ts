@@ -1,0 +1,73 @@
+// Signal-to-order latency of the live runner: from the fake Bybit pushing a confirmed candle that
+// triggers an entry to the fake receiving POST /v5/order/create, over ≥ 1,000 entries (each followed
+// by an exit candle). Real BybitVenue + BotRunner + fake on 127.0.0.1, all in one process, so the
+// figure includes the WebSocket frame, the adapter's parsing and sequencing, the strategy, the
+// decision core, request signing and the HTTP request up to the fake reading its body.
+//
+//   npx tsx test/bench/latency.ts [signals]
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { RecordedRequest } from '../fake-bybit/index.ts';
+import { SIG, liveBot, until } from '../helpers/run-fake.ts';
+
+export interface LatencyResult {
+  signals: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export async function benchLatency(signals = 1000, warmup = 50): Promise<LatencyResult> {
+  const bot = await liveBot({ spec: 'test/fixtures/run/bench.yaml', venue: { ws: { pingIntervalMs: 10_000, pongTimeoutMs: 2_000, reconnectDelayMs: 100, readyTimeoutMs: 3000 } } });
+  let pushedAt = 0;
+  let onCreate: ((t: number) => void) | undefined;
+  const requests = bot.fake.requests;
+  const push = requests.push.bind(requests);
+  requests.push = (...items: RecordedRequest[]) => {
+    for (const r of items) if (r.path === '/v5/order/create' && r.params.reduceOnly !== true) onCreate?.(performance.now());
+    return push(...items);
+  };
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < signals + warmup; i++) {
+      const entry = bot.candle(SIG.long, 50000);
+      const created = new Promise<number>((r) => (onCreate = r));
+      pushedAt = performance.now();
+      bot.fake.pushCandle(entry, { keepPrice: true });
+      const at = await created;
+      if (i >= warmup) samples.push(at - pushedAt);
+      await bot.runner.idle();
+      await until(() => bot.fake.position().size.gt(0) && bot.runner.core.state.position !== null, 2000, 'entry filled');
+      const exit = bot.candle(SIG.exitLong, 50000);
+      bot.fake.pushCandle(exit, { keepPrice: true });
+      await until(() => bot.fake.position().size.isZero() && bot.runner.core.state.position === null, 2000, 'exit filled');
+      await bot.runner.idle();
+    }
+    const orders = bot.fake.orders().filter((o) => o.orderLinkId !== '');
+    if (new Set(orders.map((o) => o.orderLinkId)).size !== orders.length) throw new Error('duplicate orders during the benchmark');
+  } finally {
+    await bot.close();
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    signals: samples.length,
+    p50: pct(sorted, 50),
+    p90: pct(sorted, 90),
+    p99: pct(sorted, 99),
+    max: sorted[sorted.length - 1] as number,
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const n = Number(process.argv[2] ?? 1000);
+  const r = await benchLatency(n);
+  const f = (x: number) => `${x.toFixed(3)} ms`;
+  console.log(`signal → order/create over ${r.signals} entries (loopback, one process): p50 ${f(r.p50)}  p90 ${f(r.p90)}  p99 ${f(r.p99)}  max ${f(r.max)}  mean ${f(r.mean)}`);
+}
