@@ -1,5 +1,7 @@
 // `botctl status` and `botctl trades` through the real CLI, on a journal written with the journal API.
 import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fmtUtc } from '../../engine/ops/time.ts';
 import { botctl, buildPaperJournal, endLastRun, makeProject, touchSpec } from '../fixtures/commands/journal.ts';
 
@@ -128,4 +130,23 @@ t.test('errors: bad --since, missing journal, unknown bot, wrong mode, usage', a
     t.equal(r.code, 1, cmd);
     t.equal(r.err, 'error: btc-ema has no journal at bots/journal/btc-ema.sqlite yet; start it with `botctl run bots/btc-ema.yaml`\n', cmd);
   }
+});
+
+t.test('a spec that no longer validates still finds its journal; several specs need a name', async (t) => {
+  const s = buildPaperJournal(t.testdir());
+  writeFileSync(s.spec, `${readFileSync(s.spec, 'utf8')}\nbogus_setting: 1\n`);
+  let r = await botctl(s.dir, ['trades', 'btc-ema', '--json']);
+  t.equal(r.code, 0, r.err);
+  t.equal(JSON.parse(r.out).trades.length, 3);
+  r = await botctl(s.dir, ['status']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /CHANGED since this run started/);
+
+  writeFileSync(join(s.dir, 'bots', 'other.yaml'), 'name: eth-other\n');
+  r = await botctl(s.dir, ['status']);
+  t.equal(r.code, 2);
+  t.match(r.err, /say which bot: there are 2 specs in bots\/ \(btc-ema, eth-other\)/);
+  r = await botctl(s.dir, ['trades', 'eth-other']);
+  t.equal(r.code, 1);
+  t.match(r.err, /eth-other has no journal at bots\/journal\/eth-other\.sqlite yet/);
 });
