@@ -43,6 +43,8 @@ export interface LiveBotOptions {
   venue?: Partial<BybitVenueOptions>;
   price?: number;
   spec?: string;
+  /** Set up the exchange before the bot starts (e.g. a position left from an earlier run). */
+  before?: (fake: FakeBybit) => void;
 }
 
 export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
@@ -56,6 +58,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   const history: Candle[] = [0, 1, 2].map((i) => ({ start: first + i * MINUTE, open: price, high: price, low: price, close: price, volume: 1 }));
   const fake = await FakeBybit.start({ interval: '1', candles: history, price, ...o.fake });
   fake.clockOffsetMs = first + 4 * MINUTE + 10_000 - Date.now();
+  o.before?.(fake);
   const log = captureLog('info');
   const venue = new BybitVenue({
     network: 'testnet', category: 'linear', symbol: 'BTCUSDT', interval: '1',
