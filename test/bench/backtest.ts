@@ -16,6 +16,7 @@ import { readCandleCsv, CSV_HEADER } from '../../engine/market/csv.ts';
 import { bundledInstrument } from '../../engine/market/instruments.ts';
 import { Backtest } from '../../engine/backtest/runner.ts';
 import { resultToJson } from '../../engine/backtest/output.ts';
+import type { Candle } from '../../engine/market/candle.ts';
 
 const SEED = 20211001;
 
@@ -76,6 +77,7 @@ export interface BenchResult {
   /** Peak resident memory of the process up to the end of the backtest, and after building the JSON. */
   peakRssMb: number;
   peakRssWithJsonMb: number;
+  liveHeapMb: number[];
   trades: number;
   decisions: number;
   spec: string;
@@ -92,7 +94,21 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   const bt = new Backtest(plan, strategy, rules);
-  await readCandleCsv(csv, bt.push, { intervalMs: 60_000 });
+  // Live heap after a full GC every million candles (when run with --expose-gc, as the parent
+  // does): peak RSS includes whatever garbage V8 chose not to collect yet, this does not.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const liveHeapMb: number[] = [];
+  let k = 0;
+  const push = gc
+    ? (c: Candle): void => {
+        bt.push(c);
+        if (++k % 1_000_000 === 0) {
+          gc();
+          liveHeapMb.push(Math.round(process.memoryUsage().heapUsed / 1e6));
+        }
+      }
+    : bt.push;
+  await readCandleCsv(csv, push, { intervalMs: 60_000 });
   const result = bt.finish();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cu = process.cpuUsage(c0);
@@ -110,6 +126,7 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
     jsonSeconds,
     jsonMb: jsonBytes / 1e6,
     peakRssMb,
+    liveHeapMb,
     peakRssWithJsonMb: process.resourceUsage().maxRSS / 1024,
     trades: result.metrics.tradeCount,
     decisions: result.decisions.length + result.omitted.decisions,
@@ -120,6 +137,7 @@ export async function benchBacktest(n = 1_000_000): Promise<BenchResult> {
 function report(r: BenchResult): string {
   return `${r.candles.toLocaleString('en-US').padStart(10)} candles  ${r.seconds.toFixed(2).padStart(7)} s  ` +
     `${Math.round(r.candlesPerSecond).toLocaleString('en-US').padStart(10)} candles/s  (cpu ${r.cpuSeconds.toFixed(2)} s: ${Math.round(r.candles / r.cpuSeconds).toLocaleString('en-US')} candles/cpu-s)  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  ` +
+    `live heap after GC per million candles: ${r.liveHeapMb.join(' ')} MB\n${''.padStart(12)}` +
     `(${r.trades} trades, ${r.decisions} decisions; --json adds ${r.jsonSeconds.toFixed(2)} s for ${r.jsonMb.toFixed(0)} MB, peak RSS then ${r.peakRssWithJsonMb.toFixed(0)} MB)`;
 }
 
@@ -134,7 +152,7 @@ if (process.argv[1] === self) {
     console.log('botctl backtest benchmark: flagship spec, seeded 1-minute random walk, CSV read included');
     for (const n of sizes) {
       await benchCsv(n); // generate outside the timed child
-      const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (child.status !== 0) {
         console.error(child.stderr);
         process.exit(1);
