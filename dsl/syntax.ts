@@ -9,6 +9,24 @@ import { astBuilder } from './to-ast.ts';
 import { closestNames, didYouMean } from './suggest.ts';
 import { LIMITS } from './limits.ts';
 
+/** Characters people paste from documents or other languages, and what to type instead. */
+const CHAR_HINTS: ReadonlyMap<string, string> = new Map([
+  ['&', "write 'and'"],
+  ['|', "write 'or'"],
+  ['?', "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)"],
+  [':', "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)"],
+  ['≥', "write '>='"],
+  ['≤', "write '<='"],
+  ['≠', "write '!='"],
+  ['−', "this is a typographic minus; type '-'"],
+  ['–', "this is a dash; type '-'"],
+  ['×', "write '*'"],
+  ['÷', "write '/'"],
+  ['"', 'expressions have no strings; if this is YAML quoting, quote the whole expression'],
+  ["'", 'expressions have no strings; if this is YAML quoting, quote the whole expression'],
+  [';', 'one expression per field; join conditions with and / or'],
+]);
+
 /** A diagnostic before it is tied to a spec field. */
 export interface Problem {
   offset: number;
@@ -32,12 +50,12 @@ export function parseExpression(text: string): ParseResult {
     if (trap) problems.push({ offset: t.startOffset, length: t.image.length, message: trap.message, hint: trap.hint });
   }
   for (const e of lexed.errors) {
-    const ch = text[e.offset] ?? '';
+    const ch = String.fromCodePoint(text.codePointAt(e.offset) ?? 0);
     problems.push({
       offset: e.offset,
-      length: 1,
+      length: ch.length,
       message: `unexpected character '${ch}'`,
-      hint: ch === '&' ? "write 'and'" : ch === '|' ? "write 'or'" : ch === '?' || ch === ':' ? "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)" : 'expressions use names, numbers, ( ) [ ] , and the operators + - * / % < <= > >= == != and, or, not',
+      hint: CHAR_HINTS.get(ch) ?? 'expressions use names, numbers, ( ) [ ] , and the operators + - * / % < <= > >= == != and, or, not',
     });
   }
   if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => a.offset - b.offset) };

@@ -26,6 +26,9 @@ const cases: [string, D[]][] = [
   ['!crossover(close, open)', [{ offset: 0, length: 1, message: "'!' is not an operator in rules", hint: "write 'not' instead of '!' (for example not crossover(a, b))" }]],
   ['close ? 1 : 2', [{ offset: 6, length: 1, message: "unexpected character '?'", hint: "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)" }]],
   ['close > open @', [{ offset: 13, length: 1, message: "unexpected character '@'", hint: 'expressions use names, numbers, ( ) [ ] , and the operators + - * / % < <= > >= == != and, or, not' }]],
+  ['rsi(close, 14) ≥ 70', [{ offset: 15, length: 1, message: "unexpected character '≥'", hint: "write '>='" }]],
+  ['close − open > 0', [{ offset: 6, length: 1, message: "unexpected character '−'", hint: "this is a typographic minus; type '-'" }]],
+  ['close > 1 & open > 1', [{ offset: 10, length: 1, message: "unexpected character '&'", hint: "write 'and'" }]],
   // Several traps in one expression are all reported.
   ['a && b || c', [
     { offset: 2, length: 2, message: "'&&' is not an operator in rules", hint: "write 'and' instead of '&&'" },
