@@ -81,16 +81,16 @@ const PAGE_SCRIPT = `
   var LC = window.LightweightCharts;
   var D = JSON.parse(document.getElementById('data').textContent);
   var times = D.candles.map(function (c) { return c[0]; });
-  function snap(t) {
+  function snapIndex(t) {
     var lo = 0, hi = times.length - 1;
-    if (hi < 0) return t;
-    if (t <= times[0]) return times[0];
+    if (hi < 0 || t <= times[0]) return 0;
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (times[mid] <= t) lo = mid; else hi = mid - 1; }
-    return times[lo];
+    return lo;
   }
+  function snap(t) { return times.length ? times[snapIndex(t)] : t; }
   function next(t) {
-    var i = times.indexOf(t);
-    return i >= 0 && i + 1 < times.length ? times[i + 1] : null;
+    var i = snapIndex(t);
+    return i + 1 < times.length ? times[i + 1] : null;
   }
   var opts = { autoSize: true, layout: { background: { color: '#ffffff' }, textColor: '#1d2733' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
