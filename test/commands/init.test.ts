@@ -127,3 +127,27 @@ t.test('--interactive: answers read from input, bad answers asked again', async 
   t.equal(e.code, 0, e.err);
   t.match(readFileSync(join(dir, 'bots', 'early.yaml'), 'utf8'), /module: \.\/strategies\/donchian-breakout\.mts/);
 });
+
+t.test('on a terminal it asks without --interactive (pseudo-terminal through script(1))', async (t) => {
+  if (!existsSync('/usr/bin/script')) {
+    t.comment('SKIPPED: script(1) not installed');
+    return;
+  }
+  const dir = t.testdir();
+  const { spawn } = await import('node:child_process');
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'engine/cli/botctl.js'))} init`;
+  const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  // Typed ahead; the terminal turns Enter (\r) into a line end. Input stays open until botctl exits.
+  child.stdin.write('breakout-module\r\rspot\r\r\r\rtty-bot\r');
+  const timer = setTimeout(() => child.kill(), 60_000);
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  clearTimeout(timer);
+  t.equal(code, 0, out);
+  t.match(out, /Template \[ema-crossover\]:/);
+  t.match(out, /Bot name \[btc-breakout\]:/);
+  const text = readFileSync(join(dir, 'bots', 'tty-bot.yaml'), 'utf8');
+  t.match(text, /^ {2}category: spot /m);
+  t.match(text, /^ {2}direction: long /m);
+});
