@@ -83,6 +83,10 @@ export interface RunnerStatus {
 }
 
 const ZERO = new Decimal(0);
+/** Our own close orders per decision: the first and two retries for a partly filled rest. */
+const MAX_CLOSE_ATTEMPTS = 3;
+/** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
+const FILL_LOOKUP_MS = 1000;
 
 export class BotRunner {
   readonly botId: string;
@@ -268,6 +272,7 @@ export class BotRunner {
     try {
       const st = await this.o.venue.placeOrder(req);
       this.orders.update(t, st);
+      this.lookUpLater(t);
       this.log.info('entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
     } catch (e) {
       if (e instanceof InsufficientBalanceError || e instanceof OrderRejectedError || e instanceof VenueUnsupportedError) {
@@ -293,6 +298,7 @@ export class BotRunner {
     try {
       const st = await this.o.venue.placeOrder({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true });
       this.orders.update(t, st);
+      this.lookUpLater(t);
       this.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
@@ -395,6 +401,14 @@ export class BotRunner {
     return this.core?.state.position?.stopKind ?? 'stop_loss';
   }
 
+  /** Live market orders: if the stream has not reported the outcome soon, settle asks over REST. */
+  private lookUpLater(t: TrackedOrder): void {
+    if (!this.live || t.state?.type !== 'market') return;
+    setTimeout(() => {
+      if (!t.applied) this.requestSettle();
+    }, FILL_LOOKUP_MS).unref();
+  }
+
   private requestSettle(): void {
     if (this.settleQueued || this.stopped || !this.core) return;
     this.settleQueued = true;
@@ -468,11 +482,38 @@ export class BotRunner {
           time, kind: 'exit', side: p.side, qty: filled, price: s.avgFillPrice ?? ZERO, fee: s.fee, liquidity: 'taker', reason: t.reason,
         });
       }
+      if (t.purpose !== 'exchange' && filled.lt(s.qty)) void this.queue.run(() => this.closeRemainder(t, filled, s.qty));
     } else if (t.purpose !== 'exchange' && this.core.state.position) {
       // Our close did nothing (e.g. cancelled, nothing to reduce): let the core decide again.
       this.core.state.exitPending = null;
     }
     return false;
+  }
+
+  /**
+   * Our close filled only partly (IOC remainder cancelled): the rest is closed at market too, a
+   * couple of times at most. Until then the position keeps its whole-position stop on the exchange.
+   */
+  private async closeRemainder(t: TrackedOrder, filled: Decimal, asked: Decimal): Promise<void> {
+    const pos = await this.o.venue.position();
+    this.book.setPosition(pos);
+    if (pos.side !== t.side || pos.size.isZero()) return;
+    const attempt = Number(/(\d+)$/.exec(t.key)?.[1] ?? 1) + 1;
+    if (attempt > MAX_CLOSE_ATTEMPTS) {
+      this.failed(`the ${t.side} could not be closed completely: ${fmtDec(pos.size)} remains on the exchange under its stop-loss`, new Error('close attempts exhausted'));
+      return;
+    }
+    this.decideAt(this.now(), 'order', t.reason, 'exit', `close order filled ${fmtDec(filled)} of ${fmtDec(asked)}: closing the remaining ${fmtDec(pos.size)} at market`);
+    const start = this.lastStart ?? 0;
+    const link = orderLinkIdFor(this.botId, start, t.purpose === 'protect' ? 'protect' : 'exit', attempt);
+    const rest = this.orders.track({ key: link, purpose: t.purpose, side: t.side, reason: t.reason, stopLoss: null, takeProfit: null, qty: pos.size });
+    try {
+      this.orders.update(rest, await this.o.venue.placeOrder({ orderLinkId: link, side: t.side === 'long' ? 'sell' : 'buy', type: 'market', qty: pos.size, reduceOnly: true }));
+    } catch (e) {
+      rest.unknown = !(e instanceof OrderRejectedError);
+      if (!rest.unknown) rest.applied = true;
+      this.failed(`closing the remaining ${fmtDec(pos.size)} failed`, e);
+    }
   }
 
   /**

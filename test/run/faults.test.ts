@@ -166,3 +166,27 @@ t.test('duplicate and malformed frames: each candle once, junk ignored', async (
   t.ok(bot.texts().some((x) => /BUY signal skipped: already long/.test(x)));
   assertInvariants(t, bot);
 });
+
+t.test('partial fill of a close: the rest is closed with a follow-up order', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.partialFill = 0.5;
+  // The follow-up close fills completely.
+  const requests = bot.fake.requests;
+  const push = requests.push.bind(requests);
+  requests.push = (...items) => {
+    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x2'))) bot.fake.partialFill = undefined;
+    return push(...items);
+  };
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero(), 2000, 'fully closed');
+  await bot.runner.idle();
+  const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);
+  t.same(closes.map((b) => b.qty), ['0.01', '0.005'], 'the close, then the remainder');
+  t.match(String(closes[1]!.orderLinkId), /-x2$/);
+  t.ok(bot.texts().some((x) => /close order filled 0.005 of 0.01: closing the remaining 0.005 at market/.test(x)), bot.texts().join('\n'));
+  t.equal(bot.runner.core.state.position, null);
+  await bot.step(SIG.none, 50100);
+  assertInvariants(t, bot);
+});
