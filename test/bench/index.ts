@@ -1,0 +1,23 @@
+// `npm run bench`: every benchmark in its own process, one after another, so each measures its
+// own peak memory and none warms the JIT for the next. Each file prints its own figures.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES: [string, string][] = [
+  ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop', 'dsl.ts'],
+  ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
+  ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
+];
+
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [title, file] of BENCHES) {
+  if (only.length > 0 && !only.some((o) => file.startsWith(o))) continue;
+  console.log(`\n== ${title} (test/bench/${file})`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`!! ${file} failed (exit ${r.status ?? r.signal})`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
