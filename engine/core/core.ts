@@ -29,7 +29,7 @@ import { WilderAtr } from './atr.ts';
 import { blockingCooldown, cooldownMultiplier, countInWindow, pruneCooldowns, startCooldown, stretchSpan, type CooldownCause } from './cooldown.ts';
 import { dayStart, fmtDec, fmtNum, fmtTime, utcDay } from './format.ts';
 import { roundLimitEntry, roundStopLoss, type Side } from './precision.ts';
-import { entryLevels, sizeEntry } from './sizing.ts';
+import { entryLevels, maxQtyBound, sizeEntry } from './sizing.ts';
 import { initialState, type CoreState, type PositionState } from './state.ts';
 import type { AccountView, Decision, DecisionKind, DecisionOutcome, ExitReason, Fill, Intent } from './types.ts';
 
@@ -380,6 +380,13 @@ export class DecisionCore {
       const f = eo.offsetPercent.div(HUNDRED);
       ref = roundLimitEntry(side === 'long' ? close.mul(Decimal.sub(1, f)) : close.mul(f.add(1)), side, this.rules);
     }
+    // Hopeless entries (at most half the minimum) are refused from a float bound, skipping the
+    // Decimal work; anything near the minimum takes the exact path below.
+    const bound = maxQtyBound(this.plan, this.rules, eo.type === 'limit' ? ref.toNumber() : c.close, account.equityApprox(), this.atr, this.tick);
+    const minQty = this.rules.minQty.toNumber();
+    const minNotional = this.rules.minNotional.toNumber();
+    if (bound < minQty / 2) return `quantity at most ${fmtNum(bound)}, below the minimum order quantity ${fmtDec(this.rules.minQty)} (equity ${fmtNum(account.equityApprox())})`;
+    if (bound * c.close * 2 < minNotional) return `order value at most ${fmtNum(bound * c.close)}, below the minimum order value ${fmtDec(this.rules.minNotional)} (equity ${fmtNum(account.equityApprox())})`;
     const levels = entryLevels(this.plan, this.rules, side, ref, this.atr);
     if (!levels.ok) return levels.reason;
     const { stopLoss, takeProfit } = levels.value;

@@ -128,3 +128,30 @@ export function sizeEntry(s: SizingInput): Result<Sized> {
   }
   return { ok: true, value: { qty, note } };
 }
+
+/**
+ * A float64 upper bound of the quantity `sizeEntry` could give, or NaN when it cannot tell (e.g.
+ * ATR not ready). Lets the core refuse an entry that is hopelessly below the exchange minimum
+ * (a drained account, a tiny quote amount) without the Decimal work: every input is taken at its
+ * most generous (the stop a tick closer, no rounding), so a bound below the minimum proves the
+ * exact computation would refuse too. Never used to size an order.
+ */
+export function maxQtyBound(plan: Plan, rules: InstrumentRules, ref: number, equity: number, atr: AtrLookup, tick: number): number {
+  const sizing = plan.risk.sizing;
+  let q: number;
+  if (sizing.kind === 'quantity') q = sizing.quantity.toNumber();
+  else if (sizing.kind === 'quote') q = sizing.amount.toNumber() / ref;
+  else {
+    const d = plan.exits.stopLoss ?? (plan.exits.trailingStop && !plan.exits.trailingStop.activation ? plan.exits.trailingStop.distance : undefined);
+    if (!d) return NaN;
+    const dist = (d.kind === 'percent' ? (ref * d.percent.toNumber()) / 100 : atr(d.length) * d.multiple.toNumber()) - tick;
+    if (!(dist > 0)) return NaN;
+    q = (Math.max(equity, 0) * sizing.percent.toNumber()) / 100 / dist;
+  }
+  const r = plan.risk;
+  if (r.maxPositionQty) q = Math.min(q, r.maxPositionQty.toNumber());
+  if (r.maxPositionQuote) q = Math.min(q, r.maxPositionQuote.toNumber() / ref);
+  const lev = rules.category === 'spot' ? 1 : r.leverage.toNumber();
+  q = Math.min(q, Math.max(equity, 0) / (ref * (1 / lev)));
+  return q === q ? q : NaN;
+}

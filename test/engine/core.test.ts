@@ -54,6 +54,17 @@ t.test('already in position / entry working: skipped with the reason', async (t)
   t.match(texts(r2)[2], /EXIT LONG signal working long entry order cancelled$/);
 });
 
+t.test('a drained account is refused quickly, with its equity in the reason', async (t) => {
+  // equity 3 USDT, 1 % risk over a 2 % stop: 0.03 / 800 ≈ 0.0000375 BTC, far below 0.001
+  const plan = makePlan({
+    risk: { sizing: { kind: 'risk_percent', percent: d(1) }, leverage: d(10) },
+    exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) } },
+    simulation: { initialEquity: d(3), takerFeePercent: d(0), makerFeePercent: d(0), slippagePercent: d(0) },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(2, 40000)));
+  t.match(r.decisions[0]!.text, /BUY signal skipped: quantity at most 0.0000375[0-9]*, below the minimum order quantity 0.001 \(equity 3\)$/);
+});
+
 t.test('risk-percent sizing: qty = equity × pct / |entry − stop|', async (t) => {
   // equity 10000, risk 1 % = 100; stop 2 % below 40000 = 39200, distance 800 → 0.125 BTC
   const plan = makePlan({
@@ -112,6 +123,10 @@ t.test('exchange minimums: below minQty or minNotional is skipped, never sent', 
   t.match(run({ kind: 'quantity', quantity: d('0.001') }, 4000), /skipped: order value 4 is below the minimum order value 5$/);
   // 30 USDT / 40000 = 0.00075 → rounds to 0
   t.match(run({ kind: 'quote', amount: d(30) }, 40000), /skipped: quantity 0.00075 rounds to 0/);
+  // Far below the minimum, the refusal comes from a float bound: 0.0004 ≤ half of 0.001
+  t.match(run({ kind: 'quantity', quantity: d('0.0004') }, 40000), /skipped: quantity at most 0.0004, below the minimum order quantity 0.001 \(equity 10000\)$/);
+  // 0.001 × 2000 = 2: under half the minimum value 5
+  t.match(run({ kind: 'quantity', quantity: d('0.001') }, 2000), /skipped: order value at most 2, below the minimum order value 5 \(equity 10000\)$/);
   // 50 USDT / 40000 = 0.00125 → 0.001 (step): sent
   t.match(run({ kind: 'quote', amount: d(50) }, 40000), /entering long 0.001 /);
 });
