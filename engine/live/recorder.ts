@@ -33,6 +33,14 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Net
       return {
         decision: (d) => run.recordDecision(d),
         error: (message, time) => run.recordError({ time, source: 'runner', message }),
+        orderIntent: (req, purpose, reason, time) => void run.recordOrderIntent({ ...req, purpose, reason, time }),
+        orderUpdate: (o) => void run.recordOrderUpdate({
+          orderLinkId: o.orderLinkId, orderId: o.orderId, status: o.status, updatedAt: o.updatedAt, qty: o.qty, filledQty: o.filledQty, fee: o.fee,
+          side: o.side, origin: o.origin, type: o.type, reduceOnly: o.reduceOnly,
+          ...(o.price ? { price: o.price } : {}), ...(o.avgFillPrice ? { avgFillPrice: o.avgFillPrice } : {}),
+          ...(o.stopLoss ? { stopLoss: o.stopLoss } : {}), ...(o.takeProfit ? { takeProfit: o.takeProfit } : {}), ...(o.reason ? { reason: o.reason } : {}),
+        }),
+        fill: (f) => void run.recordFill(f),
       };
     },
     close(reason) {

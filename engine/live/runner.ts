@@ -31,7 +31,7 @@ import { nextStart } from '../venue/bybit/candles.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
 } from '../venue/errors.ts';
-import type { OrderRequest, OrderState, Unsubscribe, Venue, VenueEvent } from '../venue/venue.ts';
+import type { Fill, OrderRequest, OrderState, Unsubscribe, Venue, VenueEvent } from '../venue/venue.ts';
 import { AccountBook } from './account.ts';
 import { botIdOf, orderLinkIdFor, purposeOf } from './ids.ts';
 import { OrderBook, type TrackedOrder } from './orders.ts';
@@ -47,6 +47,10 @@ export interface CandleFeed {
 export interface RunRecorder {
   decision(d: Decision): void;
   error?(message: string, time: number): void;
+  /** Written before the order is sent, so a crash right after sending still knows about it. */
+  orderIntent?(req: OrderRequest, purpose: string, reason: string, time: number): void;
+  orderUpdate?(o: OrderState): void;
+  fill?(f: Fill): void;
 }
 
 export interface RunnerOptions {
@@ -136,7 +140,9 @@ export class BotRunner {
     const { venue, plan, strategy } = this.o;
     await venue.start();
     this.rules = await venue.instrument();
-    this.core = new DecisionCore(plan, this.rules, (d) => this.record(d));
+    this.core = new DecisionCore(plan, this.rules, (d) => {
+      if (this.bar >= this.preload) this.record(d); // warm-up decisions are discarded, as in the backtest
+    });
     if (plan.market.category === 'linear') await venue.setLeverage(plan.risk.leverage);
     this.offEvents = venue.onEvent((e) => this.onVenueEvent(e));
 
@@ -270,7 +276,7 @@ export class BotRunner {
     }
     const closeTime = c.start + this.step;
     try {
-      const st = await this.o.venue.placeOrder(req);
+      const st = await this.place(req, 'entry', 'signal');
       this.orders.update(t, st);
       this.lookUpLater(t);
       this.log.info('entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
@@ -296,7 +302,7 @@ export class BotRunner {
     const qty = p.side === side && p.size.gt(0) ? p.size : coreQty;
     const t = this.orders.track({ key: link, purpose: 'exit', side, reason, stopLoss: null, takeProfit: null, qty });
     try {
-      const st = await this.o.venue.placeOrder({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true });
+      const st = await this.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true }, 'exit', reason);
       this.orders.update(t, st);
       this.lookUpLater(t);
       this.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
@@ -353,6 +359,23 @@ export class BotRunner {
     return filled;
   }
 
+  private place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState> {
+    this.journal((r) => r.orderIntent?.(req, purpose, reason, this.now()));
+    return this.o.venue.placeOrder(req);
+  }
+
+  /** Journal writes never take the runner down; a failure is logged loudly. */
+  private journal(write: (r: RunRecorder) => void): void {
+    const r = this.o.recorder;
+    if (!r) return;
+    try {
+      write(r);
+    } catch (e) {
+      this.errors++;
+      this.log.error('journal write failed', { error: errText(e) });
+    }
+  }
+
   // ---- venue events and settling ---------------------------------------------------------------
 
   private onVenueEvent(e: VenueEvent): void {
@@ -371,6 +394,7 @@ export class BotRunner {
         return;
       case 'fill': {
         this.book.sawFill();
+        if (purposeOf(this.botId, e.fill.orderLinkId) || e.fill.orderLinkId === '') this.journal((r) => r.fill?.(e.fill));
         const t = this.trackedFor(e.fill.orderLinkId, e.fill.orderId, e.fill.side === 'buy' ? 'short' : 'long');
         if (t) {
           this.orders.sawFill(t, e.fill);
@@ -382,6 +406,7 @@ export class BotRunner {
         const o = e.order;
         const t = this.trackedFor(o.orderLinkId, o.orderId, o.side === 'buy' ? 'short' : 'long', o.origin);
         if (!t) return;
+        if (o.orderLinkId) this.journal((r) => r.orderUpdate?.(o));
         if (t.purpose === 'exchange') t.reason = this.exitReasonOf(o.origin);
         if (this.orders.update(t, o) || o.filledQty.gt(0)) this.requestSettle();
       }
@@ -508,7 +533,7 @@ export class BotRunner {
     const link = orderLinkIdFor(this.botId, start, t.purpose === 'protect' ? 'protect' : 'exit', attempt);
     const rest = this.orders.track({ key: link, purpose: t.purpose, side: t.side, reason: t.reason, stopLoss: null, takeProfit: null, qty: pos.size });
     try {
-      this.orders.update(rest, await this.o.venue.placeOrder({ orderLinkId: link, side: t.side === 'long' ? 'sell' : 'buy', type: 'market', qty: pos.size, reduceOnly: true }));
+      this.orders.update(rest, await this.place({ orderLinkId: link, side: t.side === 'long' ? 'sell' : 'buy', type: 'market', qty: pos.size, reduceOnly: true }, 'exit', `rest of a partly filled close (${t.reason})`));
     } catch (e) {
       rest.unknown = !(e instanceof OrderRejectedError);
       if (!rest.unknown) rest.applied = true;
@@ -560,7 +585,7 @@ export class BotRunner {
     const t = this.orders.track({ key: link, purpose: 'protect', side, reason: 'stop_loss', stopLoss: null, takeProfit: null, qty: size });
     this.core.state.exitPending = 'stop_loss';
     try {
-      const st = await this.o.venue.placeOrder({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true });
+      const st = await this.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', 'protective close: no stop-loss on the position');
       this.orders.update(t, st);
     } catch (e) {
       t.unknown = !(e instanceof OrderRejectedError);
@@ -646,7 +671,6 @@ export class BotRunner {
   // ---- records ---------------------------------------------------------------------------------
 
   private record(d: Decision): void {
-    if (this.bar < this.preload) return; // warm-up, as the backtest
     this.decisions.push(d);
     this.o.onDecision?.(d);
     this.o.recorder?.decision(d);

@@ -8,6 +8,7 @@ import { FakeBybit } from '../fake-bybit/index.ts';
 import { MINUTE, currentMinute, until } from '../fake-bybit/harness.ts';
 import { botctl } from '../helpers/run-cli.ts';
 import { main } from '../../engine/cli/main.ts';
+import Database from 'better-sqlite3';
 
 /** A temp dir holding the e2e spec and its strategy (its journal lands there too). */
 function botDir(t: Test, extra: Record<string, string> = {}): string {
@@ -115,7 +116,13 @@ t.test('--live against the fake with keys from ./.env: trades, then SIGINT stops
   t.equal(await run.exit, 0, run.stderr());
   t.equal(fake.subscribers('all'), 0, 'no socket left open');
   t.notMatch(run.stderr(), new RegExp(fake.apiSecret), 'the secret never appears in the output');
-  t.ok(existsSync(join(dir, 'journal', 'e2e-bot.sqlite')), 'paper and live runs are journaled');
+  const db = new Database(join(dir, 'journal', 'e2e-bot.sqlite'), { readonly: true });
+  t.teardown(() => db.close());
+  const orders = db.prepare('SELECT order_link_id AS link, status FROM orders').all() as Array<{ link: string; status: string }>;
+  t.same(orders.map((o) => o.status), ['Filled'], 'the order is journaled with its final status');
+  t.equal(orders[0]!.link, String(fake.orderCreates()[0]!.orderLinkId));
+  t.match((db.prepare('SELECT text FROM decisions').all() as Array<{ text: string }>).map((d) => d.text).join('\n'), /BUY signal entering long 0.01/, 'decisions journaled');
+  t.equal((db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n, 1, 'the fill journaled');
 });
 
 t.test('--live with a key the exchange refuses: message before anything is traded, exit 1', async (t) => {
