@@ -47,6 +47,8 @@ export class DecisionCore {
   private readonly atrList: WilderAtr[];
   private readonly out: Intent[] = [];
   private readonly tick: number;
+  private readonly minQtyF: number;
+  private readonly minNotionalF: number;
   private readonly takerFee: Decimal;
   private readonly slippage: Decimal;
   private readonly ddFraction: number;
@@ -65,6 +67,8 @@ export class DecisionCore {
   ) {
     this.interval = intervalLength(plan.market.interval);
     this.tick = rules.tickSize.toNumber();
+    this.minQtyF = rules.minQty.toNumber();
+    this.minNotionalF = rules.minNotional.toNumber();
     this.takerFee = plan.simulation.takerFeePercent.div(HUNDRED);
     this.slippage = plan.simulation.slippagePercent.div(HUNDRED);
     this.ddFraction = plan.protections.maxDrawdownPercent ? plan.protections.maxDrawdownPercent.toNumber() / 100 : NaN;
@@ -380,13 +384,17 @@ export class DecisionCore {
       const f = eo.offsetPercent.div(HUNDRED);
       ref = roundLimitEntry(side === 'long' ? close.mul(Decimal.sub(1, f)) : close.mul(f.add(1)), side, this.rules);
     }
-    // Hopeless entries (at most half the minimum) are refused from a float bound, skipping the
-    // Decimal work; anything near the minimum takes the exact path below.
-    const bound = maxQtyBound(this.plan, this.rules, eo.type === 'limit' ? ref.toNumber() : c.close, account.equityApprox(), this.atr, this.tick);
-    const minQty = this.rules.minQty.toNumber();
-    const minNotional = this.rules.minNotional.toNumber();
-    if (bound < minQty / 2) return `quantity at most ${fmtNum(bound)}, below the minimum order quantity ${fmtDec(this.rules.minQty)} (equity ${fmtNum(account.equityApprox())})`;
-    if (bound * c.close * 2 < minNotional) return `order value at most ${fmtNum(bound * c.close)}, below the minimum order value ${fmtDec(this.rules.minNotional)} (equity ${fmtNum(account.equityApprox())})`;
+    // Entries the exchange minimums rule out are refused from a float upper bound of the
+    // quantity, before any Decimal work (a drained account meets this on every signal). The
+    // margin covers float rounding; anything the bound cannot rule out takes the exact path.
+    const refF = eo.type === 'limit' ? ref.toNumber() : c.close;
+    const bound = maxQtyBound(this.plan, this.rules, refF, account.equityApprox(), this.atr, this.tick);
+    if (bound < this.minQtyF * (1 - 1e-12)) {
+      return `quantity at most ${fmtNum(bound)}, below the minimum order quantity ${fmtDec(this.rules.minQty)} (equity ${fmtNum(account.equityApprox())})`;
+    }
+    if (bound * refF < this.minNotionalF * (1 - 1e-12)) {
+      return `order value at most ${fmtNum(bound * refF)}, below the minimum order value ${fmtDec(this.rules.minNotional)} (equity ${fmtNum(account.equityApprox())})`;
+    }
     const levels = entryLevels(this.plan, this.rules, side, ref, this.atr);
     if (!levels.ok) return levels.reason;
     const { stopLoss, takeProfit } = levels.value;

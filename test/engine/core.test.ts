@@ -55,7 +55,7 @@ t.test('already in position / entry working: skipped with the reason', async (t)
 });
 
 t.test('a drained account is refused quickly, with its equity in the reason', async (t) => {
-  // equity 3 USDT, 1 % risk over a 2 % stop: 0.03 / 800 ≈ 0.0000375 BTC, far below 0.001
+  // equity 3 USDT, 1 % risk over a 2 % stop: 0.03 / (800 − one tick) ≈ 0.0000375 BTC, far below 0.001
   const plan = makePlan({
     risk: { sizing: { kind: 'risk_percent', percent: d(1) }, leverage: d(10) },
     exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) } },
@@ -115,18 +115,20 @@ t.test('leverage cap leaves room for the taker fee and slippage so the fill is n
 });
 
 t.test('exchange minimums: below minQty or minNotional is skipped, never sent', async (t) => {
-  const run = (sizing: unknown, price: number): string =>
-    texts(runBacktest(makePlan({ risk: { sizing: sizing as never, leverage: d(1) } }), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(2, price))))[0]!;
-  // 0.0009 rounds down to 0.000
-  t.match(run({ kind: 'quantity', quantity: d('0.0009') }, 40000), /skipped: quantity 0.0009 rounds to 0, below the minimum order quantity 0.001$/);
+  const run = (sizing: unknown, price: number, sim?: Record<string, unknown>, equity = 10000): string =>
+    texts(runBacktest(makePlan({
+      risk: { sizing: sizing as never, leverage: d(1) },
+      simulation: { initialEquity: d(equity), takerFeePercent: d(0), makerFeePercent: d(0), slippagePercent: d(0), ...sim },
+    }), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(2, price))))[0]!;
+  // 0.0009 < 0.001: refused from the quantity bound, no Decimal work
+  t.match(run({ kind: 'quantity', quantity: d('0.0009') }, 40000), /skipped: quantity at most 0.0009, below the minimum order quantity 0.001 \(equity 10000\)$/);
   // 0.001 × 4000 = 4 < 5
-  t.match(run({ kind: 'quantity', quantity: d('0.001') }, 4000), /skipped: order value 4 is below the minimum order value 5$/);
-  // 30 USDT / 40000 = 0.00075 → rounds to 0
-  t.match(run({ kind: 'quote', amount: d(30) }, 40000), /skipped: quantity 0.00075 rounds to 0/);
-  // Far below the minimum, the refusal comes from a float bound: 0.0004 ≤ half of 0.001
-  t.match(run({ kind: 'quantity', quantity: d('0.0004') }, 40000), /skipped: quantity at most 0.0004, below the minimum order quantity 0.001 \(equity 10000\)$/);
-  // 0.001 × 2000 = 2: under half the minimum value 5
-  t.match(run({ kind: 'quantity', quantity: d('0.001') }, 2000), /skipped: order value at most 2, below the minimum order value 5 \(equity 10000\)$/);
+  t.match(run({ kind: 'quantity', quantity: d('0.001') }, 4000), /skipped: order value at most 4, below the minimum order value 5 \(equity 10000\)$/);
+  // 30 USDT / 40000 = 0.00075
+  t.match(run({ kind: 'quote', amount: d(30) }, 40000), /skipped: quantity at most 0.00075, below the minimum/);
+  // Near the minimum the exact path decides: equity 40.01 at leverage 1 bounds the size at
+  // 0.00100025, but with the 0.055 % fee it is 40.01 / (40000 × 1.00055) = 0.00099970… → 0.000.
+  t.match(run({ kind: 'quote', amount: d(1000) }, 40000, { takerFeePercent: d('0.055') }, 40.01), /skipped: quantity 0.0009997 rounds to 0, below the minimum order quantity 0.001 \(capped by leverage 1x\)$/);
   // 50 USDT / 40000 = 0.00125 → 0.001 (step): sent
   t.match(run({ kind: 'quote', amount: d(50) }, 40000), /entering long 0.001 /);
 });
