@@ -27,6 +27,7 @@ import type { Decision, DecisionKind, DecisionOutcome, ExitReason, Intent, Side 
 import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import type { Logger } from '../log/index.ts';
+import { UserError } from '../cli/exit.ts';
 import { nextStart } from '../venue/bybit/candles.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
@@ -138,6 +139,11 @@ export class BotRunner {
   /** Instrument → leverage → reconcile → preload history → subscribe to closed candles. */
   async start(): Promise<void> {
     const { venue, plan, strategy } = this.o;
+    const ex = plan.exits;
+    if (this.live && plan.market.category === 'spot' && ex.placement === 'exchange' && (ex.stopLoss || ex.takeProfit || ex.trailingStop)) {
+      // Bybit spot has no position to hang a stop on, so the runner could never verify one.
+      throw new UserError(`${plan.specFile}: Bybit spot cannot hold a stop-loss or take-profit on a position; set \`risk.placement: bot\` so botctl exits on closed candles itself`);
+    }
     await venue.start();
     this.rules = await venue.instrument();
     this.core = new DecisionCore(plan, this.rules, (d) => {
