@@ -3,7 +3,7 @@
 // Identifier with `longer_alt` so that `orders` stays one name instead of `or` + `ders`.
 // Trap tokens exist only to be rejected with a hint: with lexer recovery, `rsi(close,14) => 70`
 // silently lost the `=` and parsed as `>`.
-import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type IToken, type TokenType } from './chevrotain.ts';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
 export const Identifier = createToken({
@@ -74,7 +74,15 @@ export const TRAPS: ReadonlyMap<TokenType, { message: string; hint: string }> = 
   [TrapDiamond, { message: "'<>' is not an operator in rules", hint: "for 'not equal' write '!='" }],
 ]);
 
-/** One lexer per process: building it runs Chevrotain's analysis, which is not free. */
-export const ruleLexer = new Lexer(allTokens, { positionTracking: 'full', recoveryEnabled: false, ensureOptimizations: true });
+let lexer: InstanceType<typeof Lexer> | undefined;
+
+/**
+ * One lexer per process, built on first use: construction runs Chevrotain's analysis, which
+ * commands that never compile a rule (`botctl --help`, `status`) should not pay for.
+ */
+export function ruleLexer(): InstanceType<typeof Lexer> {
+  lexer ??= new Lexer(allTokens, { positionTracking: 'full', recoveryEnabled: false, ensureOptimizations: true });
+  return lexer;
+}
 
 export type Token = IToken;

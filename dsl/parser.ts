@@ -2,7 +2,7 @@
 // lowest first: or < and < not < comparisons < + - < * / % < unary - < call / history.
 // Error recovery stays off: in a one-line expression it only adds cascading noise, so the first
 // syntax error is reported precisely instead (messages are built in syntax-errors.ts).
-import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from './chevrotain.ts';
 import {
   allTokens, AddOp, And, CmpOp, Comma, Identifier, LBrack, LParen, MulOp, Not, NumberLit, Or, RBrack, RParen,
 } from './lexer.ts';
@@ -115,7 +115,15 @@ export class RuleParser extends CstParser {
   });
 }
 
-/** One parser per process: assigning `input` resets it, and construction runs the grammar analysis. */
-export const ruleParser = new RuleParser();
+let parser: RuleParser | undefined;
+
+/**
+ * One parser per process (assigning `input` resets it), built on first use: construction runs
+ * the grammar analysis, which commands that never compile a rule should not pay for.
+ */
+export function ruleParser(): RuleParser {
+  parser ??= new RuleParser();
+  return parser;
+}
 
 export type { IToken, TokenType };

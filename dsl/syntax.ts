@@ -1,7 +1,7 @@
 // Text → AST, with every syntax problem phrased for a trader rather than a grammar author.
 // Lexer problems (unknown characters, trap operators) are all reported; of the parse errors only
 // the first, since later ones are usually its echo.
-import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type IRecognitionException, type IToken } from './chevrotain.ts';
 import type { Expr } from './ast.ts';
 import { And, Identifier, LBrack, LParen, Not, NumberLit, Or, RBrack, RParen, TRAPS, ruleLexer } from './lexer.ts';
 import { ruleParser } from './parser.ts';
@@ -43,7 +43,7 @@ export function parseExpression(text: string): ParseResult {
   }
   if (text.trim() === '') return fail({ offset: 0, length: 1, message: 'the expression is empty', hint: 'write a condition such as close > open' });
 
-  const lexed = ruleLexer.tokenize(text);
+  const lexed = ruleLexer().tokenize(text);
   const problems: Problem[] = [];
   for (const t of lexed.tokens) {
     const trap = TRAPS.get(t.tokenType);
@@ -67,17 +67,18 @@ export function parseExpression(text: string): ParseResult {
   const deep = tooDeep(tokens);
   if (deep) return fail(deep);
 
-  ruleParser.input = tokens;
+  const parser = ruleParser();
+  parser.input = tokens;
   let cst;
   try {
-    cst = ruleParser.expression();
+    cst = parser.expression();
   } catch (e) {
     if (e instanceof RangeError) return fail({ offset: 0, length: 1, message: `the expression is nested too deeply (the limit is ${LIMITS.nesting} levels)` });
     throw e;
   }
-  const err = ruleParser.errors[0];
+  const err = parser.errors[0];
   if (err) return fail(describe(err, tokens, text));
-  return { ok: true, ast: astBuilder.visit(cst) as Expr };
+  return { ok: true, ast: astBuilder().visit(cst) as Expr };
 }
 
 function fail(p: Problem): ParseResult {
