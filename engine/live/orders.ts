@@ -95,6 +95,15 @@ export class OrderBook {
     return undefined;
   }
 
+  /** Forgets old settled orders so a bot that runs for months keeps a small book. */
+  prune(keep = 50): void {
+    if (this.byKey.size <= keep * 2) return;
+    for (const [k, t] of this.byKey) {
+      if (this.byKey.size <= keep) break;
+      if (t.applied) this.byKey.delete(k);
+    }
+  }
+
   /** Keys of every tracked order (tests, status). */
   keys(): string[] {
     return [...this.byKey.keys()];

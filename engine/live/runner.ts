@@ -473,6 +473,7 @@ export class BotRunner {
     }
     let enteredNow = false;
     for (const t of this.orders.takeDone()) enteredNow = this.apply(t) || enteredNow;
+    this.orders.prune();
     if (this.book.stale) {
       this.book.setWallet(await venue.equity());
       this.book.setPosition(await venue.position());

@@ -10,13 +10,29 @@ import { pathToFileURL } from 'node:url';
 import type { RecordedRequest } from '../fake-bybit/index.ts';
 import { SIG, liveBot, until } from '../helpers/run-fake.ts';
 
-export interface LatencyResult {
-  signals: number;
+export interface Percentiles {
   p50: number;
   p90: number;
   p99: number;
   max: number;
   mean: number;
+}
+
+export interface LatencyResult extends Percentiles {
+  signals: number;
+  /** Candle push → the runner calling venue.placeOrder (stream, sequencing, strategy, core). */
+  toPlaceOrder: Percentiles;
+}
+
+function summarise(samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: pct(sorted, 50),
+    p90: pct(sorted, 90),
+    p99: pct(sorted, 99),
+    max: sorted[sorted.length - 1] as number,
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -34,6 +50,14 @@ export async function benchLatency(signals = 1000, warmup = 50): Promise<Latency
     return push(...items);
   };
   const samples: number[] = [];
+  const inner: number[] = [];
+  let calledAt = 0;
+  const venue = bot.venue;
+  const place = venue.placeOrder.bind(venue);
+  venue.placeOrder = (req) => {
+    if (!req.reduceOnly) calledAt = performance.now();
+    return place(req);
+  };
   try {
     for (let i = 0; i < signals + warmup; i++) {
       const entry = bot.candle(SIG.long, 50000);
@@ -41,7 +65,10 @@ export async function benchLatency(signals = 1000, warmup = 50): Promise<Latency
       pushedAt = performance.now();
       bot.fake.pushCandle(entry, { keepPrice: true });
       const at = await created;
-      if (i >= warmup) samples.push(at - pushedAt);
+      if (i >= warmup) {
+        samples.push(at - pushedAt);
+        inner.push(calledAt - pushedAt);
+      }
       await bot.runner.idle();
       await until(() => bot.fake.position().size.gt(0) && bot.runner.core.state.position !== null, 2000, 'entry filled');
       const exit = bot.candle(SIG.exitLong, 50000);
@@ -54,20 +81,14 @@ export async function benchLatency(signals = 1000, warmup = 50): Promise<Latency
   } finally {
     await bot.close();
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    signals: samples.length,
-    p50: pct(sorted, 50),
-    p90: pct(sorted, 90),
-    p99: pct(sorted, 99),
-    max: sorted[sorted.length - 1] as number,
-    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-  };
+  return { signals: samples.length, ...summarise(samples), toPlaceOrder: summarise(inner) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const n = Number(process.argv[2] ?? 1000);
   const r = await benchLatency(n);
   const f = (x: number) => `${x.toFixed(3)} ms`;
-  console.log(`signal → order/create over ${r.signals} entries (loopback, one process): p50 ${f(r.p50)}  p90 ${f(r.p90)}  p99 ${f(r.p99)}  max ${f(r.max)}  mean ${f(r.mean)}`);
+  const line = (p: Percentiles) => `p50 ${f(p.p50)}  p90 ${f(p.p90)}  p99 ${f(p.p99)}  max ${f(p.max)}  mean ${f(p.mean)}`;
+  console.log(`signal → order/create over ${r.signals} entries (loopback, one process): ${line(r)}`);
+  console.log(`  of which candle push → runner calls placeOrder:           ${line(r.toPlaceOrder)}`);
 }
