@@ -509,7 +509,8 @@ export class BotRunner {
     }
     if (filled.gt(0)) {
       const p = this.core.state.position;
-      if (p) {
+      // An exchange close older than the position (a late repeat of an old stop) is not its exit.
+      if (p && (t.purpose !== 'exchange' || time >= p.entryTime)) {
         this.core.onFill({
           time, kind: 'exit', side: p.side, qty: filled, price: s.avgFillPrice ?? ZERO, fee: s.fee, liquidity: 'taker', reason: t.reason,
         });
