@@ -452,7 +452,8 @@ export class BotRunner {
   /** Brings the core and the account up to date with what the exchange did. */
   private async settle(): Promise<void> {
     const venue = this.o.venue;
-    if (this.reconcileNeeded && this.live) {
+    const reconcile = this.reconcileNeeded && this.live;
+    if (reconcile) {
       this.reconcileNeeded = false;
       this.book.setPosition(await venue.position());
       this.book.setWallet(await venue.equity());
@@ -461,7 +462,7 @@ export class BotRunner {
     for (const t of this.orders.unsettled()) {
       // Unanswered placements always; open orders only when the stream may have missed their end.
       if (!t.unknown && !this.live) continue;
-      if (!t.unknown && t.state && !this.reconcileNeededFor(t)) continue;
+      if (!t.unknown && t.state && !reconcile && !this.reconcileNeededFor(t)) continue;
       const st = await venue.orderStatus(t.key);
       if (st) this.orders.update(t, st);
       else if (t.unknown) {

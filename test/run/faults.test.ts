@@ -190,3 +190,31 @@ t.test('partial fill of a close: the rest is closed with a follow-up order', asy
   await bot.step(SIG.none, 50100);
   assertInvariants(t, bot);
 });
+
+t.test('insufficient balance (110007): the entry is skipped with a clear decision, not retried', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  bot.fake.retCode('/v5/order/create', 110007, 'ab not enough for new order');
+  await bot.step(SIG.long, 50000);
+  t.equal(bot.fake.orderCreates().length, 1, 'sent once');
+  t.equal(bot.fake.orders().length, 0);
+  t.ok(bot.texts().some((x) => /entry order rejected: not enough balance/.test(x)), bot.texts().join('\n'));
+  t.equal(bot.runner.core.state.entryOrder, null);
+  await bot.step(SIG.long, 50000);
+  t.equal(bot.fake.orders().length, 1, 'the next signal can enter');
+  assertInvariants(t, bot);
+});
+
+t.test('limit order filled while the account stream was down: found on reconnect', async (t) => {
+  const bot = await liveBot({ spec: 'test/fixtures/run/limit.yaml' });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  const connects = bot.fake.connectCount('private');
+  bot.fake.dropSockets('private');
+  bot.fake.setPrice(49700);
+  t.equal(bot.fake.orders()[0]!.status, 'Filled', 'filled on the exchange, push lost');
+  await until(() => bot.fake.connectCount('private') > connects && bot.runner.core.state.position !== null, 3000, 'reconnect and reconcile');
+  t.equal(bot.runner.core.state.position?.entryPrice.toFixed(), '49750');
+  await bot.step(SIG.none, 49800);
+  assertInvariants(t, bot);
+});
