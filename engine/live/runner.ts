@@ -28,6 +28,7 @@ import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import type { Logger } from '../log/index.ts';
 import { UserError } from '../cli/exit.ts';
+import type { NotificationEvent } from '../notify/index.ts';
 import { nextStart } from '../venue/bybit/candles.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
@@ -69,6 +70,8 @@ export interface RunnerOptions {
   mode: 'paper' | 'live' | 'replay';
   /** The exchange refused the keys mid-run: nothing more can be traded. */
   onFatal?: (e: Error) => void;
+  /** Entries, exits, stop moves, protections and errors for the owner (engine/notify); never blocks. */
+  notify?: (e: NotificationEvent) => void;
 }
 
 export interface RunnerStatus {
@@ -333,6 +336,8 @@ export class BotRunner {
     try {
       await this.o.venue.setTradingStop({ stopLoss });
       this.log.info('trailing stop moved', { stopLoss: stopLoss.toFixed() });
+      const side = this.core.state.position?.side;
+      if (side) this.tell({ kind: 'stop_changed', time: c.start + this.step, side, stopLoss, reason: 'trailing stop' });
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
       this.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position`);
@@ -496,9 +501,15 @@ export class BotRunner {
     if (t.purpose === 'entry') {
       if (filled.gt(0)) {
         if (this.core.state.entryOrder === null && t.working) this.core.state.entryOrder = t.working;
+        const price = s.avgFillPrice ?? s.price ?? ZERO;
         this.core.onFill({
-          time, kind: 'entry', side: t.side, qty: filled, price: s.avgFillPrice ?? s.price ?? ZERO, fee: s.fee,
+          time, kind: 'entry', side: t.side, qty: filled, price, fee: s.fee,
           liquidity: (t.maker ?? s.type === 'limit') ? 'maker' : 'taker', reason: 'signal',
+        });
+        const pos = this.core.state.position;
+        this.tell({
+          kind: 'entry', time, side: t.side, qty: filled, price, reason: 'signal',
+          ...(pos?.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos?.takeProfit ? { takeProfit: pos.takeProfit } : {}),
         });
         if (filled.lt(s.qty)) {
           this.decideAt(time, 'order', 'entry', 'filled', `entry order filled ${fmtDec(filled)} of ${fmtDec(s.qty)} (${s.status}); the position's stops cover the filled ${fmtDec(filled)}`);
@@ -512,9 +523,10 @@ export class BotRunner {
       const p = this.core.state.position;
       // An exchange close older than the position (a late repeat of an old stop) is not its exit.
       if (p && (t.purpose !== 'exchange' || time >= p.entryTime)) {
-        this.core.onFill({
-          time, kind: 'exit', side: p.side, qty: filled, price: s.avgFillPrice ?? ZERO, fee: s.fee, liquidity: 'taker', reason: t.reason,
-        });
+        const price = s.avgFillPrice ?? ZERO;
+        const before = this.core.state.dayRealised;
+        this.core.onFill({ time, kind: 'exit', side: p.side, qty: filled, price, fee: s.fee, liquidity: 'taker', reason: t.reason });
+        this.tell({ kind: 'exit', time, side: p.side, qty: filled, price, pnl: this.core.state.dayRealised.sub(before), reason: t.reason });
       }
       if (t.purpose !== 'exchange' && filled.lt(s.qty)) void this.queue.run(() => this.closeRemainder(t, filled, s.qty));
     } else if (t.purpose !== 'exchange' && this.core.state.position) {
@@ -680,11 +692,18 @@ export class BotRunner {
   // ---- records ---------------------------------------------------------------------------------
 
   private record(d: Decision): void {
+    if (d.kind === 'protection') this.tell({ kind: 'protection', time: d.time, protection: String(d.action), message: d.reason });
     this.decisions.push(d);
     this.o.onDecision?.(d);
     this.o.recorder?.decision(d);
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     this.log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
+  }
+
+  private tell(e: DistributiveOmit<NotificationEvent, 'bot' | 'symbol' | 'mode'>): void {
+    const notify = this.o.notify;
+    if (!notify || this.o.mode === 'replay') return;
+    notify({ ...e, bot: this.o.plan.name, symbol: this.o.plan.market.symbol, mode: this.o.mode } as NotificationEvent);
   }
 
   private decide(c: Candle, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
@@ -700,9 +719,12 @@ export class BotRunner {
     const text = errText(e);
     this.log.error(what, { error: text });
     this.o.recorder?.error?.(`${what}: ${text}`, this.now());
+    this.tell({ kind: 'error', time: this.now(), message: `${what}: ${text}`, source: 'runner' });
     if (e instanceof VenueAuthError) this.o.onFatal?.(e);
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -6,6 +6,7 @@ import { intervalMs } from '../market/candle.ts';
 import { bundledInstrument } from '../market/instruments.ts';
 import type { Decision } from '../core/types.ts';
 import type { Logger } from '../log/index.ts';
+import type { NotificationEvent } from '../notify/index.ts';
 import { instantiateStrategy } from '../strategy/load.ts';
 import { BybitVenue, type BybitVenueOptions } from '../venue/bybit/index.ts';
 import { SimVenue } from '../venue/sim/venue.ts';
@@ -34,6 +35,7 @@ export interface SessionOptions {
   recorderFor?: (plan: Plan) => RunRecorder | undefined;
   onDecision?: (plan: Plan, d: Decision) => void;
   onFatal?: (e: Error) => void;
+  notify?: (e: NotificationEvent) => void;
 }
 
 export interface BotSession {
@@ -96,6 +98,7 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         ...(o.onDecision ? { onDecision: (d: Decision) => o.onDecision?.(plan, d) } : {}),
         ...(o.recorderFor?.(plan) ? { recorder: o.recorderFor(plan) as RunRecorder } : {}),
         ...(o.onFatal ? { onFatal: o.onFatal } : {}),
+        ...(o.notify ? { notify: o.notify } : {}),
       });
       runners.push(runner);
       const closeFeed = candles;

@@ -10,6 +10,7 @@ import { BotRunner } from '../../engine/live/runner.ts';
 import { instantiateStrategy } from '../../engine/strategy/load.ts';
 import type { Decision } from '../../engine/core/types.ts';
 import type { Plan } from '../../engine/plan/plan.ts';
+import type { NotificationEvent } from '../../engine/notify/index.ts';
 import { FakeBybit, type FakeBybitOptions } from '../fake-bybit/index.ts';
 import { MINUTE, currentMinute, until } from '../fake-bybit/harness.ts';
 import { captureLog, planOf, type CapturedLog } from './run.ts';
@@ -27,6 +28,8 @@ export interface LiveBot {
   log: CapturedLog;
   /** Start of the next candle `candle()` will make. */
   next: number;
+  /** Notifications the runner sent (entries, exits, stop moves, protections, errors). */
+  notes: NotificationEvent[];
   /** Candle starts pushed (or added while sockets were down), in order. */
   pushed: number[];
   /** A candle at the next start: flat at `price` unless OHLC given; `code` is the volume signal. */
@@ -68,11 +71,12 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000 },
     ...o.venue,
   });
-  const runner = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue, log: log.logger, mode: 'live' });
+  const notes: NotificationEvent[] = [];
+  const runner = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue, log: log.logger, mode: 'live', notify: (e) => notes.push(e) });
   await runner.start();
   await runner.idle();
   const bot: LiveBot = {
-    fake, venue, runner, plan, log,
+    fake, venue, runner, plan, log, notes,
     next: first + 3 * MINUTE,
     pushed: [],
     candle(code, p, ohlc = {}) {

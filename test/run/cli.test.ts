@@ -71,6 +71,7 @@ t.test('usage errors exit 2', async (t) => {
     ['run', 'bots/btc-ema.yaml', '--speed', '5'],
     ['run', 'bots/btc-ema.yaml', '--data', 'x.csv', '--speed', 'fast'],
     ['run', 'bots/btc-ema.yaml', '--network', 'moon'],
+    ['run', 'bots/btc-ema.yaml', '--venue', 'bybit'],
   ]) {
     const r = await inProcess(args);
     t.equal(r.code, 2, `${args.join(' ')} → 2: ${r.err.trim().split('\n')[0]}`);

@@ -42,5 +42,7 @@ t.test('entry with exchange stops → stop hit → cooldown → next entry', asy
   t.match(exit, { side: 'Sell', reduceOnly: true, qty: '0.01' });
   t.match(String(exit.orderLinkId), /-x$/);
   assertInvariants(t, bot);
+  t.same(bot.notes.map((n) => `${n.kind} ${'reason' in n ? n.reason : ''}`), ['entry signal', 'exit stop_loss', 'entry signal', 'exit signal'], 'the owner is notified of entries and exits');
+  t.match(bot.notes[1], { kind: 'exit', bot: 'e2e-bot', symbol: 'BTCUSDT', mode: 'live', side: 'long' });
   t.comment(bot.texts().join('\n'));
 });

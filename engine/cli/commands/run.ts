@@ -20,6 +20,7 @@ import { bybitOptions, startSession, type BotSession, type SessionOptions } from
 import { StatusLine, replaySummary } from '../../live/status.ts';
 import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
 import { botIdOf } from '../../live/ids.ts';
+import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
 
 interface RunOpts {
   live?: boolean;
@@ -40,7 +41,7 @@ export function registerRun(program: Command, io: CliIo, setExit: SetExit): void
     .option('--live', 'place real orders on Bybit (keys from BYBIT_API_KEY / BYBIT_API_SECRET or ./.env)')
     .option('--network <network>', 'testnet | demo | mainnet (default: each spec\'s market.network)')
     .option('--yes', 'do not ask for confirmation before trading on mainnet')
-    .option('--venue <venue>', 'bybit (default: live candles) | sim (offline, with --data)')
+    .option('--venue <venue>', 'sim: simulated fills (the default; on live candles, or on --data) | bybit: real orders (with --live)')
     .option('--data <file>', 'replay this candle CSV through the runner (implies --venue sim) and exit at its end')
     .option('--speed <n>', 'replay speed in candles per second (default: as fast as possible)')
     .addHelpText('after', `
@@ -75,6 +76,9 @@ function resolveOptions(opts: RunOpts): Resolved {
   if (opts.data !== undefined && opts.venue === 'bybit') throw new UsageError('--data replays a file on the simulated venue; drop --venue bybit (or use --venue sim)');
   if (opts.live && (opts.venue === 'sim' || opts.data !== undefined)) {
     throw new UsageError('--live places real orders on Bybit; it cannot be combined with --venue sim or --data');
+  }
+  if (opts.venue === 'bybit' && !opts.live) {
+    throw new UsageError('--venue bybit sends real orders and needs --live; without flags botctl paper-trades (simulated fills on live candles)');
   }
   let speed: number | undefined;
   if (opts.speed !== undefined) {
@@ -160,6 +164,9 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     if (mainnet.length && !(await confirmMainnet(mainnet, opts, io))) return ExitCode.UserError;
   }
 
+  // Webhook notifications (BOTCTL_NOTIFY_URL ...) for paper and live runs; a bad setting stops here.
+  const notifier = createNotifier(r.mode === 'replay' ? undefined : notifyConfigFromEnv());
+
   const tty = Boolean(process.stderr.isTTY) && r.mode !== 'replay';
   let status: StatusLine | undefined;
   const sink = new Writable({
@@ -183,6 +190,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     ...(process.env.BOTCTL_BYBIT_REST_URL ? { restUrl: process.env.BOTCTL_BYBIT_REST_URL } : {}),
     ...(process.env.BOTCTL_BYBIT_WS_URL ? { wsUrl: process.env.BOTCTL_BYBIT_WS_URL } : {}),
     onFatal: (e) => fatal?.(e),
+    ...(notifier.enabled ? { notify: (e) => notifier.notify(e) } : {}),
   };
   if (keys) await checkKeys(so, plans, keys);
 
@@ -231,6 +239,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     status = undefined;
     await session.stop();
     journals?.close(code === ExitCode.Ok ? 'stopped' : 'error');
+    await notifier.flush(3000);
   }
   if (r.mode === 'replay') {
     session.runners.forEach((runner, i) => io.out(replaySummary(runner, session.sources[i]?.delivered ?? 0, opts.data as string)));
