@@ -93,6 +93,8 @@ export interface RunnerStatus {
 const ZERO = new Decimal(0);
 /** Our own close orders per decision: the first and two retries for a partly filled rest. */
 const MAX_CLOSE_ATTEMPTS = 3;
+/** Decisions and processed candle times kept in memory (the journal has them all). */
+const MAX_KEPT = 100_000;
 /** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
 const FILL_LOOKUP_MS = 1000;
 
@@ -100,8 +102,9 @@ export class BotRunner {
   readonly botId: string;
   readonly book = new AccountBook();
   readonly orders = new OrderBook();
-  /** Decisions after warm-up, in order (bounded by the caller reading them; replay summaries use it). */
+  /** Decisions after warm-up, in order; the first MAX_KEPT are kept, the rest only counted. */
   readonly decisions: Decision[] = [];
+  readonly decisionCounts = { total: 0, entry: 0, exit: 0, skipped: 0 };
   core!: DecisionCore;
   rules!: InstrumentRules;
   private readonly queue: SerialQueue;
@@ -120,8 +123,9 @@ export class BotRunner {
   private stopped = false;
   private duplicates = 0;
   private errors = 0;
-  /** Candle starts processed, for tests that assert none is seen twice. */
+  /** Candle starts processed (the newest MAX_KEPT), for tests that assert none is seen twice. */
   readonly processed: number[] = [];
+  private processedCount = 0;
 
   constructor(private readonly o: RunnerOptions) {
     this.botId = botIdOf(o.plan.name, o.plan.market.symbol);
@@ -189,7 +193,7 @@ export class BotRunner {
       bot: this.o.plan.name,
       symbol: this.o.plan.market.symbol,
       mode: this.o.mode,
-      candles: this.processed.length,
+      candles: this.processedCount,
       lastCandle: this.lastStart,
       nextCloseAt: this.lastStart === null ? null : nextStart(this.lastStart, this.o.plan.market.interval) + this.step,
       position: flat ? { side: 'flat', size: ZERO, avgPrice: ZERO } : {
@@ -198,7 +202,7 @@ export class BotRunner {
       equity: this.book.equity(),
       unrealised: this.book.unrealised(),
       realisedToday: this.core?.state.dayRealised ?? ZERO,
-      decisions: this.decisions.length,
+      decisions: this.decisionCounts.total,
       duplicatesSkipped: this.duplicates,
       errors: this.errors,
     };
@@ -230,7 +234,9 @@ export class BotRunner {
       this.log.warn('candles missing before this one (the feed could not backfill them)', { after: new Date(this.lastStart).toISOString(), candle: new Date(c.start).toISOString() });
     }
     this.lastStart = c.start;
+    if (this.processed.length >= MAX_KEPT) this.processed.splice(0, MAX_KEPT / 2);
     this.processed.push(c.start);
+    this.processedCount++;
     await this.settle().catch((e) => this.failed('could not bring the account up to date before deciding', e));
 
     let signals: readonly Signal[] = this.o.strategy.onCandle(c);
@@ -692,8 +698,11 @@ export class BotRunner {
   // ---- records ---------------------------------------------------------------------------------
 
   private record(d: Decision): void {
+    const n = this.decisionCounts;
+    n.total++;
+    if (d.outcome === 'entry' || d.outcome === 'exit' || d.outcome === 'skipped') n[d.outcome]++;
+    if (this.decisions.length < MAX_KEPT) this.decisions.push(d);
     if (d.kind === 'protection') this.tell({ kind: 'protection', time: d.time, protection: String(d.action), message: d.reason });
-    this.decisions.push(d);
     this.o.onDecision?.(d);
     this.o.recorder?.decision(d);
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';

@@ -58,10 +58,7 @@ export class StatusLine {
 
 export function replaySummary(r: BotRunner, delivered: number, file: string): string {
   const s = r.status();
-  const ds = r.decisions;
-  const entries = ds.filter((d) => d.outcome === 'entry').length;
-  const exits = ds.filter((d) => d.outcome === 'exit').length;
-  const skipped = ds.filter((d) => d.outcome === 'skipped').length;
+  const { total, entry: entries, exit: exits, skipped } = r.decisionCounts;
   const start = r.plan.simulation.initialEquity;
   const change = s.equity.sub(start);
   const pct = start.isZero() ? '' : ` (${change.div(start).mul(100).toDecimalPlaces(2).toFixed(2)}%)`;
@@ -69,7 +66,7 @@ export function replaySummary(r: BotRunner, delivered: number, file: string): st
   const pos = p.side === 'flat' ? 'flat' : `${p.side} ${p.size.toFixed()} at ${p.avgPrice.toFixed()}, unrealised ${money(s.unrealised)} (left open: a replay does not close it)`;
   return [
     `${r.plan.name}: replayed ${delivered} candles from ${file} through the live runner (sim venue)`,
-    `  decisions: ${ds.length} (${entries} entries, ${exits} exits, ${skipped} skipped)`,
+    `  decisions: ${total} (${entries} entries, ${exits} exits, ${skipped} skipped)`,
     `  equity: ${money(start)} → ${money(s.equity)}${pct}`,
     `  position at the end: ${pos}`,
     s.errors ? `  errors: ${s.errors} (see the log)` : '',

@@ -1,7 +1,7 @@
 // `botctl run` as a user runs it: the real CLI in a child process, against CSV files and the fake
 // Bybit (pointed at through the test-only BOTCTL_BYBIT_REST_URL / BOTCTL_BYBIT_WS_URL).
 import t, { type Test } from 'tap';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Candle } from '../../engine/market/candle.ts';
 import { FakeBybit } from '../fake-bybit/index.ts';
@@ -61,6 +61,15 @@ t.test('invalid spec: formatted diagnostics, exit 1', async (t) => {
   t.equal(r.code, 1);
   t.match(r.err, /stop-zero\.yaml:\d+:\d+: error: /);
   t.notMatch(r.err, /at .*\.ts:\d+/, 'no stack trace');
+});
+
+t.test('replay data of another interval than the bot trades: a clear error, exit 1', async (t) => {
+  const dir = botDir(t);
+  const spec = join(dir, 'e2e.yaml');
+  writeFileSync(spec, readFileSync(spec, 'utf8').replace('interval: 1', 'interval: 240'));
+  const r = await inProcess(['run', spec, '--data', 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv']);
+  t.equal(r.code, 1);
+  t.match(r.err, /BTCUSDT-1h-2021-10_2022-03\.csv: candles .* are 60 minutes apart, but the bot trades 240-minute candles/);
 });
 
 t.test('usage errors exit 2', async (t) => {

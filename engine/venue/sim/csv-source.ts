@@ -4,6 +4,7 @@
 import type { Candle } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
 import { readCandleCsv } from '../../market/csv.ts';
+import { UserError } from '../../cli/exit.ts';
 import type { Unsubscribe } from '../venue.ts';
 import type { CandleSource } from './source.ts';
 
@@ -31,7 +32,15 @@ export class CsvCandleSource implements CandleSource {
   async start(): Promise<void> {
     if (this.candles.length) return;
     const all: Candle[] = [];
-    await readCandleCsv(this.opts.file, (c) => void all.push(c), { intervalMs: this.opts.intervalMs });
+    const step = this.opts.intervalMs;
+    await readCandleCsv(this.opts.file, (c) => {
+      const prev = all[all.length - 1];
+      if (prev && c.start - prev.start < step) {
+        throw new UserError(`${this.opts.file}: candles ${new Date(prev.start).toISOString()} and ${new Date(c.start).toISOString()} are ${(c.start - prev.start) / 60_000} minutes apart, but the bot trades ${step / 60_000}-minute candles; use data of the bot's interval`);
+      }
+      all.push(c);
+    }, { intervalMs: step });
+    if (all.length === 0) throw new UserError(`${this.opts.file}: no candles to replay`);
     this.candles = all;
   }
 
