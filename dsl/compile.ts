@@ -110,7 +110,7 @@ export function createStrategy(program: Program): RulesStrategy {
   const roots = [p.longEntry, p.longExit, p.shortEntry, p.shortExit].filter((id) => id >= 0);
   const lazy = lazyNodes(program.dag, roots);
   const machine = buildMachine(program.dag, lazy);
-  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, machine.slots, id) : undefined);
+  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, id) : undefined);
   return new RulesStrategy(machine, p, { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) });
 }
 

@@ -1,11 +1,20 @@
 // Turns the DAG into something that runs per candle without allocating: one Float64Array of
-// value slots (numbers; bools as 1/0/NaN) and an array of closures in topological order, each
-// closing over its input slot indices and its own indicator state. No code generation.
+// value slots (numbers; bools as 1/0/NaN) and a list of kernel objects in topological order, each
+// holding its input and output slot indices and its own indicator state. No code generation.
+//
+// Per-bar cost is mostly dispatch, so (measured with test/bench/dsl.ts):
+// - common shapes are fused at build time into one kernel (ema-pair.ts: both averages and their
+//   crossover/crossunder flags in one step);
+// - the hot kernels are classes with number fields, called through small fixed-arity `Seq`
+//   objects so each call site sees one class while one strategy dominates the process (a loop
+//   over an array, or a switch over opcodes, made one megamorphic site: about 2x slower);
+// - everything else is a closure wrapped in a `Fn` kernel.
 import type { Dag, DagNode } from './dag.ts';
 import { INPUTS } from './dag.ts';
 import { round9 } from './check.ts';
 import { Sma } from './indicators/sma.ts';
 import { Ema } from './indicators/ema.ts';
+import { EmaPair } from './indicators/ema-pair.ts';
 import { Rma } from './indicators/rma.ts';
 import { Wma } from './indicators/wma.ts';
 import { Stdev } from './indicators/stdev.ts';
@@ -20,62 +29,154 @@ import { Cross } from './indicators/cross.ts';
 import { Vwap } from './indicators/vwap.ts';
 import { HistoryRing } from './indicators/history.ts';
 
-export type Step = () => void;
+/** One step of the per-bar program: reads and writes node values in the slots. */
+export interface Kernel {
+  step(s: Float64Array): void;
+}
 
 export interface Machine {
   /** Slot i holds node i's value for the current bar; inputs sit in slots 0..5 (INPUT_ID). */
   readonly slots: Float64Array;
-  readonly steps: readonly Step[];
-  /** Runs every step once, in order. */
-  readonly run: Step;
+  readonly kernels: readonly Kernel[];
+  /** Steps every kernel once, in order. */
+  readonly run: Kernel;
   /** Which input slots (INPUT_ID order) any node reads. */
   readonly inputsUsed: readonly boolean[];
 }
 
+export interface BuildOptions {
+  /** Fuse common shapes into one kernel (default true); false gives the plain node-per-kernel path. */
+  fuse?: boolean;
+}
+
 /**
- * Builds fresh state: every call gives independent indicators. Nodes in `skip` get no step (the
+ * Builds fresh state: every call gives independent indicators. Nodes in `skip` get no kernel (the
  * strategy evaluates them on demand, see lazy.ts); the tracer steps everything.
  */
-export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set()): Machine {
+export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set(), options: BuildOptions = {}): Machine {
   const slots = new Float64Array(dag.nodes.length);
   const rings = new Map<number, HistoryRing>();
-  const steps: Step[] = [];
+  const kernels: Kernel[] = [];
+  const fused = options.fuse === false ? new Map<number, EmaPair | null>() : fuseEmaPairs(dag);
   for (const node of dag.nodes) {
     if (node.op === 'const') slots[node.id] = node.value!;
-    const step = skip.has(node.id) ? undefined : stepFor(node, slots, rings);
-    if (step) steps.push(step);
+    const pair = fused.get(node.id);
+    if (pair !== undefined) {
+      // The pair steps at its first average; the other nodes it covers need no kernel.
+      if (pair !== null) kernels.push(pair);
+    } else if (!skip.has(node.id)) {
+      const k = kernelFor(node, slots, rings);
+      if (k) kernels.push(k);
+    }
     const depth = dag.historyDepth[node.id]!;
     if (depth > 0) {
       const ring = new HistoryRing(depth);
       rings.set(node.id, ring);
-      const i = node.id;
-      steps.push(() => ring.record(slots, i));
+      kernels.push(new Record(ring, node.id));
     }
   }
   const inputsUsed = INPUTS.map(() => false);
   for (const node of dag.nodes) for (const a of node.args) if (a < INPUTS.length) inputsUsed[a] = true;
-  return { slots, steps, run: sequence(steps), inputsUsed };
+  return { slots, kernels, run: sequence(kernels), inputsUsed };
 }
 
 /**
- * One function that calls the steps in order. A loop over the array would make one call site see
- * every step (megamorphic, never inlined); here each position has its own call site, which V8 can
- * inline while one strategy dominates the process. About 2x faster per bar than the plain loop.
+ * crossover/crossunder(ema(x, a), ema(x, b)) with both averages on the same source: one EmaPair
+ * per pair of averages. Returns, per covered node, the kernel to run at that node's position
+ * (the pair, at the lower-id average, so every reader of either average comes after it) or null.
+ * An average belongs to at most one pair, so it never steps twice; a second cross node on the same
+ * pair and direction (impossible after hash-consing except `crossunder(b, a)` ≡ `crossover(a, b)`)
+ * stays a plain kernel reading the slots.
  */
-export function sequence(steps: readonly Step[]): Step {
-  switch (steps.length) {
-    case 0: return () => {};
-    case 1: return steps[0]!;
-    case 2: { const [a, b] = steps as [Step, Step]; return () => { a(); b(); }; }
-    case 3: { const [a, b, c] = steps as [Step, Step, Step]; return () => { a(); b(); c(); }; }
-    case 4: { const [a, b, c, d] = steps as [Step, Step, Step, Step]; return () => { a(); b(); c(); d(); }; }
-    case 5: { const [a, b, c, d, e] = steps as [Step, Step, Step, Step, Step]; return () => { a(); b(); c(); d(); e(); }; }
-    case 6: { const [a, b, c, d, e, f] = steps as [Step, Step, Step, Step, Step, Step]; return () => { a(); b(); c(); d(); e(); f(); }; }
-    default: {
-      const head = sequence(steps.slice(0, 6));
-      const tail = sequence(steps.slice(6));
-      return () => { head(); tail(); };
+function fuseEmaPairs(dag: Dag): Map<number, EmaPair | null> {
+  const covered = new Map<number, EmaPair | null>();
+  const pairs = new Map<string, EmaPair>();
+  for (const node of dag.nodes) {
+    if (node.op !== 'crossover' && node.op !== 'crossunder') continue;
+    const [a = -1, b = -1] = node.args;
+    const na = dag.node(a);
+    const nb = dag.node(b);
+    if (a === b || na.op !== 'ema' || nb.op !== 'ema' || na.args[0] !== nb.args[0]) continue;
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    const key = `${lo},${hi}`;
+    let pair = pairs.get(key);
+    if (!pair) {
+      if (covered.has(lo) || covered.has(hi)) continue;
+      const nLo = dag.node(lo);
+      const nHi = dag.node(hi);
+      pair = new EmaPair(nLo.consts[0]!, nHi.consts[0]!, nLo.args[0]!, lo, hi, -1, -1);
+      pairs.set(key, pair);
+      covered.set(lo, pair);
+      covered.set(hi, null);
     }
+    // crossover(lo, hi) is "lo crossed above hi"; crossover(hi, lo) is "lo crossed below hi".
+    const above = (node.op === 'crossover') === (a === lo);
+    if (above && pair.up < 0) pair.up = node.id;
+    else if (!above && pair.down < 0) pair.down = node.id;
+    else continue;
+    covered.set(node.id, null);
+  }
+  return covered;
+}
+
+/**
+ * Runs kernels in order. Each Seq class has its own call sites, one per position, which V8 can
+ * inline while one strategy dominates the process; a loop over the array would make one
+ * megamorphic call site for every kernel.
+ */
+export function sequence(kernels: readonly Kernel[]): Kernel {
+  switch (kernels.length) {
+    case 0: return new Seq0();
+    case 1: return kernels[0]!;
+    case 2: return new Seq2(kernels[0]!, kernels[1]!);
+    case 3: return new Seq3(kernels[0]!, kernels[1]!, kernels[2]!);
+    case 4: return new Seq4(kernels[0]!, kernels[1]!, kernels[2]!, kernels[3]!);
+    default: return new Seq4(kernels[0]!, kernels[1]!, kernels[2]!, sequence(kernels.slice(3)));
+  }
+}
+
+class Seq0 implements Kernel {
+  step(): void {}
+}
+class Seq2 implements Kernel {
+  constructor(private readonly a: Kernel, private readonly b: Kernel) {}
+  step(s: Float64Array): void {
+    this.a.step(s);
+    this.b.step(s);
+  }
+}
+class Seq3 implements Kernel {
+  constructor(private readonly a: Kernel, private readonly b: Kernel, private readonly c: Kernel) {}
+  step(s: Float64Array): void {
+    this.a.step(s);
+    this.b.step(s);
+    this.c.step(s);
+  }
+}
+class Seq4 implements Kernel {
+  constructor(private readonly a: Kernel, private readonly b: Kernel, private readonly c: Kernel, private readonly d: Kernel) {}
+  step(s: Float64Array): void {
+    this.a.step(s);
+    this.b.step(s);
+    this.c.step(s);
+    this.d.step(s);
+  }
+}
+
+/** The less common operations: a closure over slot indices and state. */
+class Fn implements Kernel {
+  constructor(private readonly f: () => void) {}
+  step(): void {
+    this.f();
+  }
+}
+
+/** Pushes a node's value into its history ring, after the node has stepped. */
+class Record implements Kernel {
+  constructor(private readonly ring: HistoryRing, private readonly id: number) {}
+  step(s: Float64Array): void {
+    this.ring.record(s, this.id);
   }
 }
 
@@ -84,7 +185,23 @@ function fin(x: number): number {
   return x - x === 0 ? x : NaN;
 }
 
-function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>): Step | undefined {
+function kernelFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>): Kernel | undefined {
+  const o = node.id;
+  const [a = -1, b = -1] = node.args;
+  const n = node.consts[0] ?? 0;
+  switch (node.op) {
+    case 'ema': return new Ema(n, a, o);
+    case 'rsi': return new Rsi(n, a, o);
+    case 'crossover': return new Crossover(a, b, o);
+    case 'crossunder': return new Crossunder(a, b, o);
+    default: {
+      const f = stepFor(node, s, rings);
+      return f ? new Fn(f) : undefined;
+    }
+  }
+}
+
+function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>): (() => void) | undefined {
   const o = node.id;
   const [a = -1, b = -1, c = -1, d = -1] = node.args;
   const n = node.consts[0] ?? 0;
@@ -92,6 +209,8 @@ function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>
     case 'input':
     case 'const':
       return undefined;
+    case 'ema': case 'rsi': case 'crossover': case 'crossunder':
+      throw new Error(`internal: ${node.op} has its own kernel class`);
     case 'hl2': return () => { s[o] = (s[a]! + s[b]!) / 2; };
     case 'hlc3': return () => { s[o] = (s[a]! + s[b]! + s[c]!) / 3; };
     case 'ohlc4': return () => { s[o] = (s[a]! + s[b]! + s[c]! + s[d]!) / 4; };
@@ -117,17 +236,13 @@ function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>
       return () => ring.read(s, n, o);
     }
     case 'sma': { const k = new Sma(n); return () => k.step(s, a, o); }
-    case 'ema': { const k = new Ema(n); return () => k.step(s, a, o); }
     case 'rma': { const k = new Rma(n); return () => k.step(s, a, o); }
     case 'wma': { const k = new Wma(n); return () => k.step(s, a, o); }
     case 'stdev': { const k = new Stdev(n); return () => k.step(s, a, o); }
-    case 'rsi': { const k = new Rsi(n); return () => k.step(s, a, o); }
     case 'tr': { const k = new TrueRange(n === 1); return () => k.step(s, a, b, c, o); }
     case 'highest': { const k = new Highest(n); return () => k.step(s, a, o); }
     case 'lowest': { const k = new Lowest(n); return () => k.step(s, a, o); }
     case 'stoch': return () => stochStep(s, a, b, c, o);
-    case 'crossover': { const k = new Crossover(); return () => k.step(s, a, b, o); }
-    case 'crossunder': { const k = new Crossunder(); return () => k.step(s, a, b, o); }
     case 'cross': { const k = new Cross(); return () => k.step(s, a, b, o); }
     case 'vwap': { const k = new Vwap(); return () => k.step(s, a, b, c, o); }
     case 'isna': return () => { const x = s[a]!; s[o] = x !== x ? 1 : 0; };

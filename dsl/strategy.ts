@@ -3,7 +3,7 @@
 // Quiet bars return the shared NO_SIGNALS; nothing on this path allocates unless a signal fires.
 import type { Candle } from '../engine/market/candle.ts';
 import { NO_SIGNALS, type Signal, type SignalAction, type Strategy } from '../engine/strategy/strategy.ts';
-import type { Machine, Step } from './runtime.ts';
+import type { Kernel, Machine } from './runtime.ts';
 import type { Cond } from './lazy.ts';
 
 /** How the strategy reads its four conditions (absent fields are undefined). */
@@ -35,7 +35,7 @@ export class RulesStrategy implements Strategy {
   readonly warmupBars: number;
   readonly preloadBars: number;
   private readonly slots: Float64Array;
-  private readonly run: Step;
+  private readonly run: Kernel;
   private bar = 0;
   /** Most rules read only the close; skip copying the rest of the candle then. */
   private readonly loadAll: boolean;
@@ -77,14 +77,14 @@ export class RulesStrategy implements Strategy {
       s[4] = candle.volume;
       s[5] = candle.start;
     }
-    this.run();
+    this.run.step(s);
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     // Only a definite true fires; na (−1) does not.
     const mask =
-      (this.longExit !== undefined && this.longExit() === 1 ? 1 : 0) |
-      (this.shortExit !== undefined && this.shortExit() === 1 ? 2 : 0) |
-      (this.longEntry !== undefined && this.longEntry() === 1 ? 4 : 0) |
-      (this.shortEntry !== undefined && this.shortEntry() === 1 ? 8 : 0);
+      (this.longExit !== undefined && this.longExit.read(s) === 1 ? 1 : 0) |
+      (this.shortExit !== undefined && this.shortExit.read(s) === 1 ? 2 : 0) |
+      (this.longEntry !== undefined && this.longEntry.read(s) === 1 ? 4 : 0) |
+      (this.shortEntry !== undefined && this.shortEntry.read(s) === 1 ? 8 : 0);
     if (mask === 0) return NO_SIGNALS;
     if (this.fixed) return this.fixed[mask]!;
     return this.build(mask);

@@ -6,7 +6,7 @@ import type { Signal } from '../engine/strategy/strategy.ts';
 import type { Program } from './compile.ts';
 import type { RuleField } from './index.ts';
 import type { ValueType } from './dag.ts';
-import { buildMachine } from './runtime.ts';
+import { buildMachine, type BuildOptions } from './runtime.ts';
 import { RulesStrategy } from './strategy.ts';
 import { condition } from './lazy.ts';
 
@@ -48,12 +48,13 @@ export class RuleTracer {
   private readonly strategy: RulesStrategy;
   private index = 0;
 
-  constructor(program: Program) {
-    const machine = buildMachine(program.dag);
+  /** `options.fuse: false` steps every node separately (tests compare it with the fused path). */
+  constructor(program: Program, options: BuildOptions = {}) {
+    const machine = buildMachine(program.dag, new Set(), options);
     this.slots = machine.slots;
     // Every node steps here (no lazy conditions), so every value can be shown.
     const p = program.plan;
-    const read = (id: number) => (id >= 0 ? condition(program.dag, new Set(), machine.slots, id) : undefined);
+    const read = (id: number) => (id >= 0 ? condition(program.dag, new Set(), id) : undefined);
     this.strategy = new RulesStrategy(machine, p, { longEntry: read(p.longEntry), longExit: read(p.longExit), shortEntry: read(p.shortEntry), shortExit: read(p.shortExit) });
     this.warmupBars = program.plan.warmupBars;
     this.preloadBars = program.plan.preloadBars;

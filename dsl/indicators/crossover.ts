@@ -1,24 +1,18 @@
 // ta.crossover: a > b now and a ≤ b on the immediately previous bar. na if any of the four
 // values is na, so nothing fires during warm-up. (Kernel convention: see ema.ts.)
 export class Crossover {
-  /** [previous a, previous b] */
-  private readonly prev = new Float64Array([NaN, NaN]);
-  private readonly io = new Float64Array(3);
+  private prevA = NaN;
+  private prevB = NaN;
 
-  step(slots: Float64Array, a: number, b: number, output: number): void {
-    const x = slots[a]!;
-    const y = slots[b]!;
-    const px = this.prev[0]!;
-    const py = this.prev[1]!;
-    this.prev[0] = x;
-    this.prev[1] = y;
-    slots[output] = x !== x || y !== y || px !== px || py !== py ? NaN : x > y && px <= py ? 1 : 0;
-  }
+  constructor(private readonly a: number, private readonly b: number, private readonly output: number) {}
 
-  update(a: number, b: number): number {
-    this.io[0] = a;
-    this.io[1] = b;
-    this.step(this.io, 0, 1, 2);
-    return this.io[2]!;
+  step(s: Float64Array): void {
+    const x = s[this.a]!;
+    const y = s[this.b]!;
+    const px = this.prevA;
+    const py = this.prevB;
+    this.prevA = x;
+    this.prevB = y;
+    s[this.output] = x !== x || y !== y || px !== px || py !== py ? NaN : x > y && px <= py ? 1 : 0;
   }
 }

@@ -2,54 +2,40 @@
 // output, not the first-value seed of its "same on pine" snippet); na before that. The step is
 // `prev + α(x − prev)`, the operation order that reproduces TradingView bit for bit.
 //
-// Kernel convention (all indicators): the runtime calls `step(slots, in…, out)`, which reads its
-// inputs from and writes its result into the shared Float64Array, and mutable state lives in a
-// Float64Array too. A double returned from a call or stored in an object field can be boxed by V8,
-// which would allocate on every bar. `update(x)` is the same computation for direct use and tests.
+// Kernel convention (all indicators): the runtime calls `step(slots)`, which reads its inputs
+// from and writes its result into the shared Float64Array of node values; the slot indices are
+// fixed at construction. The hot kernels (ema, rsi, crossover, crossunder, ema-pair) keep their
+// state in number fields of one monomorphic object, measured faster than Float64Array state; a
+// field already holding a double is overwritten in place, so nothing allocates per bar. The
+// older kernels take `step(slots, in…, out)` and keep state in Float64Arrays; runtime.ts adapts.
 export class Ema {
   private readonly alpha: number;
-  /** [count, seed sum, previous value] */
-  private readonly st = new Float64Array([0, 0, NaN]);
-  private readonly io = new Float64Array(2);
+  private count = 0;
+  private sum = 0;
+  private prev = NaN;
 
-  constructor(readonly length: number) {
+  constructor(readonly length: number, private readonly input: number, private readonly output: number) {
     this.alpha = 2 / (length + 1);
   }
 
-  step(slots: Float64Array, input: number, output: number): void {
-    const x = slots[input]!;
-    const st = this.st;
-    // Hot path kept tiny so V8 can inline it into the strategy's per-bar function.
-    if (st[0]! < this.length || x !== x) {
-      this.warmup(slots, x, output);
+  step(s: Float64Array): void {
+    const x = s[this.input]!;
+    // Hot path kept tiny so V8 can inline it into the strategy's per-bar call.
+    if (this.count < this.length || x !== x) {
+      s[this.output] = this.warmup(x);
       return;
     }
-    const prev = st[2]!;
-    const next = prev + this.alpha * (x - prev);
-    st[2] = next;
-    slots[output] = next;
+    const next = this.prev + this.alpha * (x - this.prev);
+    this.prev = next;
+    s[this.output] = next;
   }
 
-  private warmup(slots: Float64Array, x: number, output: number): void {
-    if (x !== x) {
-      slots[output] = NaN;
-      return;
-    }
-    const st = this.st;
-    const n = this.length;
-    st[1] = st[1]! + x;
-    st[0] = st[0]! + 1;
-    if (st[0]! < n) {
-      slots[output] = NaN;
-      return;
-    }
-    st[2] = st[1]! / n;
-    slots[output] = st[2]!;
-  }
-
-  update(x: number): number {
-    this.io[0] = x;
-    this.step(this.io, 0, 1);
-    return this.io[1]!;
+  private warmup(x: number): number {
+    if (x !== x) return NaN;
+    if (this.count >= this.length) return (this.prev = this.prev + this.alpha * (x - this.prev));
+    this.sum += x;
+    this.count++;
+    if (this.count < this.length) return NaN;
+    return (this.prev = this.sum / this.length);
   }
 }

@@ -4,63 +4,54 @@
 // Pine formula gives; no down moves at all is 100. The two Wilder averages (SMA-seeded, step
 // `(prev·(n−1) + x)/n`, as rma.ts) are inlined here: RSI runs on most bots' every bar.
 // (Kernel convention: see ema.ts.)
-const PREV = 0;
-const COUNT = 1;
-const UP = 2;
-const DOWN = 3;
-
 export class Rsi {
-  /** [previous source, deltas seen, rma(up) (seed sum until `length` deltas), rma(down)] */
-  private readonly st = new Float64Array([NaN, 0, 0, 0]);
-  private readonly io = new Float64Array(2);
+  private prev = NaN;
+  /** Deltas seen, up to `length`. */
+  private count = 0;
+  /** rma(up) and rma(down); seed sums until `length` deltas. */
+  private up = 0;
+  private down = 0;
 
-  constructor(readonly length: number) {}
+  constructor(readonly length: number, private readonly input: number, private readonly output: number) {}
 
-  step(slots: Float64Array, input: number, output: number): void {
-    const x = slots[input]!;
-    const st = this.st;
-    const prev = st[PREV]!;
-    st[PREV] = x;
-    // Hot path kept tiny so V8 can inline it into the strategy's per-bar function.
-    if (st[COUNT]! < this.length || x !== x || prev !== prev) {
-      this.warmup(slots, x, prev, output);
+  step(s: Float64Array): void {
+    const x = s[this.input]!;
+    const prev = this.prev;
+    this.prev = x;
+    // Hot path kept tiny so V8 can inline it into the strategy's per-bar call.
+    if (this.count < this.length || x !== x || prev !== prev) {
+      s[this.output] = this.warmup(x, prev);
       return;
     }
     const n = this.length;
     const delta = x - prev;
-    const up = (st[UP]! * (n - 1) + (delta > 0 ? delta : 0)) / n;
-    const down = (st[DOWN]! * (n - 1) + (delta < 0 ? -delta : 0)) / n;
-    st[UP] = up;
-    st[DOWN] = down;
-    slots[output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
+    const up = (this.up * (n - 1) + (delta > 0 ? delta : 0)) / n;
+    const down = (this.down * (n - 1) + (delta < 0 ? -delta : 0)) / n;
+    this.up = up;
+    this.down = down;
+    s[this.output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
   }
 
   /** Before `length` deltas, or around na values: seed the averages or report na. */
-  private warmup(slots: Float64Array, x: number, prev: number, output: number): void {
-    if (x !== x || prev !== prev) {
-      slots[output] = NaN;
-      return;
-    }
-    const st = this.st;
+  private warmup(x: number, prev: number): number {
+    if (x !== x || prev !== prev) return NaN;
     const n = this.length;
     const delta = x - prev;
-    st[COUNT] = st[COUNT]! + 1;
-    st[UP] = st[UP]! + (delta > 0 ? delta : 0);
-    st[DOWN] = st[DOWN]! + (delta < 0 ? -delta : 0);
-    if (st[COUNT]! < n) {
-      slots[output] = NaN;
-      return;
+    let up: number;
+    let down: number;
+    if (this.count >= n) {
+      up = (this.up * (n - 1) + (delta > 0 ? delta : 0)) / n;
+      down = (this.down * (n - 1) + (delta < 0 ? -delta : 0)) / n;
+    } else {
+      this.count++;
+      this.up += delta > 0 ? delta : 0;
+      this.down += delta < 0 ? -delta : 0;
+      if (this.count < n) return NaN;
+      up = this.up / n;
+      down = this.down / n;
     }
-    const up = st[UP]! / n;
-    const down = st[DOWN]! / n;
-    st[UP] = up;
-    st[DOWN] = down;
-    slots[output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
-  }
-
-  update(x: number): number {
-    this.io[0] = x;
-    this.step(this.io, 0, 1);
-    return this.io[1]!;
+    this.up = up;
+    this.down = down;
+    return down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
   }
 }
