@@ -38,6 +38,8 @@ export interface LiveBot {
   step(code: number, price: number, ohlc?: Partial<Pick<Candle, 'open' | 'high' | 'low'>>): Promise<Candle>;
   waitProcessed(c: Candle): Promise<void>;
   texts(): string[];
+  /** Stop this runner (as a crash would, leaving orders and positions) and start a fresh one. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,18 +65,23 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   fake.clockOffsetMs = first + 4 * MINUTE + 10_000 - Date.now();
   o.before?.(fake);
   const log = captureLog('info');
-  const venue = new BybitVenue({
+  const notes: NotificationEvent[] = [];
+  const venueOptions: BybitVenueOptions = {
     network: 'testnet', category: 'linear', symbol: 'BTCUSDT', interval: '1',
     key: fake.apiKey, secret: fake.apiSecret, restBaseUrl: fake.restUrl, wsBaseUrl: fake.wsBase,
     logger: log.logger, httpTimeoutMs: 400,
     retry: { attempts: 4, baseDelayMs: 10, rateLimitDelayMs: 20, maxDelayMs: 100, random: () => 0.5 },
     ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000 },
     ...o.venue,
-  });
-  const notes: NotificationEvent[] = [];
-  const runner = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue, log: log.logger, mode: 'live', notify: (e) => notes.push(e) });
-  await runner.start();
-  await runner.idle();
+  };
+  const makeRunner = async (v: BybitVenue) => {
+    const r = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e) });
+    await r.start();
+    await r.idle();
+    return r;
+  };
+  const venue = new BybitVenue(venueOptions);
+  const runner = await makeRunner(venue);
   const bot: LiveBot = {
     fake, venue, runner, plan, log, notes,
     next: first + 3 * MINUTE,
@@ -93,15 +100,21 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
       return c;
     },
     async waitProcessed(c) {
-      await until(() => runner.processed.includes(c.start), 4000, `candle ${new Date(c.start).toISOString()} processed`);
-      await runner.idle();
+      await until(() => bot.runner.processed.includes(c.start), 4000, `candle ${new Date(c.start).toISOString()} processed`);
+      await bot.runner.idle();
       // Fills pushed while the candle was handled queue a settle of their own.
       await new Promise((r) => setTimeout(r, 30));
-      await runner.idle();
+      await bot.runner.idle();
     },
-    texts: () => runner.decisions.map((d: Decision) => d.text),
+    texts: () => bot.runner.decisions.map((d: Decision) => d.text),
+    async restart() {
+      await bot.runner.stop();
+      bot.venue = new BybitVenue(venueOptions);
+      bot.runner = await makeRunner(bot.venue);
+      bot.pushed = [];
+    },
     async close() {
-      await runner.stop();
+      await bot.runner.stop();
       await fake.close();
     },
   };

@@ -86,3 +86,20 @@ t.test('startup: an open position is adopted and protected; this bot\'s stale or
   t.match(bot.fake.orderCreates().at(-1), { reduceOnly: true, qty: '0.02' });
   assertInvariants(t, bot);
 });
+
+t.test('restart with a position open: the new runner adopts it (stops already there), sends nothing twice', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  const creates = bot.fake.orderCreates().length;
+  await bot.restart();
+  t.equal(bot.fake.orderCreates().length, creates, 'no order on restart');
+  t.equal(bot.fake.requestsTo('/v5/position/trading-stop').length, 0, 'the stops were already on the position');
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01');
+  t.ok(bot.texts().some((x) => /adopted the long 0.01 at 50000 already open on the exchange, stop 49500, target 51000/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.long, 50000);
+  t.ok(bot.texts().some((x) => /BUY signal skipped: already long/.test(x)), 'no second entry');
+  await bot.step(SIG.exitLong, 50100);
+  t.ok(bot.fake.position().size.isZero(), 'closed by the new runner');
+  assertInvariants(t, bot);
+});
