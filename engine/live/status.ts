@@ -36,7 +36,7 @@ export class StatusLine {
   }
 
   draw(): void {
-    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    const width = Math.max(20, (this.out.columns || 120) - 1);
     const text = this.runners().map((r) => statusText(r.status(), Date.now())).join(' | ');
     this.out.write(`\r\x1b[K${text.slice(0, width)}`);
     this.shown = true;
