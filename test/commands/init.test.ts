@@ -7,6 +7,10 @@ import { botctl, ROOT } from '../fixtures/commands/journal.ts';
 
 const TEMPLATES = ['ema-crossover', 'rsi-mean-reversion', 'breakout-module'];
 
+
+// Each case spawns the real CLI several times; a loaded machine can take minutes.
+t.setTimeout(300_000);
+
 t.test('every template, linear and spot, validates as written', async (t) => {
   const dir = t.testdir();
   const specs: string[] = [];

@@ -28,6 +28,10 @@ async function render(file: string): Promise<{ problems: string[]; requests: str
   }
 }
 
+
+// Each case spawns the real CLI several times; a loaded machine can take minutes.
+t.setTimeout(300_000);
+
 t.test('report: self-contained HTML with the trade rows, equity only without candles', async (t) => {
   const s = buildPaperJournal(t.testdir());
   const r = await botctl(s.dir, ['report', 'btc-ema']);

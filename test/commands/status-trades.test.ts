@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { fmtUtc } from '../../engine/ops/time.ts';
 import { botctl, buildPaperJournal, endLastRun, makeProject, touchSpec } from '../fixtures/commands/journal.ts';
 
+
+// Each case spawns the real CLI several times; a loaded machine can take minutes.
+t.setTimeout(300_000);
+
 t.test('status: position with stops, working orders, today, cooldown and pause, last 10 decisions', async (t) => {
   const s = buildPaperJournal(t.testdir());
   const r = await botctl(s.dir, ['status', 'btc-ema']);
