@@ -27,6 +27,69 @@ export interface StrategyPlan {
   reasons: Readonly<Record<SignalAction, string>>;
 }
 
+/** The fired-bits mask of the fields a spec has: only a definite true (1) fires, na (−1) does not. */
+interface Fired {
+  mask(s: Float64Array): number;
+}
+
+/**
+ * One class per number of fields present, so a bot with one entry rule reads one condition per
+ * bar (absent fields tested for undefined, or read as a never-true condition, cost ~3 ns/bar).
+ */
+function firedFor(c: Conditions): Fired {
+  const present: [Cond, number][] = [];
+  if (c.longExit) present.push([c.longExit, 1]);
+  if (c.shortExit) present.push([c.shortExit, 2]);
+  if (c.longEntry) present.push([c.longEntry, 4]);
+  if (c.shortEntry) present.push([c.shortEntry, 8]);
+  const [a, b, c2, d] = present;
+  if (d) return new Fired4(a![0], a![1], b![0], b![1], c2![0], c2![1], d[0], d[1]);
+  if (c2) return new Fired3(a![0], a![1], b![0], b![1], c2[0], c2[1]);
+  if (b) return new Fired2(a![0], a![1], b[0], b[1]);
+  if (a) return new Fired1(a[0], a[1]);
+  return new Fired0();
+}
+
+class Fired0 implements Fired {
+  mask(): number {
+    return 0;
+  }
+}
+class Fired1 implements Fired {
+  constructor(private readonly a: Cond, private readonly bitA: number) {}
+  mask(s: Float64Array): number {
+    return this.a.read(s) === 1 ? this.bitA : 0;
+  }
+}
+class Fired2 implements Fired {
+  constructor(private readonly a: Cond, private readonly bitA: number, private readonly b: Cond, private readonly bitB: number) {}
+  mask(s: Float64Array): number {
+    return (this.a.read(s) === 1 ? this.bitA : 0) | (this.b.read(s) === 1 ? this.bitB : 0);
+  }
+}
+class Fired3 implements Fired {
+  constructor(
+    private readonly a: Cond, private readonly bitA: number,
+    private readonly b: Cond, private readonly bitB: number,
+    private readonly c: Cond, private readonly bitC: number,
+  ) {}
+  mask(s: Float64Array): number {
+    return (this.a.read(s) === 1 ? this.bitA : 0) | (this.b.read(s) === 1 ? this.bitB : 0) | (this.c.read(s) === 1 ? this.bitC : 0);
+  }
+}
+class Fired4 implements Fired {
+  constructor(
+    private readonly a: Cond, private readonly bitA: number,
+    private readonly b: Cond, private readonly bitB: number,
+    private readonly c: Cond, private readonly bitC: number,
+    private readonly d: Cond, private readonly bitD: number,
+  ) {}
+  mask(s: Float64Array): number {
+    return (this.a.read(s) === 1 ? this.bitA : 0) | (this.b.read(s) === 1 ? this.bitB : 0) |
+      (this.c.read(s) === 1 ? this.bitC : 0) | (this.d.read(s) === 1 ? this.bitD : 0);
+  }
+}
+
 // Exits first, so a reversal on one bar reads "exit long, enter short".
 const ORDER: readonly SignalAction[] = ['exit_long', 'exit_short', 'enter_long', 'enter_short'];
 const BIT: Readonly<Record<SignalAction, number>> = { exit_long: 1, exit_short: 2, enter_long: 4, enter_short: 8 };
@@ -42,16 +105,10 @@ export class RulesStrategy implements Strategy {
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
 
-  private readonly longEntry: Cond | undefined;
-  private readonly longExit: Cond | undefined;
-  private readonly shortEntry: Cond | undefined;
-  private readonly shortExit: Cond | undefined;
+  private readonly fired: Fired;
 
   constructor(machine: Machine, private readonly plan: StrategyPlan, conditions: Conditions) {
-    this.longEntry = conditions.longEntry;
-    this.longExit = conditions.longExit;
-    this.shortEntry = conditions.shortEntry;
-    this.shortExit = conditions.shortExit;
+    this.fired = firedFor(conditions);
     const rootInputs = [plan.strength, plan.confidence].filter((id) => id >= 0 && id < machine.inputsUsed.length && id !== 3);
     this.loadAll = rootInputs.length > 0 || machine.inputsUsed.some((used, i) => used && i !== 3);
     this.warmupBars = plan.warmupBars;
@@ -70,24 +127,22 @@ export class RulesStrategy implements Strategy {
   onCandle(candle: Candle): readonly Signal[] {
     const s = this.slots;
     s[3] = candle.close;
-    if (this.loadAll) {
-      s[0] = candle.open;
-      s[1] = candle.high;
-      s[2] = candle.low;
-      s[4] = candle.volume;
-      s[5] = candle.start;
-    }
+    if (this.loadAll) this.load(s, candle);
     this.run.step(s);
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     // Only a definite true fires; na (−1) does not.
-    const mask =
-      (this.longExit !== undefined && this.longExit.read(s) === 1 ? 1 : 0) |
-      (this.shortExit !== undefined && this.shortExit.read(s) === 1 ? 2 : 0) |
-      (this.longEntry !== undefined && this.longEntry.read(s) === 1 ? 4 : 0) |
-      (this.shortEntry !== undefined && this.shortEntry.read(s) === 1 ? 8 : 0);
+    const mask = this.fired.mask(s);
     if (mask === 0) return NO_SIGNALS;
     if (this.fixed) return this.fixed[mask]!;
     return this.build(mask);
+  }
+
+  private load(s: Float64Array, candle: Candle): void {
+    s[0] = candle.open;
+    s[1] = candle.high;
+    s[2] = candle.low;
+    s[4] = candle.volume;
+    s[5] = candle.start;
   }
 
   private build(mask: number): readonly Signal[] {
