@@ -117,6 +117,8 @@ export class BotRunner {
   private bar = 0;
   private lastStart: number | null = null;
   private settleQueued = false;
+  /** Decisions of the candle being executed, published once its orders are sent. */
+  private deferred: Decision[] | null = null;
   private reconcileNeeded = false;
   private unsubscribe: Unsubscribe | undefined;
   private offEvents: Unsubscribe | undefined;
@@ -243,18 +245,25 @@ export class BotRunner {
     if (this.bar < this.preload) signals = NO_SIGNALS;
     this.book.markTo(c.close);
     const working = this.core.state.entryOrder;
-    const intents = [...this.core.onCandle(c, signals, this.book)];
-    this.bar++;
-    let skipEntry = false;
-    for (const intent of intents) {
-      if (this.stopped) break;
-      if (intent.kind === 'enter' && skipEntry) {
-        this.decide(c, 'order', 'entry', 'skipped', 'the re-priced entry was not sent: the old order filled while being cancelled');
-        this.core.state.entryOrder = null;
-        continue;
+    this.deferred = [];
+    try {
+      const intents = [...this.core.onCandle(c, signals, this.book)];
+      this.bar++;
+      let skipEntry = false;
+      for (const intent of intents) {
+        if (this.stopped) break;
+        if (intent.kind === 'enter' && skipEntry) {
+          this.decide(c, 'order', 'entry', 'skipped', 'the re-priced entry was not sent: the old order filled while being cancelled');
+          this.core.state.entryOrder = null;
+          continue;
+        }
+        const filledOnCancel = await this.execute(intent, c, working);
+        if (filledOnCancel) skipEntry = true;
       }
-      const filledOnCancel = await this.execute(intent, c, working);
-      if (filledOnCancel) skipEntry = true;
+    } finally {
+      const list = this.deferred;
+      this.deferred = null;
+      for (const d of list) this.publish(d);
     }
   }
 
@@ -702,9 +711,15 @@ export class BotRunner {
     n.total++;
     if (d.outcome === 'entry' || d.outcome === 'exit' || d.outcome === 'skipped') n[d.outcome]++;
     if (this.decisions.length < MAX_KEPT) this.decisions.push(d);
+    if (this.deferred) this.deferred.push(d);
+    else this.publish(d);
+  }
+
+  /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
+  private publish(d: Decision): void {
     if (d.kind === 'protection') this.tell({ kind: 'protection', time: d.time, protection: String(d.action), message: d.reason });
     this.o.onDecision?.(d);
-    this.o.recorder?.decision(d);
+    this.journal((r) => r.decision(d));
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     this.log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }
