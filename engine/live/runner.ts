@@ -117,6 +117,8 @@ export class BotRunner {
   private bar = 0;
   private lastStart: number | null = null;
   private settleQueued = false;
+  /** Closes of a partly filled close's rest, queued but not done (the rest is not a stray position). */
+  private remaindersPending = 0;
   /** Decisions of the candle being executed, published once its orders are sent. */
   private deferred: Decision[] | null = null;
   private reconcileNeeded = false;
@@ -500,6 +502,24 @@ export class BotRunner {
       this.book.setPosition(await venue.position());
     }
     await this.checkPosition(enteredNow);
+    await this.adoptStray();
+  }
+
+  /**
+   * Live: a position on the exchange the core knows nothing about (opened by hand, or by an order
+   * that surfaced after it was written off) is taken over like one found at startup, never ignored.
+   */
+  private async adoptStray(): Promise<void> {
+    if (!this.live || this.o.plan.market.category !== 'linear') return;
+    const s = this.core.state;
+    if (s.position !== null || s.entryOrder !== null || this.remaindersPending > 0 || this.orders.unsettled().length > 0) return;
+    const cached = this.book.position;
+    if (cached.side === 'flat' || cached.size.isZero()) return;
+    const pos = await this.o.venue.position();
+    this.book.setPosition(pos);
+    if (pos.side === 'flat' || pos.size.isZero()) return;
+    this.log.warn('a position the bot did not open is on the exchange; the bot takes it over', { side: pos.side, size: pos.size.toFixed() });
+    await this.adopt({ side: pos.side, size: pos.size, avgPrice: pos.avgPrice, ...(pos.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos.takeProfit ? { takeProfit: pos.takeProfit } : {}) });
   }
 
   private reconcileNeededFor(t: TrackedOrder): boolean {
@@ -543,7 +563,10 @@ export class BotRunner {
         this.core.onFill({ time, kind: 'exit', side: p.side, qty: filled, price, fee: s.fee, liquidity: 'taker', reason: t.reason });
         this.tell({ kind: 'exit', time, side: p.side, qty: filled, price, pnl: this.core.state.dayRealised.sub(before), reason: t.reason });
       }
-      if (t.purpose !== 'exchange' && filled.lt(s.qty)) void this.queue.run(() => this.closeRemainder(t, filled, s.qty));
+      if (t.purpose !== 'exchange' && filled.lt(s.qty)) {
+        this.remaindersPending++;
+        void this.queue.run(() => this.closeRemainder(t, filled, s.qty).finally(() => this.remaindersPending--));
+      }
     } else if (t.purpose !== 'exchange' && this.core.state.position) {
       // Our close did nothing (e.g. cancelled, nothing to reduce): let the core decide again.
       this.core.state.exitPending = null;

@@ -103,3 +103,17 @@ t.test('restart with a position open: the new runner adopts it (stops already th
   t.ok(bot.fake.position().size.isZero(), 'closed by the new runner');
   assertInvariants(t, bot);
 });
+
+t.test('a position opened behind the bot\'s back mid-run is taken over and protected', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.none, 50000);
+  bot.fake.exchange.createOrder({ side: 'Sell', orderType: 'Market', qty: '0.02', orderLinkId: 'by-hand' });
+  await bot.step(SIG.none, 50000);
+  t.equal(bot.runner.core.state.position?.side, 'short');
+  t.equal(bot.fake.position().stopLoss.toFixed(), '50500', 'stop-loss 1% above the entry');
+  t.ok(bot.texts().some((x) => /adopted the short 0.02 at 50000/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.exitShort, 49900);
+  t.ok(bot.fake.position().size.isZero());
+  assertInvariants(t, bot);
+});
