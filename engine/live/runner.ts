@@ -181,6 +181,12 @@ export class BotRunner {
     this.stopped = true;
     this.unsubscribe?.();
     await this.queue.idle();
+    const p = this.core?.state.position;
+    if (p && this.o.mode !== 'replay') {
+      const how = this.o.plan.exits.placement === 'exchange' ? 'under its exchange-side stops' : 'WITHOUT exchange-side stops (placement: bot)';
+      const note = this.o.plan.run.onShutdown === 'close_position' ? ' (on_shutdown: close_position is not carried out yet)' : '';
+      this.log.warn(`stopping with the ${p.side} ${fmtDec(p.qty)} open, ${how}${note}`);
+    }
     this.offEvents?.();
     await this.o.venue.close();
   }

@@ -188,6 +188,7 @@ t.test('partial fill of a close: the rest is closed with a follow-up order', asy
   t.ok(bot.texts().some((x) => /close order filled 0.005 of 0.01: closing the remaining 0.005 at market/.test(x)), bot.texts().join('\n'));
   t.equal(bot.runner.core.state.position, null);
   await bot.step(SIG.none, 50100);
+  t.notOk(bot.texts().some((x) => /adopted/.test(x)), 'the rest being closed is not mistaken for a stray position');
   assertInvariants(t, bot);
 });
 

@@ -179,6 +179,10 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   });
   const log = createLogger({ console: sink, consoleFormat: process.stderr.isTTY ? 'pretty' : 'json', level: 'info', colour: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR });
 
+  for (const p of plans) {
+    if (p.run.mode === 'live' && r.mode === 'paper') log.warn(`${p.name}: the spec says run.mode: live, but without --live botctl paper-trades (simulated fills)`);
+  }
+
   let fatal: ((e: Error) => void) | undefined;
   const fatalSeen = new Promise<Error>((resolve) => (fatal = resolve));
   const so: SessionOptions = {
