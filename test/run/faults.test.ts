@@ -66,6 +66,7 @@ for (const [name, inject] of [
     await bot.step(SIG.none, 50000);
     assertInvariants(t, bot);
     t.ok(bot.texts().some((x) => /entering long 0.01/.test(x)));
+    t.match(bot.log.text(), /Bybit order\/create failed .*retrying in \d+ ms|resyncing the clock/, 'the log says why it was sent again');
   });
 }
 
