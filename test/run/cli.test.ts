@@ -94,6 +94,12 @@ t.test('--live without keys: a clear message, nothing traded, exit 1', async (t)
   t.match(r.err, /needs API keys: set BYBIT_API_KEY and BYBIT_API_SECRET/);
 });
 
+t.test('--live with two bots on one symbol: refused (one position per symbol on Bybit), exit 1', async (t) => {
+  const r = await inProcess(['run', 'test/fixtures/run/e2e.yaml', 'test/fixtures/run/bench.yaml', '--live'], { BYBIT_API_KEY: 'k', BYBIT_API_SECRET: 's' });
+  t.equal(r.code, 1);
+  t.match(r.err, /e2e-bot and bench-bot both trade BTCUSDT \(linear\) live on testnet: .*one live bot per symbol/);
+});
+
 t.test('--live on mainnet without a terminal and without --yes: refused, exit 1', async (t) => {
   t.notOk(process.stdin.isTTY, 'tests run without a terminal');
   const r = await inProcess(['run', 'test/fixtures/run/e2e.yaml', '--live', '--network', 'mainnet'], { BYBIT_API_KEY: 'k', BYBIT_API_SECRET: 's' });

@@ -154,6 +154,17 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   const plans = await loadPlans(files, io);
   if (!plans) return ExitCode.UserError;
 
+  if (r.mode === 'live') {
+    // One-way mode: Bybit keeps one position per symbol, so two live bots would trade each other's.
+    const bySymbol = new Map<string, Plan>();
+    for (const p of plans) {
+      const key = `${r.network ?? p.market.network} ${p.market.category} ${p.market.symbol}`;
+      const other = bySymbol.get(key);
+      if (other) throw new UserError(`${other.name} and ${p.name} both trade ${p.market.symbol} (${p.market.category}) live on ${r.network ?? p.market.network}: Bybit keeps one position per symbol, so run one live bot per symbol (paper trading has no such limit)`);
+      bySymbol.set(key, p);
+    }
+  }
+
   let keys: ApiKeys | undefined;
   if (r.mode === 'live') {
     keys = readApiKeys();
