@@ -20,7 +20,7 @@ import type { Plan } from '../plan/plan.ts';
 import type { Candle } from '../market/candle.ts';
 import { intervalMs } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
-import { NO_SIGNALS, type Signal, type Strategy } from '../strategy/strategy.ts';
+import { NO_SIGNALS, type Signal } from '../strategy/strategy.ts';
 import { DecisionCore } from '../core/core.ts';
 import type { WorkingEntry } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome, ExitReason, Intent, Side } from '../core/types.ts';
@@ -33,62 +33,15 @@ import { nextStart } from '../venue/bybit/candles.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
 } from '../venue/errors.ts';
-import type { Fill, OrderRequest, OrderState, Unsubscribe, Venue, VenueEvent } from '../venue/venue.ts';
+import type { OrderRequest, OrderState, Unsubscribe, VenueEvent } from '../venue/venue.ts';
 import { AccountBook } from './account.ts';
 import { botIdOf, orderLinkIdFor, purposeOf } from './ids.ts';
 import { OrderBook, type TrackedOrder } from './orders.ts';
 import { SerialQueue } from './queue.ts';
+import { exitFromFills, reconcileAtStart, type FoundPosition } from './recover.ts';
+import type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
-/** Where closed candles come from; by default the venue itself. Several bots may share one feed. */
-export interface CandleFeed {
-  recentClosedCandles(count: number): Promise<Candle[]>;
-  subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe>;
-}
-
-/** Optional durable record of what the runner did (the journal, behind a small seam). */
-export interface RunRecorder {
-  decision(d: Decision): void;
-  error?(message: string, time: number): void;
-  /** Written before the order is sent, so a crash right after sending still knows about it. */
-  orderIntent?(req: OrderRequest, purpose: string, reason: string, time: number): void;
-  orderUpdate?(o: OrderState): void;
-  fill?(f: Fill): void;
-}
-
-export interface RunnerOptions {
-  plan: Plan;
-  strategy: Strategy;
-  venue: Venue;
-  candles?: CandleFeed;
-  log: Logger;
-  /** Every decision after warm-up, as it is made. */
-  onDecision?: (d: Decision) => void;
-  recorder?: RunRecorder;
-  /** Wall clock for records made between candles (default Date.now). */
-  now?: () => number;
-  /** 'live' checks the exchange over REST where a simulator would not need it. */
-  mode: 'paper' | 'live' | 'replay';
-  /** The exchange refused the keys mid-run: nothing more can be traded. */
-  onFatal?: (e: Error) => void;
-  /** Entries, exits, stop moves, protections and errors for the owner (engine/notify); never blocks. */
-  notify?: (e: NotificationEvent) => void;
-}
-
-export interface RunnerStatus {
-  bot: string;
-  symbol: string;
-  mode: RunnerOptions['mode'];
-  candles: number;
-  lastCandle: number | null;
-  nextCloseAt: number | null;
-  position: { side: 'long' | 'short' | 'flat'; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal };
-  equity: Decimal;
-  unrealised: Decimal;
-  realisedToday: Decimal;
-  decisions: number;
-  duplicatesSkipped: number;
-  errors: number;
-}
+export type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
 const ZERO = new Decimal(0);
 /** Our own close orders per decision: the first and two retries for a partly filled rest. */
@@ -163,7 +116,7 @@ export class BotRunner {
     if (plan.market.category === 'linear') await venue.setLeverage(plan.risk.leverage);
     this.offEvents = venue.onEvent((e) => this.onVenueEvent(e));
 
-    const existing = await this.reconcileAtStart();
+    const existing = await reconcileAtStart(venue, this.botId, this.book, this.log, (what, e) => this.failed(what, e));
 
     this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
     const history = this.preload > 0 ? await this.feed.recentClosedCandles(this.preload) : [];
@@ -662,46 +615,16 @@ export class BotRunner {
   private async recoverExit(): Promise<void> {
     const p = this.core.state.position;
     if (!p) return;
-    const fills = (await this.o.venue.fills(p.entryTime)).filter((f) => (f.side === 'sell') === (p.side === 'long') && f.time >= p.entryTime);
-    const qty = fills.reduce((a, f) => a.add(f.qty), ZERO);
-    const time = fills.length ? (fills[fills.length - 1] as { time: number }).time : this.now();
-    let price = qty.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(qty) : new Decimal(this.book.lastClose);
-    const tick = this.rules.tickSize;
-    price = price.toDecimalPlaces(tick.decimalPlaces());
-    const fee = fills.reduce((a, f) => a.add(f.fee), ZERO);
-    // Which level was hit: the nearer of stop and target to the fill price.
-    const dStop = p.stopLoss ? price.sub(p.stopLoss).abs() : null;
-    const dTarget = p.takeProfit ? price.sub(p.takeProfit).abs() : null;
-    const reason: ExitReason = dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
-    this.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: fills.length, reason });
-    this.core.onFill({ time, kind: 'exit', side: p.side, qty: p.qty, price, fee, liquidity: 'taker', reason });
+    const fills = await this.o.venue.fills(p.entryTime);
+    const exit = exitFromFills(p, fills, this.rules.tickSize, this.book.lastClose, this.now());
+    this.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
+    this.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
   }
 
   // ---- startup reconciliation ------------------------------------------------------------------
 
-  private async reconcileAtStart(): Promise<{ side: Side; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal } | undefined> {
-    const venue = this.o.venue;
-    const [pos, eq, open] = [await venue.position(), await venue.equity(), await venue.openOrders()];
-    this.book.setPosition(pos);
-    this.book.setWallet(eq);
-    let foreign = 0;
-    for (const o of open) {
-      if (!purposeOf(this.botId, o.orderLinkId)) {
-        foreign++;
-        continue;
-      }
-      // Our own order from an earlier run. Its decision context is gone, so it is withdrawn
-      // rather than left working behind the core's back.
-      this.log.warn("cancelling this bot's order left from an earlier run", { orderLinkId: o.orderLinkId, status: o.status });
-      await venue.cancelOrder(o.orderLinkId).catch((e) => this.failed(`could not cancel ${o.orderLinkId}`, e));
-    }
-    if (foreign) this.log.info('open orders that do not belong to this bot are left alone', { count: foreign });
-    if (pos.side === 'flat' || pos.size.isZero()) return undefined;
-    return { side: pos.side, size: pos.size, avgPrice: pos.avgPrice, ...(pos.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos.takeProfit ? { takeProfit: pos.takeProfit } : {}) };
-  }
-
   /** An open position found at startup is managed, never ignored: the core takes it over. */
-  private async adopt(p: { side: Side; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal }): Promise<void> {
+  private async adopt(p: FoundPosition): Promise<void> {
     if (p.avgPrice.isZero()) {
       this.log.warn('the account holds the traded coin without an entry price (spot); botctl does not manage that holding', { size: p.size.toFixed() });
       return;

@@ -1,0 +1,74 @@
+// Working out what happened on the exchange from what it can tell us afterwards: the orders and
+// position found at startup, and the fills that closed a position while the stream was away.
+import { Decimal } from 'decimal.js';
+import type { PositionState as CorePosition } from '../core/state.ts';
+import type { ExitReason, Side } from '../core/types.ts';
+import type { Logger } from '../log/index.ts';
+import type { Fill, Venue } from '../venue/venue.ts';
+import type { AccountBook } from './account.ts';
+import { purposeOf } from './ids.ts';
+
+const ZERO = new Decimal(0);
+
+export interface FoundPosition {
+  side: Side;
+  size: Decimal;
+  avgPrice: Decimal;
+  stopLoss?: Decimal;
+  takeProfit?: Decimal;
+}
+
+/**
+ * Reads position, wallet and open orders into the book. This bot's own orders from an earlier run
+ * are cancelled (their decision context is gone; crash recovery that resumes them is a later
+ * step); everyone else's are left alone. Returns the open position, if any, for adoption.
+ */
+export async function reconcileAtStart(
+  venue: Venue,
+  botId: string,
+  book: AccountBook,
+  log: Logger,
+  failed: (what: string, e: unknown) => void,
+): Promise<FoundPosition | undefined> {
+  const pos = await venue.position();
+  book.setPosition(pos);
+  book.setWallet(await venue.equity());
+  let foreign = 0;
+  for (const o of await venue.openOrders()) {
+    if (!purposeOf(botId, o.orderLinkId)) {
+      foreign++;
+      continue;
+    }
+    log.warn("cancelling this bot's order left from an earlier run", { orderLinkId: o.orderLinkId, status: o.status });
+    await venue.cancelOrder(o.orderLinkId).catch((e) => failed(`could not cancel ${o.orderLinkId}`, e));
+  }
+  if (foreign) log.info('open orders that do not belong to this bot are left alone', { count: foreign });
+  if (pos.side === 'flat' || pos.size.isZero()) return undefined;
+  return { side: pos.side, size: pos.size, avgPrice: pos.avgPrice, ...(pos.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos.takeProfit ? { takeProfit: pos.takeProfit } : {}) };
+}
+
+export interface RecoveredExit {
+  time: number;
+  price: Decimal;
+  fee: Decimal;
+  reason: ExitReason;
+  fills: number;
+}
+
+/**
+ * The exit of position `p` from the exchange's fill history: volume-weighted price of the closing
+ * fills (or the last close when none are listed), and which level was hit, the nearer of stop and
+ * target to that price.
+ */
+export function exitFromFills(p: CorePosition, all: Fill[], tick: Decimal, lastClose: number, now: number): RecoveredExit {
+  const fills = all.filter((f) => (f.side === 'sell') === (p.side === 'long') && f.time >= p.entryTime);
+  const qty = fills.reduce((a, f) => a.add(f.qty), ZERO);
+  const time = fills.length ? (fills[fills.length - 1] as Fill).time : now;
+  const raw = qty.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(qty) : new Decimal(lastClose);
+  const price = raw.toDecimalPlaces(tick.decimalPlaces());
+  const fee = fills.reduce((a, f) => a.add(f.fee), ZERO);
+  const dStop = p.stopLoss ? price.sub(p.stopLoss).abs() : null;
+  const dTarget = p.takeProfit ? price.sub(p.takeProfit).abs() : null;
+  const reason: ExitReason = dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
+  return { time, price, fee, reason, fills: fills.length };
+}

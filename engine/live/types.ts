@@ -1,0 +1,61 @@
+// The runner's contracts: what it needs (a candle feed, optional journal and notifications) and
+// what it reports (status). Kept apart from runner.ts so callers read them without the machinery.
+import type { Decimal } from 'decimal.js';
+import type { Plan } from '../plan/plan.ts';
+import type { Candle } from '../market/candle.ts';
+import type { Strategy } from '../strategy/strategy.ts';
+import type { Decision } from '../core/types.ts';
+import type { Logger } from '../log/index.ts';
+import type { NotificationEvent } from '../notify/index.ts';
+import type { Fill, OrderRequest, OrderState, Unsubscribe, Venue } from '../venue/venue.ts';
+
+/** Where closed candles come from; by default the venue itself. Several bots may share one feed. */
+export interface CandleFeed {
+  recentClosedCandles(count: number): Promise<Candle[]>;
+  subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe>;
+}
+
+/** Optional durable record of what the runner did (the journal, behind a small seam). */
+export interface RunRecorder {
+  decision(d: Decision): void;
+  error?(message: string, time: number): void;
+  /** Written before the order is sent, so a crash right after sending still knows about it. */
+  orderIntent?(req: OrderRequest, purpose: string, reason: string, time: number): void;
+  orderUpdate?(o: OrderState): void;
+  fill?(f: Fill): void;
+}
+
+export interface RunnerOptions {
+  plan: Plan;
+  strategy: Strategy;
+  venue: Venue;
+  candles?: CandleFeed;
+  log: Logger;
+  /** Every decision after warm-up, as it is made. */
+  onDecision?: (d: Decision) => void;
+  recorder?: RunRecorder;
+  /** Wall clock for records made between candles (default Date.now). */
+  now?: () => number;
+  /** 'live' checks the exchange over REST where a simulator would not need it. */
+  mode: 'paper' | 'live' | 'replay';
+  /** The exchange refused the keys mid-run: nothing more can be traded. */
+  onFatal?: (e: Error) => void;
+  /** Entries, exits, stop moves, protections and errors for the owner (engine/notify); never blocks. */
+  notify?: (e: NotificationEvent) => void;
+}
+
+export interface RunnerStatus {
+  bot: string;
+  symbol: string;
+  mode: RunnerOptions['mode'];
+  candles: number;
+  lastCandle: number | null;
+  nextCloseAt: number | null;
+  position: { side: 'long' | 'short' | 'flat'; size: Decimal; avgPrice: Decimal; stopLoss?: Decimal; takeProfit?: Decimal };
+  equity: Decimal;
+  unrealised: Decimal;
+  realisedToday: Decimal;
+  decisions: number;
+  duplicatesSkipped: number;
+  errors: number;
+}
