@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Network, Plan } from '../plan/plan.ts';
 import { Journal, type RunJournal } from '../journal/index.ts';
 import type { RunRecorder } from './runner.ts';
+import { CORE_STATE_KIND } from '../ops/core-state.ts';
 
 export interface JournalRecorders {
   recorderFor(plan: Plan): RunRecorder;
@@ -41,6 +42,16 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Net
           ...(o.stopLoss ? { stopLoss: o.stopLoss } : {}), ...(o.takeProfit ? { takeProfit: o.takeProfit } : {}), ...(o.reason ? { reason: o.reason } : {}),
         }),
         fill: (f) => void run.recordFill(f),
+        candle: (time, coreState, a) => {
+          run.recordEquity({ time, equity: a.equity, walletBalance: a.walletBalance, available: a.available });
+          run.saveState(CORE_STATE_KIND, coreState, time);
+        },
+        position: (p) => run.recordPosition({
+          time: p.updatedAt, side: p.side, qty: p.size,
+          ...(p.side !== 'flat' ? { entryPrice: p.avgPrice } : {}),
+          ...(p.stopLoss ? { stopLoss: p.stopLoss } : {}), ...(p.takeProfit ? { takeProfit: p.takeProfit } : {}),
+          ...(p.trailingStop ? { trailingStop: p.trailingStop } : {}), ...(p.unrealisedPnl ? { unrealisedPnl: p.unrealisedPnl } : {}),
+        }),
       };
     },
     close(reason) {

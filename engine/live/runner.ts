@@ -22,7 +22,7 @@ import { intervalMs } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import { NO_SIGNALS, type Signal } from '../strategy/strategy.ts';
 import { DecisionCore } from '../core/core.ts';
-import type { WorkingEntry } from '../core/state.ts';
+import { serializeState, type WorkingEntry } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome, ExitReason, Intent, Side } from '../core/types.ts';
 import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
@@ -226,6 +226,11 @@ export class BotRunner {
       this.deferred = null;
       for (const d of list) this.publish(d);
     }
+    if (this.o.recorder?.candle) {
+      const b = this.book;
+      const state = serializeState(this.core.snapshot());
+      this.journal((r) => r.candle?.(c.start + this.step, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
+    }
   }
 
   // ---- intents ---------------------------------------------------------------------------------
@@ -372,6 +377,7 @@ export class BotRunner {
         return;
       case 'position':
         this.book.setPosition(e.position);
+        this.journal((r) => r.position?.(e.position));
         return;
       case 'connection':
         if (e.stream === 'account' && e.state === 'up') {

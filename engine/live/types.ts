@@ -7,7 +7,7 @@ import type { Strategy } from '../strategy/strategy.ts';
 import type { Decision } from '../core/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { NotificationEvent } from '../notify/index.ts';
-import type { Fill, OrderRequest, OrderState, Unsubscribe, Venue } from '../venue/venue.ts';
+import type { Fill, OrderRequest, OrderState, PositionState, Unsubscribe, Venue } from '../venue/venue.ts';
 
 /** Where closed candles come from; by default the venue itself. Several bots may share one feed. */
 export interface CandleFeed {
@@ -23,6 +23,9 @@ export interface RunRecorder {
   orderIntent?(req: OrderRequest, purpose: string, reason: string, time: number): void;
   orderUpdate?(o: OrderState): void;
   fill?(f: Fill): void;
+  /** After each candle: the core's state (serializeState text) and the account, for `botctl status`. */
+  candle?(time: number, coreState: string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;
+  position?(p: PositionState): void;
 }
 
 export interface RunnerOptions {

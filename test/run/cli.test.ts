@@ -139,6 +139,11 @@ t.test('--live against the fake with keys from ./.env: trades, then SIGINT stops
   t.equal(orders[0]!.link, String(fake.orderCreates()[0]!.orderLinkId));
   t.match((db.prepare('SELECT text FROM decisions').all() as Array<{ text: string }>).map((d) => d.text).join('\n'), /BUY signal entering long 0.01/, 'decisions journaled');
   t.equal((db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n, 1, 'the fill journaled');
+  t.ok((db.prepare("SELECT count(*) AS n FROM states WHERE kind = 'core'").get() as { n: number }).n >= 1, 'core state saved after the candle');
+  const status = await inProcess(['status', join(dir, 'e2e.yaml'), '--mode', 'live']);
+  t.equal(status.code, 0, status.err);
+  t.match(status.out, /long 0\.01/, `botctl status reads what the runner wrote:\n${status.out}`);
+  t.match(status.out, /49500/);
 });
 
 t.test('--live with a key the exchange refuses: message before anything is traded, exit 1', async (t) => {
