@@ -6,6 +6,7 @@
 // Orders are kept by orderLinkId with Bybit's semantics where they matter to the runner: a repeat
 // create returns the existing order, cancel of a final order returns it unchanged, exchange-side
 // stop-loss / take-profit closes appear as orders with an empty orderLinkId.
+import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { Plan } from '../../plan/plan.ts';
 import type { Candle } from '../../market/candle.ts';
@@ -42,6 +43,8 @@ export class SimVenue implements Venue {
   private closed = false;
   private readonly step: number;
   private readonly coin: string;
+  /** Per-instance prefix: journals de-duplicate fills by execId, so two paper runs must not collide. */
+  private readonly idPrefix = `sim-${randomUUID().slice(0, 8)}`;
 
   constructor(private readonly opts: SimVenueOptions) {
     this.step = intervalMs(opts.plan.market.interval);
@@ -112,7 +115,7 @@ export class SimVenue implements Venue {
     }
     const t = this.now();
     const state: OrderState = {
-      orderLinkId: req.orderLinkId, orderId: `sim-order-${++this.orderSeq}`, side: req.side, type: req.type, status: 'New',
+      orderLinkId: req.orderLinkId, orderId: `${this.idPrefix}-o${++this.orderSeq}`, side: req.side, type: req.type, status: 'New',
       qty: req.qty, filledQty: ZERO, fee: ZERO, reduceOnly: req.reduceOnly ?? false, origin: 'user', createdAt: t, updatedAt: t,
       ...(req.price ? { price: req.price } : {}),
       ...(req.stopLoss ? { stopLoss: req.stopLoss } : {}),
@@ -262,12 +265,12 @@ export class SimVenue implements Venue {
       // An exchange-side stop or target closed the position.
       const origin = f.reason === 'take_profit' ? 'takeProfit' : 'stopLoss';
       order = {
-        orderLinkId: '', orderId: `sim-order-${++this.orderSeq}`, side: buy ? 'buy' : 'sell', type: 'market', status: 'New',
+        orderLinkId: '', orderId: `${this.idPrefix}-o${++this.orderSeq}`, side: buy ? 'buy' : 'sell', type: 'market', status: 'New',
         qty: f.qty, filledQty: ZERO, fee: ZERO, reduceOnly: true, origin, createdAt: f.time, updatedAt: f.time,
       };
     }
     const fill: Fill = {
-      execId: `sim-exec-${++this.execSeq}`, orderId: order.orderId, orderLinkId: order.orderLinkId, side: buy ? 'buy' : 'sell',
+      execId: `${this.idPrefix}-x${++this.execSeq}`, orderId: order.orderId, orderLinkId: order.orderLinkId, side: buy ? 'buy' : 'sell',
       price: f.price, qty: f.qty, fee: f.fee, feeCurrency: this.coin, isMaker: f.liquidity === 'maker', time: f.time,
     };
     Object.assign(order, { filledQty: f.qty, avgFillPrice: f.price, fee: f.fee });
