@@ -70,6 +70,8 @@ export class BotRunner {
   private bar = 0;
   private lastStart: number | null = null;
   private settleQueued = false;
+  /** A trailing stop the exchange refused to take; retried on the next settle. */
+  private stopToRetry: Decimal | null = null;
   /** Closes of a partly filled close's rest, queued but not done (the rest is not a stray position). */
   private remaindersPending = 0;
   /** Decisions of the candle being executed, published once its orders are sent. */
@@ -316,12 +318,14 @@ export class BotRunner {
     if (this.o.plan.exits.placement !== 'exchange') return;
     try {
       await this.o.venue.setTradingStop({ stopLoss });
+      this.stopToRetry = null;
       this.log.info('trailing stop moved', { stopLoss: stopLoss.toFixed() });
       const side = this.core.state.position?.side;
       if (side) this.tell({ kind: 'stop_changed', time: c.start + this.step, side, stopLoss, reason: 'trailing stop' });
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
-      this.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position`);
+      this.stopToRetry = stopLoss;
+      this.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position (retried on the next candle)`);
     }
   }
 
@@ -467,7 +471,27 @@ export class BotRunner {
       this.book.setPosition(await venue.position());
     }
     await this.checkPosition(enteredNow);
+    await this.retryStop();
     await this.adoptStray();
+  }
+
+  /** A trailing-stop move the exchange refused is tried again while the position lasts. */
+  private async retryStop(): Promise<void> {
+    const want = this.stopToRetry;
+    if (want === null) return;
+    const p = this.core.state.position;
+    if (p === null || p.stopLoss === null || !p.stopLoss.eq(want)) {
+      this.stopToRetry = null;
+      return;
+    }
+    try {
+      await this.o.venue.setTradingStop({ stopLoss: want });
+      this.stopToRetry = null;
+      this.log.info('trailing stop moved on retry', { stopLoss: want.toFixed() });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      this.log.warn('trailing stop still refused; the previous stop stays', { stopLoss: want.toFixed(), error: errText(e) });
+    }
   }
 
   /**

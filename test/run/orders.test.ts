@@ -117,3 +117,17 @@ t.test('a position opened behind the bot\'s back mid-run is taken over and prote
   t.ok(bot.fake.position().size.isZero());
   assertInvariants(t, bot);
 });
+
+t.test('trailing stop refused by the exchange: recorded, the previous stop stays', async (t) => {
+  const bot = await liveBot({ spec: 'test/fixtures/run/trail.yaml' });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.tradingStopFault = { retCode: 10001, retMsg: 'injected: trading-stop refused' };
+  await bot.step(SIG.none, 51000);
+  t.equal(bot.fake.position().stopLoss.toFixed(), '49500', 'the entry stop is still there');
+  t.ok(bot.texts().some((x) => /trailing stop not moved to 50490: .*injected: trading-stop refused.*; the previous stop stays on the position/.test(x)), bot.texts().join('\n'));
+  bot.fake.tradingStopFault = undefined;
+  await bot.step(SIG.none, 50950);
+  t.equal(bot.fake.position().stopLoss.toFixed(), '50490', 'moved on the next candle');
+  assertInvariants(t, bot);
+});
