@@ -460,7 +460,11 @@ export class BotRunner {
         t.applied = true;
         this.log.warn('the exchange has no such order: it was never placed', { orderLinkId: t.key });
         if (t.purpose === 'entry' && this.core.state.entryOrder) this.core.onEntryRejected(this.now(), 'the order never reached the exchange (no answer, and the exchange does not know it)');
-        if (t.purpose !== 'entry') this.core.state.exitPending = null;
+        if (t.purpose !== 'entry' && this.core.state.position) {
+          this.core.state.exitPending = null;
+          const p = this.core.state.position;
+          this.decideAt(this.now(), 'order', t.reason, 'rejected', `the close of the ${p.side} never reached the exchange (no answer, and the exchange does not know it): the position stays open${p.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : ''}; the next exit decision closes it`);
+        }
       }
     }
     let enteredNow = false;
