@@ -102,15 +102,19 @@ export class RulesStrategy implements Strategy {
   private bar = 0;
   /** Most rules read only the close; skip copying the rest of the candle then. */
   private readonly loadAll: boolean;
+  /** False when every reader of the close takes it as `step`'s argument (runtime.ts). */
+  private readonly storeClose: boolean;
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
 
   private readonly fired: Fired;
 
-  constructor(machine: Machine, private readonly plan: StrategyPlan, conditions: Conditions) {
+  /** `allInputs`: copy the whole candle into the slots every bar (the tracer shows them). */
+  constructor(machine: Machine, private readonly plan: StrategyPlan, conditions: Conditions, allInputs = false) {
     this.fired = firedFor(conditions);
-    const rootInputs = [plan.strength, plan.confidence].filter((id) => id >= 0 && id < machine.inputsUsed.length && id !== 3);
-    this.loadAll = rootInputs.length > 0 || machine.inputsUsed.some((used, i) => used && i !== 3);
+    const scoreInputs = [plan.strength, plan.confidence].filter((id) => id >= 0 && id < machine.inputsUsed.length);
+    this.loadAll = allInputs || scoreInputs.some((id) => id !== 3) || machine.inputsUsed.some((used, i) => used && i !== 3);
+    this.storeClose = allInputs || machine.closeFromSlots || scoreInputs.includes(3);
     this.warmupBars = plan.warmupBars;
     this.preloadBars = plan.preloadBars;
     this.slots = machine.slots;
@@ -126,9 +130,10 @@ export class RulesStrategy implements Strategy {
 
   onCandle(candle: Candle): readonly Signal[] {
     const s = this.slots;
-    s[3] = candle.close;
+    const close = candle.close;
+    if (this.storeClose) s[3] = close;
     if (this.loadAll) this.load(s, candle);
-    this.run.step(s);
+    this.run.step(s, close);
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     // Only a definite true fires; na (−1) does not.
     const mask = this.fired.mask(s);

@@ -55,7 +55,7 @@ export class RuleTracer {
     // Every node steps here (no lazy conditions), so every value can be shown.
     const p = program.plan;
     const read = (id: number) => (id >= 0 ? condition(program.dag, new Set(), id) : undefined);
-    this.strategy = new RulesStrategy(machine, p, { longEntry: read(p.longEntry), longExit: read(p.longExit), shortEntry: read(p.shortEntry), shortExit: read(p.shortExit) });
+    this.strategy = new RulesStrategy(machine, p, { longEntry: read(p.longEntry), longExit: read(p.longExit), shortEntry: read(p.shortEntry), shortExit: read(p.shortExit) }, true);
     this.warmupBars = program.plan.warmupBars;
     this.preloadBars = program.plan.preloadBars;
     const named = program.dag.nodes.filter((n) => n.named && n.op !== 'const');

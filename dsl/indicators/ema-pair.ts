@@ -36,8 +36,8 @@ export class EmaPair {
     this.alphaB = 2 / (lengthB + 1);
   }
 
-  step(s: Float64Array): void {
-    const x = s[this.source]!;
+  step(s: Float64Array, close: number): void {
+    const x = this.source === 3 ? close : s[this.source]!;
     // Hot path kept tiny so V8 inlines it into the strategy's per-bar call.
     if (this.countA < this.lengthA || this.countB < this.lengthB || x !== x) {
       this.warmup(s, x);

@@ -2,9 +2,10 @@
 // output, not the first-value seed of its "same on pine" snippet); na before that. The step is
 // `prev + α(x − prev)`, the operation order that reproduces TradingView bit for bit.
 //
-// Kernel convention (all indicators): the runtime calls `step(slots)`, which reads its inputs
-// from and writes its result into the shared Float64Array of node values; the slot indices are
-// fixed at construction. The hot kernels (ema, rsi, crossover, crossunder, ema-pair) keep their
+// Kernel convention (all indicators): the runtime calls `step(slots, close)`, which reads its
+// inputs from and writes its result into the shared Float64Array of node values; the slot indices
+// are fixed at construction. A source that is the close (slot 3) is read from the `close`
+// argument instead: a register rather than a store and a load through the array. The hot kernels (ema, rsi, crossover, crossunder, ema-pair) keep their
 // state in number fields of one monomorphic object, measured faster than Float64Array state; a
 // field already holding a double is overwritten in place, so nothing allocates per bar. The
 // older kernels take `step(slots, in…, out)` and keep state in Float64Arrays; runtime.ts adapts.
@@ -18,8 +19,8 @@ export class Ema {
     this.alpha = 2 / (length + 1);
   }
 
-  step(s: Float64Array): void {
-    const x = s[this.input]!;
+  step(s: Float64Array, close: number): void {
+    const x = this.input === 3 ? close : s[this.input]!;
     // Hot path kept tiny so V8 can inline it into the strategy's per-bar call.
     if (this.count < this.length || x !== x) {
       s[this.output] = this.warmup(x);

@@ -14,8 +14,8 @@ export class Rsi {
 
   constructor(readonly length: number, private readonly input: number, private readonly output: number) {}
 
-  step(s: Float64Array): void {
-    const x = s[this.input]!;
+  step(s: Float64Array, close: number): void {
+    const x = this.input === 3 ? close : s[this.input]!;
     const prev = this.prev;
     this.prev = x;
     // Hot path kept tiny so V8 can inline it into the strategy's per-bar call.

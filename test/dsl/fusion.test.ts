@@ -31,6 +31,11 @@ const SETS: RuleExpressions[] = [
   { long_entry: 'crossover(ema(close / (close - 5), 2), ema(close / (close - 5), 4))', long_exit: 'crossunder(ema(close / (close - 5), 2), ema(close / (close - 5), 4)) or crossunder(ema(close / (close - 5), 4), ema(close / (close - 5), 2))' },
   { long_entry: 'crossover(ema(hl2, 4), ema(hl2, 4)) or crossover(ema(hl2, 2), ema(close, 4)) or crossunder(ema(ohlc4, 2), ema(ohlc4, 3))' },
   { long_entry: 'crossover(ema(rsi(close, 3), 2), ema(rsi(close, 3), 3))', short_entry: 'rsi(close, 2) > 60 and crossunder(ema(close, 1), ema(close, 2))' },
+  // The close read from the slots by some nodes and from the kernels' argument by others.
+  { long_entry: 'crossover(ema(close, 3), ema(close, 5)) and close > open', strength: 'close' },
+  { long_entry: 'crossover(ema(close, 3), ema(close, 5)) or close[2] > close', confidence: 'close' },
+  // No node reads the close from the slots: the strategy never stores it there.
+  { long_entry: 'crossover(ema(close, 3), ema(close, 5)) and rsi(close, 3) > 40', strength: 'rsi(close, 3) / 100', confidence: 'ema(close, 5)' },
 ];
 
 function same(a: number, b: number): boolean {
