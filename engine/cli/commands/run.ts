@@ -215,10 +215,19 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     so.recorderFor = (p) => journals?.recorderFor(p);
   }
 
+  // Signals during startup wait for it to finish (bounded by the adapter's timeouts), then stop.
+  let stopping: ((why: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopping = resolve));
+  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
   let session: BotSession;
   try {
     session = await startSession(so);
   } catch (e) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     journals?.close('failed to start');
     log.close();
     if (e instanceof UserError) throw e;
@@ -226,11 +235,6 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     throw e;
   }
 
-  let stopping: ((why: string) => void) | undefined;
-  const stopped = new Promise<string>((resolve) => (stopping = resolve));
-  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   if (tty) {
     status = new StatusLine(process.stderr, () => session.runners);
     status.start();
