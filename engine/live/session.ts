@@ -65,8 +65,11 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
   const hub = new MarketHub((m) => new BybitVenue(bybitOptions(o, m)));
   const runners: BotRunner[] = [];
   const sources: CsvCandleSource[] = [];
+  /** Live bots read candles from a shared feed besides their own venue; closed after the bots. */
+  const feeds: CandleSource[] = [];
   const stop = async () => {
     for (const r of runners) await r.stop().catch(() => {});
+    for (const f of feeds) await f.close().catch(() => {});
   };
   try {
     for (const plan of o.plans) {
@@ -88,6 +91,7 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         const keys = o.keys as ApiKeys;
         venue = new BybitVenue({ ...bybitOptions(o, market), key: keys.key, secret: keys.secret });
         candles = hub.source(market);
+        feeds.push(candles);
         await candles.start();
       }
       const runner = new BotRunner({
@@ -101,14 +105,6 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         ...(o.notify ? { notify: o.notify } : {}),
       });
       runners.push(runner);
-      const closeFeed = candles;
-      if (closeFeed) {
-        const origStop = runner.stop.bind(runner);
-        runner.stop = async () => {
-          await origStop();
-          await closeFeed.close();
-        };
-      }
       await runner.start();
     }
   } catch (e) {
