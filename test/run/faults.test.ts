@@ -43,6 +43,8 @@ t.test('withheld pongs: the stream reconnects; candles keep coming once each', a
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 50100);
   t.equal(bot.fake.orders().length, 1);
+  t.ok(bot.texts().some((x) => /BUY signal entering long 0.01/.test(x)), 'the entry after the reconnect is explained');
+  t.match(bot.log.text(), /stream connection lost; reconnecting/, 'the reconnect is logged');
   assertInvariants(t, bot);
 });
 
