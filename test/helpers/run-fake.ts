@@ -102,8 +102,12 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     async waitProcessed(c) {
       await until(() => bot.runner.processed.includes(c.start), 4000, `candle ${new Date(c.start).toISOString()} processed`);
       await bot.runner.idle();
-      // Fills pushed while the candle was handled queue a settle of their own.
-      await new Promise((r) => setTimeout(r, 30));
+      // Fills pushed while the candle was handled queue a settle of their own: wait (briefly) until
+      // the core and the exchange agree on whether a position is open. Scenarios that diverge on
+      // purpose wait for their own conditions.
+      const agree = () => bot.fake.position().size.gt(0) === (bot.runner.core.state.position !== null);
+      await until(agree, 1000, 'core and exchange agree').catch(() => {});
+      await new Promise((r) => setTimeout(r, 10));
       await bot.runner.idle();
     },
     texts: () => bot.runner.decisions.map((d: Decision) => d.text),
