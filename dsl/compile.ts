@@ -6,7 +6,7 @@ import type { SignalAction } from '../engine/strategy/strategy.ts';
 import { Checker } from './check.ts';
 import { Dag, INPUTS } from './dag.ts';
 import { parseExpression } from './syntax.ts';
-import { buildMachine } from './runtime.ts';
+import { buildMachine, dropUnreadSlots } from './runtime.ts';
 import { condition, lazyNodes } from './lazy.ts';
 import { RulesStrategy, type StrategyPlan } from './strategy.ts';
 import { RuleTracer } from './trace.ts';
@@ -110,8 +110,11 @@ export function createStrategy(program: Program): RulesStrategy {
   const roots = [p.longEntry, p.longExit, p.shortEntry, p.shortExit].filter((id) => id >= 0);
   const lazy = lazyNodes(program.dag, roots);
   const machine = buildMachine(program.dag, lazy);
-  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, id) : undefined);
-  return new RulesStrategy(machine, p, { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) });
+  const sources = { providers: machine.providers, slotReads: new Set<number>() };
+  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, id, sources) : undefined);
+  const conditions = { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) };
+  dropUnreadSlots(program.dag, machine, lazy, sources.slotReads, [p.strength, p.confidence]);
+  return new RulesStrategy(machine, p, conditions);
 }
 
 export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {

@@ -7,6 +7,8 @@
 // Evaluators return small integers (1 true, 0 false, −1 na): V8 returns those unboxed, whereas a
 // returned double may be boxed into a fresh heap number.
 import type { Dag } from './dag.ts';
+import type { Provider } from './runtime.ts';
+import type { EmaPair } from './indicators/ema-pair.ts';
 import { round9 } from './check.ts';
 
 /** Reads a condition: 1 true, 0 false, −1 na. */
@@ -33,19 +35,41 @@ export function lazyNodes(dag: Dag, roots: readonly number[]): Set<number> {
   return lazy;
 }
 
+/** Where a condition may read values other than the slots; `slotReads` collects what it does read there. */
+export interface CondSources {
+  providers: ReadonlyMap<number, Provider>;
+  slotReads: Set<number>;
+}
+
+const NO_SOURCES: CondSources = { providers: new Map(), slotReads: new Set() };
+
 /**
- * The evaluator of a root: lazy nodes compute on demand, stepped nodes are read from their slot.
- * Objects rather than closures: each class has its own monomorphic call sites, which V8 inlines
- * into the strategy's per-bar call (measured a few ns per bar faster than nested closures).
+ * The evaluator of a root: lazy nodes compute on demand, stepped nodes are read from their slot,
+ * or from the field of the kernel that computed them (a Provider). Objects rather than closures:
+ * each class has its own monomorphic call sites, which V8 inlines into the strategy's per-bar
+ * call (measured a few ns per bar faster than nested closures).
  */
-export function condition(dag: Dag, lazy: ReadonlySet<number>, id: number): Cond {
-  if (!lazy.has(id)) return new Slot(id);
+export function condition(dag: Dag, lazy: ReadonlySet<number>, id: number, src: CondSources = NO_SOURCES): Cond {
+  if (!lazy.has(id)) {
+    const p = src.providers.get(id);
+    if (p?.kind === 'value') return new ValueFlag(p.kernel);
+    if (p?.kind === 'up') return new PairUp(p.pair);
+    if (p?.kind === 'down') return new PairDown(p.pair);
+    src.slotReads.add(id);
+    return new Slot(id);
+  }
   const n = dag.nodes[id]!;
   const [a = -1, b = -1] = n.args;
+  const fused = compareWithConstant(dag, n.op, a, b, src);
+  if (fused) return fused;
+  if (n.op !== 'and' && n.op !== 'or' && n.op !== 'not') {
+    src.slotReads.add(a);
+    src.slotReads.add(b);
+  }
   switch (n.op) {
-    case 'and': return new And(condition(dag, lazy, a), condition(dag, lazy, b));
-    case 'or': return new Or(condition(dag, lazy, a), condition(dag, lazy, b));
-    case 'not': return new Not(condition(dag, lazy, a));
+    case 'and': return new And(condition(dag, lazy, a, src), condition(dag, lazy, b, src));
+    case 'or': return new Or(condition(dag, lazy, a, src), condition(dag, lazy, b, src));
+    case 'not': return new Not(condition(dag, lazy, a, src));
     case 'lt': return new Lt(a, b);
     case 'le': return new Le(a, b);
     case 'gt': return new Gt(a, b);
@@ -54,6 +78,93 @@ export function condition(dag: Dag, lazy: ReadonlySet<number>, id: number): Cond
     case 'ne': return new Ne(a, b);
     default:
       throw new Error(`internal: ${n.op} cannot be evaluated lazily`);
+  }
+}
+
+/**
+ * `x < c`, `c > x`, … where x is kept in a kernel's field (`rsi(close, 14) < 70`): reads the
+ * field and a number, no slots. Constants on the left swap the operator.
+ */
+function compareWithConstant(dag: Dag, op: string, a: number, b: number, src: CondSources): Cond | undefined {
+  if (op !== 'lt' && op !== 'le' && op !== 'gt' && op !== 'ge') return undefined;
+  const left = dag.node(a);
+  const right = dag.node(b);
+  let x: number;
+  let c: number;
+  let cmp = op;
+  if (right.op === 'const') {
+    x = a;
+    c = right.value!;
+  } else if (left.op === 'const') {
+    x = b;
+    c = left.value!;
+    cmp = SWAP[op]!;
+  } else {
+    return undefined;
+  }
+  const p = src.providers.get(x);
+  if (p?.kind !== 'value' || c !== c) return undefined;
+  switch (cmp) {
+    case 'lt': return new ValueLt(p.kernel, c);
+    case 'le': return new ValueLe(p.kernel, c);
+    case 'gt': return new ValueGt(p.kernel, c);
+    default: return new ValueGe(p.kernel, c);
+  }
+}
+
+const SWAP: Readonly<Record<string, string>> = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+
+interface Valued {
+  readonly value: number;
+}
+
+class ValueFlag implements Cond {
+  constructor(private readonly k: Valued) {}
+  read(): number {
+    const v = this.k.value;
+    return v === 1 ? 1 : v === 0 ? 0 : -1;
+  }
+}
+class PairUp implements Cond {
+  constructor(private readonly pair: EmaPair) {}
+  read(): number {
+    const v = this.pair.upValue;
+    return v === 1 ? 1 : v === 0 ? 0 : -1;
+  }
+}
+class PairDown implements Cond {
+  constructor(private readonly pair: EmaPair) {}
+  read(): number {
+    const v = this.pair.downValue;
+    return v === 1 ? 1 : v === 0 ? 0 : -1;
+  }
+}
+class ValueLt implements Cond {
+  constructor(private readonly k: Valued, private readonly c: number) {}
+  read(): number {
+    const x = this.k.value;
+    return x !== x ? -1 : x < this.c ? 1 : 0;
+  }
+}
+class ValueLe implements Cond {
+  constructor(private readonly k: Valued, private readonly c: number) {}
+  read(): number {
+    const x = this.k.value;
+    return x !== x ? -1 : x <= this.c ? 1 : 0;
+  }
+}
+class ValueGt implements Cond {
+  constructor(private readonly k: Valued, private readonly c: number) {}
+  read(): number {
+    const x = this.k.value;
+    return x !== x ? -1 : x > this.c ? 1 : 0;
+  }
+}
+class ValueGe implements Cond {
+  constructor(private readonly k: Valued, private readonly c: number) {}
+  read(): number {
+    const x = this.k.value;
+    return x !== x ? -1 : x >= this.c ? 1 : 0;
   }
 }
 
@@ -71,7 +182,8 @@ class And implements Cond {
     const x = this.l.read(s);
     if (x === 0) return 0;
     const y = this.r.read(s);
-    return y === 0 ? 0 : x === 1 && y === 1 ? 1 : -1;
+    // x is 1 or −1 here: true only when both are 1 (kept short: see the budget in ema-pair.ts).
+    return y === 0 ? 0 : x + y === 2 ? 1 : -1;
   }
 }
 

@@ -54,6 +54,19 @@ export interface Machine {
    * does, the strategy skips storing it: that one typed-array store measured ~2 ns/bar.
    */
   readonly closeFromSlots: boolean;
+  /** Nodes whose value a hot kernel also keeps in a field, for conditions to read directly. */
+  readonly providers: ReadonlyMap<number, Provider>;
+  /** Hot kernels by the nodes whose slots they write (see dropUnreadSlots). */
+  readonly writers: ReadonlyMap<number, SlotWriter>;
+}
+
+/** A kernel result readable without the slots. */
+export type Provider =
+  | { kind: 'value'; kernel: { readonly value: number } }
+  | { kind: 'up' | 'down'; pair: EmaPair };
+
+export interface SlotWriter {
+  drop(id: number): void;
 }
 
 /** Kernels that read a close source from `step`'s argument (ema.ts, rsi.ts, ema-pair.ts). */
@@ -72,16 +85,28 @@ export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set(), op
   const slots = new Float64Array(dag.nodes.length);
   const rings = new Map<number, HistoryRing>();
   const kernels: Kernel[] = [];
-  const fused = options.fuse === false ? new Map<number, EmaPair | null>() : fuseEmaPairs(dag);
+  const providers = new Map<number, Provider>();
+  const writers = new Map<number, SlotWriter>();
+  const { owner, runAt } = options.fuse === false ? { owner: new Map<number, EmaPair>(), runAt: new Map<number, EmaPair>() } : fuseEmaPairs(dag);
+  for (const [id, pair] of owner) {
+    writers.set(id, pair);
+    if (id === pair.up) providers.set(id, { kind: 'up', pair });
+    if (id === pair.down) providers.set(id, { kind: 'down', pair });
+  }
   for (const node of dag.nodes) {
     if (node.op === 'const') slots[node.id] = node.value!;
-    const pair = fused.get(node.id);
-    if (pair !== undefined) {
-      // The pair steps at its first average; the other nodes it covers need no kernel.
-      if (pair !== null) kernels.push(pair);
+    const pair = runAt.get(node.id);
+    if (pair) {
+      kernels.push(pair);
+    } else if (owner.has(node.id)) {
+      // Computed by its pair, which steps at the pair's first average.
     } else if (!skip.has(node.id)) {
       const k = kernelFor(node, slots, rings);
       if (k) kernels.push(k);
+      if (k instanceof Ema || k instanceof Rsi || k instanceof Crossover || k instanceof Crossunder) {
+        providers.set(node.id, { kind: 'value', kernel: k });
+        writers.set(node.id, k);
+      }
     }
     const depth = dag.historyDepth[node.id]!;
     if (depth > 0) {
@@ -93,19 +118,39 @@ export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set(), op
   const inputsUsed = INPUTS.map(() => false);
   for (const node of dag.nodes) for (const a of node.args) if (a < INPUTS.length) inputsUsed[a] = true;
   const closeFromSlots = dag.historyDepth[CLOSE]! > 0 || dag.nodes.some((n) => !CLOSE_ARG_OPS.has(n.op) && n.args.includes(CLOSE));
-  return { slots, kernels, run: sequence(kernels), inputsUsed, closeFromSlots };
+  return { slots, kernels, run: sequence(kernels), inputsUsed, closeFromSlots, providers, writers };
+}
+
+/**
+ * After the strategy's conditions are built: turn off every hot kernel's slot write that nothing
+ * reads from the slots. Readers are kernels' arguments (except a fused pair's own cross nodes,
+ * which it computes internally), history rings, the scores, and `slotReads` (what the
+ * conditions read from the slots rather than from a Provider). Lazy nodes have no kernel.
+ */
+export function dropUnreadSlots(dag: Dag, machine: Machine, lazy: ReadonlySet<number>, slotReads: ReadonlySet<number>, scores: readonly number[]): void {
+  const read = new Set<number>(slotReads);
+  for (const id of scores) if (id >= 0) read.add(id);
+  for (const node of dag.nodes) {
+    if (dag.historyDepth[node.id]! > 0) read.add(node.id);
+    if (lazy.has(node.id)) continue;
+    const provider = machine.providers.get(node.id);
+    if (provider && provider.kind !== 'value') continue;
+    for (const a of node.args) read.add(a);
+  }
+  for (const [id, writer] of machine.writers) if (!read.has(id)) writer.drop(id);
 }
 
 /**
  * crossover/crossunder(ema(x, a), ema(x, b)) with both averages on the same source: one EmaPair
- * per pair of averages. Returns, per covered node, the kernel to run at that node's position
- * (the pair, at the lower-id average, so every reader of either average comes after it) or null.
- * An average belongs to at most one pair, so it never steps twice; a second cross node on the same
- * pair and direction (impossible after hash-consing except `crossunder(b, a)` ≡ `crossover(a, b)`)
- * stays a plain kernel reading the slots.
+ * per pair of averages. `owner` maps every node a pair computes to it; `runAt` places the pair
+ * at its lower-id average, so every reader of either average comes after it. An average belongs
+ * to at most one pair, so it never steps twice; a second cross node on the same pair and
+ * direction (impossible after hash-consing except `crossunder(b, a)` ≡ `crossover(a, b)`) stays a
+ * plain kernel reading the slots.
  */
-function fuseEmaPairs(dag: Dag): Map<number, EmaPair | null> {
-  const covered = new Map<number, EmaPair | null>();
+function fuseEmaPairs(dag: Dag): { owner: Map<number, EmaPair>; runAt: Map<number, EmaPair> } {
+  const owner = new Map<number, EmaPair>();
+  const runAt = new Map<number, EmaPair>();
   const pairs = new Map<string, EmaPair>();
   for (const node of dag.nodes) {
     if (node.op !== 'crossover' && node.op !== 'crossunder') continue;
@@ -118,22 +163,23 @@ function fuseEmaPairs(dag: Dag): Map<number, EmaPair | null> {
     const key = `${lo},${hi}`;
     let pair = pairs.get(key);
     if (!pair) {
-      if (covered.has(lo) || covered.has(hi)) continue;
+      if (owner.has(lo) || owner.has(hi)) continue;
       const nLo = dag.node(lo);
       const nHi = dag.node(hi);
       pair = new EmaPair(nLo.consts[0]!, nHi.consts[0]!, nLo.args[0]!, lo, hi, -1, -1);
       pairs.set(key, pair);
-      covered.set(lo, pair);
-      covered.set(hi, null);
+      owner.set(lo, pair);
+      owner.set(hi, pair);
+      runAt.set(lo, pair);
     }
     // crossover(lo, hi) is "lo crossed above hi"; crossover(hi, lo) is "lo crossed below hi".
     const above = (node.op === 'crossover') === (a === lo);
     if (above && pair.up < 0) pair.up = node.id;
     else if (!above && pair.down < 0) pair.down = node.id;
     else continue;
-    covered.set(node.id, null);
+    owner.set(node.id, pair);
   }
-  return covered;
+  return { owner, runAt };
 }
 
 /**

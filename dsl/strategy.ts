@@ -104,6 +104,8 @@ export class RulesStrategy implements Strategy {
   private readonly loadAll: boolean;
   /** False when every reader of the close takes it as `step`'s argument (runtime.ts). */
   private readonly storeClose: boolean;
+  /** storeClose or loadAll: one test per bar. */
+  private readonly loadInputs: boolean;
   /** Signal lists by fired-bits mask, built once when no per-bar score has to be attached. */
   private readonly fixed: (readonly Signal[])[] | undefined;
 
@@ -115,6 +117,7 @@ export class RulesStrategy implements Strategy {
     const scoreInputs = [plan.strength, plan.confidence].filter((id) => id >= 0 && id < machine.inputsUsed.length);
     this.loadAll = allInputs || scoreInputs.some((id) => id !== 3) || machine.inputsUsed.some((used, i) => used && i !== 3);
     this.storeClose = allInputs || machine.closeFromSlots || scoreInputs.includes(3);
+    this.loadInputs = this.storeClose || this.loadAll;
     this.warmupBars = plan.warmupBars;
     this.preloadBars = plan.preloadBars;
     this.slots = machine.slots;
@@ -129,20 +132,23 @@ export class RulesStrategy implements Strategy {
   }
 
   onCandle(candle: Candle): readonly Signal[] {
+    // Kept small: see the inlining budget in indicators/ema-pair.ts.
     const s = this.slots;
-    const close = candle.close;
-    if (this.storeClose) s[3] = close;
-    if (this.loadAll) this.load(s, candle);
-    this.run.step(s, close);
+    if (this.loadInputs) this.load(s, candle);
+    this.run.step(s, candle.close);
     if (this.bar++ < this.warmupBars) return NO_SIGNALS;
     // Only a definite true fires; na (−1) does not.
     const mask = this.fired.mask(s);
-    if (mask === 0) return NO_SIGNALS;
-    if (this.fixed) return this.fixed[mask]!;
-    return this.build(mask);
+    return mask === 0 ? NO_SIGNALS : this.signals(mask);
+  }
+
+  private signals(mask: number): readonly Signal[] {
+    return this.fixed ? this.fixed[mask]! : this.build(mask);
   }
 
   private load(s: Float64Array, candle: Candle): void {
+    if (this.storeClose) s[3] = candle.close;
+    if (!this.loadAll) return;
     s[0] = candle.open;
     s[1] = candle.high;
     s[2] = candle.low;

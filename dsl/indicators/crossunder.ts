@@ -3,8 +3,18 @@
 export class Crossunder {
   private prevA = NaN;
   private prevB = NaN;
+  /** This bar's result. */
+  value = NaN;
+  private output: number;
 
-  constructor(private readonly a: number, private readonly b: number, private readonly output: number) {}
+  constructor(private readonly a: number, private readonly b: number, output: number) {
+    this.output = output;
+  }
+
+  /** Stop writing the slot of node `id`: nothing reads it from the slots. */
+  drop(id: number): void {
+    if (id === this.output) this.output = -1;
+  }
 
   step(s: Float64Array): void {
     const x = s[this.a]!;
@@ -13,6 +23,9 @@ export class Crossunder {
     const py = this.prevB;
     this.prevA = x;
     this.prevB = y;
-    s[this.output] = x !== x || y !== y || px !== px || py !== py ? NaN : x < y && px >= py ? 1 : 0;
+    const v = x !== x || y !== y || px !== px || py !== py ? NaN : x < y && px >= py ? 1 : 0;
+    this.value = v;
+    const o = this.output;
+    if (o >= 0) s[o] = v;
   }
 }

@@ -18,17 +18,20 @@ export class EmaPair {
   /** Last bar's outputs (na included), for the cross flags. */
   private prevA = NaN;
   private prevB = NaN;
+  /** This bar's "a crossed above b" (crossover(a, b)) and "a crossed below b" (crossunder(a, b)). */
+  upValue = NaN;
+  downValue = NaN;
 
   /**
-   * `up` receives "a crossed above b" (crossover(a, b)), `down` "a crossed below b"
-   * (crossunder(a, b)); −1 for a flag nobody reads.
+   * Slots of the two averages and of the nodes for the two flags (−1 for a flag no node asks for);
+   * `drop` turns a slot write off once nothing reads it from the slots.
    */
   constructor(
     readonly lengthA: number,
     readonly lengthB: number,
     private readonly source: number,
-    private readonly outA: number,
-    private readonly outB: number,
+    private outA: number,
+    private outB: number,
     public up: number,
     public down: number,
   ) {
@@ -36,21 +39,48 @@ export class EmaPair {
     this.alphaB = 2 / (lengthB + 1);
   }
 
+  drop(id: number): void {
+    if (id === this.outA) this.outA = -1;
+    if (id === this.outB) this.outB = -1;
+    if (id === this.up) this.up = -1;
+    if (id === this.down) this.down = -1;
+    this.writes = this.outA >= 0 || this.outB >= 0 || this.up >= 0 || this.down >= 0;
+  }
+
+  /** Some slot is still read: see `drop`. */
+  private writes = true;
+
+  // Hot path kept small on purpose: V8 inlines a strategy's whole per-bar path only while the
+  // inlined bytecode stays under a budget (~920 bytes); past it, the conditions became a call
+  // per bar (~6 ns/bar on the benchmark rule). Warm-up, na and slot writes are separate methods,
+  // which V8 leaves out of line while they are cold.
   step(s: Float64Array, close: number): void {
     const x = this.source === 3 ? close : s[this.source]!;
-    // Hot path kept tiny so V8 inlines it into the strategy's per-bar call.
     if (this.countA < this.lengthA || this.countB < this.lengthB || x !== x) {
-      this.warmup(s, x);
+      // Reads its input itself: passing the double out of line made V8 box it on every bar.
+      if (this.source === 3) s[3] = close;
+      this.warmup(s);
       return;
     }
     const a = this.emaA + this.alphaA * (x - this.emaA);
     const b = this.emaB + this.alphaB * (x - this.emaB);
     this.emaA = a;
     this.emaB = b;
-    this.emit(s, a, b);
+    const pa = this.prevA;
+    const pb = this.prevB;
+    if (a !== a || b !== b || pa !== pa || pb !== pb) {
+      this.emit(s, a, b);
+      return;
+    }
+    this.prevA = a;
+    this.prevB = b;
+    this.upValue = a > b && pa <= pb ? 1 : 0;
+    this.downValue = a < b && pa >= pb ? 1 : 0;
+    if (this.writes) this.write(s, a, b);
   }
 
-  private warmup(s: Float64Array, x: number): void {
+  private warmup(s: Float64Array): void {
+    const x = s[this.source]!;
     if (x !== x) {
       // An na source leaves both averages untouched and gives na this bar.
       this.emit(s, NaN, NaN);
@@ -77,15 +107,22 @@ export class EmaPair {
     this.emit(s, a, b);
   }
 
+  /** Flags from this bar's averages and the previous bar's, any of them possibly na. */
   private emit(s: Float64Array, a: number, b: number): void {
-    s[this.outA] = a;
-    s[this.outB] = b;
     const pa = this.prevA;
     const pb = this.prevB;
     this.prevA = a;
     this.prevB = b;
     const na = a !== a || b !== b || pa !== pa || pb !== pb;
-    if (this.up >= 0) s[this.up] = na ? NaN : a > b && pa <= pb ? 1 : 0;
-    if (this.down >= 0) s[this.down] = na ? NaN : a < b && pa >= pb ? 1 : 0;
+    this.upValue = na ? NaN : a > b && pa <= pb ? 1 : 0;
+    this.downValue = na ? NaN : a < b && pa >= pb ? 1 : 0;
+    if (this.writes) this.write(s, a, b);
+  }
+
+  private write(s: Float64Array, a: number, b: number): void {
+    if (this.outA >= 0) s[this.outA] = a;
+    if (this.outB >= 0) s[this.outB] = b;
+    if (this.up >= 0) s[this.up] = this.upValue;
+    if (this.down >= 0) s[this.down] = this.downValue;
   }
 }

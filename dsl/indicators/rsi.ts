@@ -11,25 +11,49 @@ export class Rsi {
   /** rma(up) and rma(down); seed sums until `length` deltas. */
   private up = 0;
   private down = 0;
+  /** This bar's result. */
+  value = NaN;
+  private output: number;
 
-  constructor(readonly length: number, private readonly input: number, private readonly output: number) {}
+  constructor(readonly length: number, private readonly input: number, output: number) {
+    this.output = output;
+  }
+
+  /** Stop writing the slot of node `id`: nothing reads it from the slots. */
+  drop(id: number): void {
+    if (id === this.output) this.output = -1;
+  }
 
   step(s: Float64Array, close: number): void {
     const x = this.input === 3 ? close : s[this.input]!;
     const prev = this.prev;
-    this.prev = x;
-    // Hot path kept tiny so V8 can inline it into the strategy's per-bar call.
+    // Kept small so V8 inlines it into the strategy's per-bar call (budget: see ema-pair.ts).
+    // The cold path reads its input and writes its result itself: passing a double to, or taking
+    // one from, an out-of-line call made V8 box a number into a fresh heap object on every bar.
     if (this.count < this.length || x !== x || prev !== prev) {
-      s[this.output] = this.warmup(x, prev);
+      if (this.input === 3) s[3] = close;
+      this.warmStep(s);
       return;
     }
+    this.prev = x;
     const n = this.length;
     const delta = x - prev;
     const up = (this.up * (n - 1) + (delta > 0 ? delta : 0)) / n;
     const down = (this.down * (n - 1) + (delta < 0 ? -delta : 0)) / n;
     this.up = up;
     this.down = down;
-    s[this.output] = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
+    const v = down === 0 ? (up === 0 ? NaN : 100) : 100 - 100 / (1 + up / down);
+    this.value = v;
+    if (this.output >= 0) s[this.output] = v;
+  }
+
+  private warmStep(s: Float64Array): void {
+    const x = s[this.input]!;
+    const prev = this.prev;
+    this.prev = x;
+    const v = this.warmup(x, prev);
+    this.value = v;
+    if (this.output >= 0) s[this.output] = v;
   }
 
   /** Before `length` deltas, or around na values: seed the averages or report na. */
