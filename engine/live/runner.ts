@@ -33,7 +33,7 @@ import { nextStart } from '../venue/bybit/candles.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
 } from '../venue/errors.ts';
-import type { OrderRequest, OrderState, Unsubscribe, VenueEvent } from '../venue/venue.ts';
+import { isOpenStatus, type OrderRequest, type OrderState, type Unsubscribe, type VenueEvent } from '../venue/venue.ts';
 import { AccountBook } from './account.ts';
 import { botIdOf, orderLinkIdFor, purposeOf } from './ids.ts';
 import { OrderBook, type TrackedOrder } from './orders.ts';
@@ -213,8 +213,14 @@ export class BotRunner {
       const intents = [...this.core.onCandle(c, signals, this.book)];
       this.bar++;
       let skipEntry = false;
-      for (const intent of intents) {
+      for (let i = 0; i < intents.length; i++) {
+        const intent = intents[i] as Intent;
         if (this.stopped) break;
+        const next = intents[i + 1];
+        if (intent.kind === 'cancel_entry' && next?.kind === 'enter' && this.amendsOnTimeout() && (await this.amendEntry(next, working))) {
+          i++; // the working order now carries the re-priced entry
+          continue;
+        }
         if (intent.kind === 'enter' && skipEntry) {
           this.decide(c, 'order', 'entry', 'skipped', 'the re-priced entry was not sent: the old order filled while being cancelled');
           this.core.state.entryOrder = null;
@@ -327,6 +333,44 @@ export class BotRunner {
       this.stopToRetry = stopLoss;
       this.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position (retried on the next candle)`);
     }
+  }
+
+  private amendsOnTimeout(): boolean {
+    const eo = this.o.plan.entryOrder;
+    return eo.type === 'limit' && eo.onTimeout === 'amend';
+  }
+
+  /**
+   * on_timeout amend: re-price the working limit order in place. Only an untouched order is
+   * amended; one with fills goes the cancel-then-new way, which settles the fills first.
+   * Returns false to fall back to cancel + new order.
+   */
+  private async amendEntry(intent: Extract<Intent, { kind: 'enter' }>, working: WorkingEntry | null): Promise<boolean> {
+    const t = this.orders.workingEntry();
+    if (!t || !t.state || t.state.filledQty.gt(0) || intent.order.type !== 'limit') return false;
+    const stops = intent.onExchange ? { ...(intent.stopLoss ? { stopLoss: intent.stopLoss } : {}), ...(intent.takeProfit ? { takeProfit: intent.takeProfit } : {}) } : {};
+    let st: OrderState;
+    try {
+      st = await this.o.venue.amendOrder({ orderLinkId: t.key, price: intent.order.price, qty: intent.qty, ...stops });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      this.log.warn('re-pricing the entry in place failed; cancelling it and placing a new one', { orderLinkId: t.key, error: errText(e) });
+      return false;
+    }
+    this.orders.update(t, st);
+    if (!isOpenStatus(st.status) || st.filledQty.gt(0)) {
+      // It filled (or ended) before the amend landed: what happened is the old order's business.
+      t.working = working ?? undefined;
+      this.core.state.entryOrder = null;
+      this.log.warn('the entry order filled or ended before it could be re-priced', { orderLinkId: t.key, status: st.status });
+      await this.settle();
+      return true;
+    }
+    t.qty = intent.qty;
+    t.stopLoss = intent.onExchange ? intent.stopLoss : null;
+    t.takeProfit = intent.onExchange ? intent.takeProfit : null;
+    this.log.info('entry order re-priced', { orderLinkId: t.key, price: intent.order.price.toFixed(), qty: intent.qty.toFixed() });
+    return true;
   }
 
   private async cancelEntry(working: WorkingEntry | null): Promise<boolean> {

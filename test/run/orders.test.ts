@@ -34,17 +34,39 @@ t.test('limit entry filled between candles: the core hears of it, the stops are 
   assertInvariants(t, bot);
 });
 
-t.test('limit entry with on_timeout amend: the old order is cancelled and a re-priced one placed', async (t) => {
+t.test('limit entry with on_timeout amend: the working order is re-priced in place', async (t) => {
   const bot = await liveBot({ spec: 'test/fixtures/run/amend.yaml' });
   t.teardown(bot.close);
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 50200);
   await bot.step(SIG.none, 50200);
+  const orders = bot.fake.orders();
+  t.equal(orders.length, 1, 'no second order');
+  t.match(orders[0], { status: 'New', orderLinkId: bot.fake.orderCreates()[0]!.orderLinkId });
+  t.equal(orders[0]!.price.toFixed(), '49949', '0.5% below the new close');
+  t.equal(orders[0]!.stopLoss.toFixed(), '49449.6', 'its stop-loss follows the new price');
+  t.match(bot.fake.requestsTo('/v5/order/amend')[0]?.params, { price: '49949', qty: '0.01', stopLoss: '49449.6', takeProfit: '50947.9' });
+  t.ok(bot.texts().some((x) => /not filled in time: re-priced, entering long 0.01 limit 49949/.test(x)), bot.texts().join('\n'));
+  // The re-priced order fills: the core takes the new levels.
+  await bot.step(SIG.none, 49900, { open: 50200, high: 50200, low: 49900 });
+  t.equal(bot.runner.core.state.position?.entryPrice.toFixed(), '49949');
+  t.equal(bot.runner.core.state.position?.stopLoss?.toFixed(), '49449.6');
+  t.equal(bot.fake.position().stopLoss.toFixed(), '49449.6');
+  assertInvariants(t, bot);
+});
+
+t.test('on_timeout amend refused by the exchange: cancelled and placed anew', async (t) => {
+  const bot = await liveBot({ spec: 'test/fixtures/run/amend.yaml' });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  await bot.step(SIG.none, 50200);
+  bot.fake.retCode('/v5/order/amend', 10001, 'injected: amend refused');
+  await bot.step(SIG.none, 50200);
   const [first, second] = bot.fake.orders();
   t.equal(first?.status, 'Cancelled');
   t.equal(second?.status, 'New');
-  t.equal(second?.price.toFixed(), '49949', '0.5% below the new close');
-  t.ok(bot.texts().some((x) => /not filled in time: re-priced, entering long 0.01 limit 49949/.test(x)), bot.texts().join('\n'));
+  t.equal(second?.price.toFixed(), '49949');
+  t.match(bot.log.text(), /re-pricing the entry in place failed; cancelling it and placing a new one/);
   assertInvariants(t, bot);
 });
 
