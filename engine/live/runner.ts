@@ -15,6 +15,10 @@
 //   position is checked; missing levels are set with trading-stop; if that fails too the position
 //   is closed at market. A partial fill is covered because the levels are whole-position (Full).
 // - An order whose fate is unknown (timeout after sending) is looked up before anything else.
+// - Trailing stops move the position's stop-loss with trading-stop, one core decision at a time,
+//   rather than Bybit's native trailing stop, so live and backtest trail the same way.
+// - A limit entry that times out is cancelled, or with on_timeout amend re-priced in place.
+// - Any position on the exchange is managed: found at startup or appearing later, it is adopted.
 import { Decimal } from 'decimal.js';
 import type { Plan } from '../plan/plan.ts';
 import type { Candle } from '../market/candle.ts';
@@ -293,8 +297,8 @@ export class BotRunner {
     }
   }
 
-  private async exit(side: Side, reason: ExitReason, c: Candle, attempt = 1): Promise<void> {
-    const link = orderLinkIdFor(this.botId, c.start, 'exit', attempt);
+  private async exit(side: Side, reason: ExitReason, c: Candle): Promise<void> {
+    const link = orderLinkIdFor(this.botId, c.start, 'exit');
     const p = this.book.position;
     const coreQty = this.core.state.position?.qty ?? ZERO;
     const qty = p.side === side && p.size.gt(0) ? p.size : coreQty;
