@@ -2,12 +2,16 @@
 // value slots (numbers; bools as 1/0/NaN) and a list of kernel objects in topological order, each
 // holding its input and output slot indices and its own indicator state. No code generation.
 //
-// Per-bar cost is mostly dispatch, so (measured with test/bench/dsl.ts):
+// Per-bar cost is mostly dispatch and memory traffic, so (measured with test/bench/dsl.ts):
 // - common shapes are fused at build time into one kernel (ema-pair.ts: both averages and their
 //   crossover/crossunder flags in one step);
 // - the hot kernels are classes with number fields, called through small fixed-arity `Seq`
-//   objects so each call site sees one class while one strategy dominates the process (a loop
-//   over an array, or a switch over opcodes, made one megamorphic site: about 2x slower);
+//   objects so each call site sees one class while one strategy dominates the process (a
+//   switch-dispatch loop over an opcode array, one megamorphic site, measured ~1.6x slower than
+//   the same kernels called directly);
+// - the close reaches kernels as an argument, results stay in kernel fields that conditions read
+//   (lazy.ts), and slots nobody reads are not written (dropUnreadSlots): each typed-array store
+//   and load on the per-bar path cost ~1-2 ns;
 // - everything else is a closure wrapped in a `Fn` kernel.
 import type { Dag, DagNode } from './dag.ts';
 import { INPUTS } from './dag.ts';
