@@ -1,5 +1,7 @@
 // botctl's Bybit venue: the one module that talks to Bybit (REST via RestClientV5, streams via
 // WebsocketClient). Implements the Venue contract for one symbol in one category.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Decimal } from 'decimal.js';
 import type { Candle, Interval } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
@@ -92,6 +94,8 @@ export class BybitVenue implements Venue {
   private readonly log: Logger;
   private readonly redactor: Redactor;
   private readonly listeners = new Set<(e: VenueEvent) => void>();
+  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true });
   private rules: InstrumentRules | undefined;
   private clockOffsetMs = 0;
   private sequencer: CandleSequencer | undefined;
@@ -117,7 +121,9 @@ export class BybitVenue implements Venue {
         ...(opts.restBaseUrl ? { baseUrl: opts.restBaseUrl } : net),
         recv_window: opts.recvWindowMs ?? 5000,
       },
-      { timeout: opts.httpTimeoutMs ?? 10_000 },
+      // Keep-alive: an order must not wait for a new TCP (and TLS) handshake. bybit-api's own
+      // keepAlive option only covers https; these cover the loopback fake too.
+      { timeout: opts.httpTimeoutMs ?? 10_000, httpAgent: this.httpAgent, httpsAgent: this.httpsAgent },
     );
     this.caller = new Caller(opts.retry ?? {}, this.redactor, this.log, () => this.syncClock());
     const w = opts.ws ?? {};
@@ -161,6 +167,8 @@ export class BybitVenue implements Venue {
     this.closed = true;
     this.streams.close();
     this.listeners.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
   }
 
   onEvent(listener: (event: VenueEvent) => void): Unsubscribe {
