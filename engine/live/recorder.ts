@@ -1,10 +1,12 @@
-// The runner's journal seam: decisions and errors of a paper or live run go into the bot's journal
-// (plan.run.journal), one run row per process. Replays are not journaled: they are experiments,
-// and mixing them into a paper history would make `botctl status` lie.
+// The runner's journal seam: decisions, orders, fills and state of a run go into the bot's journal
+// (plan.run.journal), one run row per process. Replays are journaled as mode 'backtest', whose
+// records are scoped to their own run, so they never mix into paper or live history.
 import { readFileSync } from 'node:fs';
 import type { Network, Plan } from '../plan/plan.ts';
 import { Journal, type RunJournal } from '../journal/index.ts';
 import type { RunRecorder } from './runner.ts';
+import type { OrderState } from '../venue/venue.ts';
+import type { OrderUpdate } from '../journal/types.ts';
 import { CORE_STATE_KIND } from '../ops/core-state.ts';
 
 export interface JournalRecorders {
@@ -13,13 +15,20 @@ export interface JournalRecorders {
   close(reason: string): void;
 }
 
-export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Network | undefined): JournalRecorders {
+/** The state kind a restart's summary is kept under (see reconcile-report.ts). */
+export const RECOVERY_STATE_KIND = 'recovery';
+
+/**
+ * `backtest`: a CSV replay through the runner, journaled apart from paper and live history (its own
+ * run scope) with lighter durability, so `botctl status/trades/report --mode backtest` show it.
+ */
+export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest', network: Network | undefined): JournalRecorders {
   const files = new Map<string, Journal>();
   const runs = new Map<Plan, RunJournal>();
   for (const plan of plans) {
     let j = files.get(plan.run.journal);
     if (!j) {
-      j = Journal.open(plan.run.journal);
+      j = Journal.open(plan.run.journal, mode === 'backtest' ? { durability: 'normal' } : {});
       files.set(plan.run.journal, j);
     }
     const m = plan.market;
@@ -35,17 +44,23 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Net
         decision: (d) => run.recordDecision(d),
         error: (message, time) => run.recordError({ time, source: 'runner', message }),
         orderIntent: (req, purpose, reason, time) => void run.recordOrderIntent({ ...req, purpose, reason, time }),
-        orderUpdate: (o) => void run.recordOrderUpdate({
-          orderLinkId: o.orderLinkId, orderId: o.orderId, status: o.status, updatedAt: o.updatedAt, qty: o.qty, filledQty: o.filledQty, fee: o.fee,
-          side: o.side, origin: o.origin, type: o.type, reduceOnly: o.reduceOnly,
-          ...(o.price ? { price: o.price } : {}), ...(o.avgFillPrice ? { avgFillPrice: o.avgFillPrice } : {}),
-          ...(o.stopLoss ? { stopLoss: o.stopLoss } : {}), ...(o.takeProfit ? { takeProfit: o.takeProfit } : {}), ...(o.reason ? { reason: o.reason } : {}),
-        }),
+        orderUpdate: (o) => void run.recordOrderUpdate(orderUpdateOf(o)),
         fill: (f) => void run.recordFill(f),
         candle: (time, coreState, a) => {
           run.recordEquity({ time, equity: a.equity, walletBalance: a.walletBalance, available: a.available });
           run.saveState(CORE_STATE_KIND, coreState, time);
         },
+        savedCoreState: () => {
+          const rec = run.view.lastState<unknown>(CORE_STATE_KIND);
+          return typeof rec?.state === 'string' ? rec.state : undefined;
+        },
+        recovery: () => ({
+          unfinishedOrders: () => run.view.workingOrders().map((o) => ({ orderLinkId: o.orderLinkId, status: o.status, createdAt: o.createdAt })),
+          orderUpdate: (o) => void run.recordOrderUpdate(orderUpdateOf(o)),
+          neverPlaced: (orderLinkId, reason, time) => void run.recordOrderUpdate({ orderLinkId, status: 'Rejected', updatedAt: time, reason }),
+          fills: (fs) => run.recordFills(fs),
+        }),
+        recovered: (summary, time) => run.saveState(RECOVERY_STATE_KIND, summary, time) /* Decimals serialise as text */,
         position: (p) => run.recordPosition({
           time: p.updatedAt, side: p.side, qty: p.size,
           ...(p.side !== 'flat' ? { entryPrice: p.avgPrice } : {}),
@@ -60,3 +75,13 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live', network: Net
     },
   };
 }
+
+function orderUpdateOf(o: OrderState): OrderUpdate {
+  return {
+    orderLinkId: o.orderLinkId, orderId: o.orderId, status: o.status, updatedAt: o.updatedAt, qty: o.qty, filledQty: o.filledQty, fee: o.fee,
+    side: o.side, origin: o.origin, type: o.type, reduceOnly: o.reduceOnly,
+    ...(o.price ? { price: o.price } : {}), ...(o.avgFillPrice ? { avgFillPrice: o.avgFillPrice } : {}),
+    ...(o.stopLoss ? { stopLoss: o.stopLoss } : {}), ...(o.takeProfit ? { takeProfit: o.takeProfit } : {}), ...(o.reason ? { reason: o.reason } : {}),
+  };
+}
+

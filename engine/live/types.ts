@@ -7,6 +7,7 @@ import type { Strategy } from '../strategy/strategy.ts';
 import type { Decision } from '../core/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { NotificationEvent } from '../notify/index.ts';
+import type { JournalRecovery, RecoverySummary } from './reconcile-report.ts';
 import type { Fill, OrderRequest, OrderState, PositionState, Unsubscribe, Venue } from '../venue/venue.ts';
 
 /** Where closed candles come from; by default the venue itself. Several bots may share one feed. */
@@ -26,6 +27,12 @@ export interface RunRecorder {
   /** After each candle: the core's state (serializeState text) and the account, for `botctl status`. */
   candle?(time: number, coreState: string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;
   position?(p: PositionState): void;
+  /** Crash recovery: the core state (serializeState text) the bot's previous run saved last. */
+  savedCoreState?(): string | undefined;
+  /** Crash recovery: the journal's unfinished orders, brought up to date at startup. */
+  recovery?(): JournalRecovery;
+  /** Crash recovery: what the restart found and did (kept as a 'recovery' state record). */
+  recovered?(summary: RecoverySummary, time: number): void;
 }
 
 export interface RunnerOptions {
