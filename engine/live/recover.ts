@@ -7,6 +7,7 @@ import type { Logger } from '../log/index.ts';
 import type { Fill, Venue } from '../venue/venue.ts';
 import type { AccountBook } from './account.ts';
 import { purposeOf } from './ids.ts';
+import type { RecoverySummary } from './reconcile-report.ts';
 
 const ZERO = new Decimal(0);
 
@@ -29,6 +30,7 @@ export async function reconcileAtStart(
   book: AccountBook,
   log: Logger,
   failed: (what: string, e: unknown) => void,
+  summary?: RecoverySummary,
 ): Promise<FoundPosition | undefined> {
   const pos = await venue.position();
   book.setPosition(pos);
@@ -40,7 +42,11 @@ export async function reconcileAtStart(
       continue;
     }
     log.warn("cancelling this bot's order left from an earlier run", { orderLinkId: o.orderLinkId, status: o.status });
-    await venue.cancelOrder(o.orderLinkId).catch((e) => failed(`could not cancel ${o.orderLinkId}`, e));
+    const cancelled = await venue.cancelOrder(o.orderLinkId).then(() => true, (e) => {
+      failed(`could not cancel ${o.orderLinkId}`, e);
+      return false;
+    });
+    if (cancelled && summary) summary.orphansCancelled[purposeOf(botId, o.orderLinkId) === 'entry' ? 'entry' : 'other']++;
   }
   if (foreign) log.info('open orders that do not belong to this bot are left alone', { count: foreign });
   if (pos.side === 'flat' || pos.size.isZero()) return undefined;

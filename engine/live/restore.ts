@@ -27,7 +27,8 @@ export function mergeSavedState(fresh: CoreState, saved: CoreState, stepMs: numb
   const bar = (b: number | null): number | null => (b === null ? null : b + shift);
   const cooldowns = saved.cooldowns
     .map((c) => ({ ...c, untilBar: bar(c.untilBar) }))
-    .filter((c) => (c.untilBar !== null ? c.untilBar > fresh.bar : (c.untilMs as number) > fresh.lastCandle + stepMs));
+    // Kept only if it can still block the next candle (bar fresh.bar + 1, closing 2 steps after lastCandle).
+    .filter((c) => (c.untilBar !== null ? c.untilBar > fresh.bar + 1 : (c.untilMs as number) > fresh.lastCandle + 2 * stepMs));
   const sameDay = saved.day === fresh.day;
   const position = keepPosition && saved.position ? { ...saved.position, entryBar: saved.position.entryBar + shift } : null;
   const state: CoreState = {

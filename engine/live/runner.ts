@@ -26,7 +26,7 @@ import { intervalMs } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import { NO_SIGNALS, type Signal } from '../strategy/strategy.ts';
 import { DecisionCore } from '../core/core.ts';
-import { serializeState, type WorkingEntry } from '../core/state.ts';
+import { deserializeState, serializeState, type CoreState, type WorkingEntry } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome, ExitReason, Intent, Side } from '../core/types.ts';
 import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
@@ -43,6 +43,8 @@ import { botIdOf, orderLinkIdFor, purposeOf } from './ids.ts';
 import { OrderBook, type TrackedOrder } from './orders.ts';
 import { SerialQueue } from './queue.ts';
 import { exitFromFills, reconcileAtStart, type FoundPosition } from './recover.ts';
+import { mergeSavedState } from './restore.ts';
+import { emptySummary, formatRecovery, hasNews, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
 import type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
 export type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
@@ -116,19 +118,28 @@ export class BotRunner {
     }
     await venue.start();
     this.rules = await venue.instrument();
-    this.core = new DecisionCore(plan, this.rules, (d) => {
-      if (this.bar >= this.preload) this.record(d); // warm-up decisions are discarded, as in the backtest
-    });
+    this.rebuildCore();
     if (plan.market.category === 'linear') await venue.setLeverage(plan.risk.leverage);
     this.offEvents = venue.onEvent((e) => this.onVenueEvent(e));
 
-    const existing = await reconcileAtStart(venue, this.botId, this.book, this.log, (what, e) => this.failed(what, e));
+    const summary = emptySummary(plan.market.symbol);
+    const existing = await reconcileAtStart(venue, this.botId, this.book, this.log, (what, e) => this.failed(what, e), summary);
+    const journal = this.live ? this.o.recorder?.recovery?.() : undefined;
+    if (journal) await settleJournalOrders(venue, this.botId, journal, summary, this.log, this.now(), undefined);
 
     this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
     const history = this.preload > 0 ? await this.feed.recentClosedCandles(this.preload) : [];
     for (const c of history) this.warmUp(c);
     this.log.info('history loaded', { candles: history.length, warmup: this.preload, last: this.lastStart === null ? null : new Date(this.lastStart).toISOString() });
-    if (existing) await this.adopt(existing);
+    const saved = this.o.mode === 'replay' ? undefined : this.o.recorder?.savedCoreState?.();
+    if (saved) this.restoreSaved(saved, existing, summary);
+    if (existing) await this.adopt(existing, summary);
+    else if (this.core.state.position) {
+      const p = this.core.state.position;
+      summary.closedWhileAway = { side: p.side, qty: p.qty };
+      await this.recoverExit().catch((e) => this.failed('could not record the exit of the position closed while the bot was away', e));
+    }
+    this.reportRecovery(summary);
 
     this.unsubscribe = await this.feed.subscribeCandles((c) => this.onClosedCandle(c), this.lastStart ?? undefined);
     this.log.info('waiting for closed candles', { symbol: plan.market.symbol, interval: plan.market.interval, mode: this.o.mode });
@@ -706,29 +717,46 @@ export class BotRunner {
   // ---- startup reconciliation ------------------------------------------------------------------
 
   /** An open position found at startup is managed, never ignored: the core takes it over. */
-  private async adopt(p: FoundPosition): Promise<void> {
+  private async adopt(p: FoundPosition, summary?: RecoverySummary): Promise<void> {
     if (p.avgPrice.isZero()) {
       this.log.warn('the account holds the traded coin without an entry price (spot); botctl does not manage that holding', { size: p.size.toFixed() });
       return;
     }
+    // The journal's position (restored by restoreSaved): its levels, a trailed stop included, come first.
+    const known = this.core.state.position?.side === p.side ? this.core.state.position : null;
     let stopLoss = p.stopLoss ?? null;
     let takeProfit = p.takeProfit ?? null;
+    const set: string[] = [];
+    let failed: string | undefined;
     const time = this.lastStart !== null ? this.lastStart + this.step : this.now();
     if (this.o.plan.exits.placement === 'exchange' && (!stopLoss || !takeProfit)) {
       const levels = entryLevels(this.o.plan, this.rules, p.side, p.avgPrice, this.core.atr);
-      if (levels.ok) {
-        const sl = stopLoss ? undefined : levels.value.stopLoss ?? undefined;
-        const tp = takeProfit ? undefined : levels.value.takeProfit ?? undefined;
-        if (sl || tp) {
-          try {
-            await this.o.venue.setTradingStop({ ...(sl ? { stopLoss: sl } : {}), ...(tp ? { takeProfit: tp } : {}) });
-            stopLoss = stopLoss ?? sl ?? null;
-            takeProfit = takeProfit ?? tp ?? null;
-          } catch (e) {
-            this.failed('could not put the plan\'s stops on the existing position', e);
-          }
+      const sl = stopLoss ? undefined : known?.stopLoss ?? (levels.ok ? levels.value.stopLoss ?? undefined : undefined);
+      const tp = takeProfit ? undefined : known?.takeProfit ?? (levels.ok ? levels.value.takeProfit ?? undefined : undefined);
+      if (sl || tp) {
+        try {
+          await this.o.venue.setTradingStop({ ...(sl ? { stopLoss: sl } : {}), ...(tp ? { takeProfit: tp } : {}) });
+          stopLoss = stopLoss ?? sl ?? null;
+          takeProfit = takeProfit ?? tp ?? null;
+          if (sl) set.push(`stop-loss ${fmtDec(sl)}`);
+          if (tp) set.push(`take-profit ${fmtDec(tp)}`);
+        } catch (e) {
+          failed = `setting ${sl ? `stop-loss ${fmtDec(sl)}` : `take-profit ${fmtDec(tp as Decimal)}`} failed (${errText(e)})`;
+          this.failed('could not put the plan\'s stops on the existing position', e);
         }
       }
+    }
+    if (summary) summary.position = { side: p.side, size: p.size, avgPrice: p.avgPrice, known: known !== null, stopLoss, takeProfit, set, ...(failed ? { failed } : {}) };
+    if (known) {
+      // Resumed, not a new entry: no entry cooldown or trade count again; the exchange's size and levels win.
+      known.qty = p.size;
+      known.entryPrice = p.avgPrice;
+      known.stopLoss = stopLoss ?? known.stopLoss;
+      known.takeProfit = takeProfit ?? known.takeProfit;
+      this.rebuildCore(this.core.snapshot());
+      this.decideAt(time, 'order', 'entry', 'filled',
+        `resumed the ${p.side} ${fmtDec(p.size)} at ${fmtDec(p.avgPrice)} from the journal${known.stopLoss ? `, stop ${fmtDec(known.stopLoss)}` : ', no stop-loss'}${known.takeProfit ? `, target ${fmtDec(known.takeProfit)}` : ''}${set.length ? ` (${set.join(' and ')} set: missing on the exchange)` : ''}`);
+      return;
     }
     this.core.state.entryOrder = {
       side: p.side, qty: p.size, order: { type: 'market' }, refPrice: p.avgPrice, stopLoss, takeProfit, sentBar: this.core.state.bar, sentTime: time,
@@ -736,6 +764,51 @@ export class BotRunner {
     this.core.onFill({ time, kind: 'entry', side: p.side, qty: p.size, price: p.avgPrice, fee: ZERO, liquidity: 'taker', reason: 'signal' });
     this.decideAt(time, 'order', 'entry', 'filled',
       `adopted the ${p.side} ${fmtDec(p.size)} at ${fmtDec(p.avgPrice)} already open on the exchange${stopLoss ? `, stop ${fmtDec(stopLoss)}` : ', no stop-loss'}${takeProfit ? `, target ${fmtDec(takeProfit)}` : ''}`);
+  }
+
+  // ---- crash recovery (restore.ts, reconcile-report.ts) ------------------------------------------
+
+  /** A new core on `state` (or a fresh one); the float caches of the position follow. */
+  private rebuildCore(state?: CoreState): void {
+    this.core = new DecisionCore(this.o.plan, this.rules, (d) => {
+      if (this.bar >= this.preload) this.record(d); // warm-up decisions are discarded, as in the backtest
+    }, state);
+  }
+
+  /** Continues the previous run's cooldowns, protections and position details from the journal. */
+  private restoreSaved(text: string, existing: FoundPosition | undefined, summary: RecoverySummary): void {
+    let saved: CoreState;
+    try {
+      saved = deserializeState(text);
+    } catch (e) {
+      this.failed('the journal\'s saved core state is unreadable; starting without cooldowns and protections', e);
+      return;
+    }
+    const r = mergeSavedState(this.core.snapshot(), saved, this.step, this.live);
+    if (r.position && existing && existing.side === r.position.side) {
+      // The exchange is the truth for size and price; its levels replace the journal's where it has them.
+      r.position.qty = existing.size;
+      r.position.entryPrice = existing.avgPrice;
+      if (existing.stopLoss) r.position.stopLoss = existing.stopLoss;
+      if (existing.takeProfit) r.position.takeProfit = existing.takeProfit;
+    } else if (r.position && existing) {
+      r.state.position = null; // the exchange holds the other side: adopted as found
+    }
+    this.rebuildCore(r.state);
+    const s = r.state;
+    for (const c of r.cooldowns) {
+      summary.cooldowns.push(c.untilBar !== null ? `cooldown after ${c.cause} (${c.untilBar - s.bar - 1} bar${c.untilBar - s.bar - 1 === 1 ? '' : 's'} left)` : `cooldown after ${c.cause} (until ${fmtTime(c.untilMs as number)})`);
+    }
+    if (s.dailyLossPausedDay !== null && s.dailyLossPausedDay === s.day) summary.protections.push('daily loss pause');
+    if (s.tradesPausedDay !== null && s.tradesPausedDay === s.day) summary.protections.push('max trades per day pause');
+    if (s.drawdownPause) summary.protections.push('max drawdown pause');
+  }
+
+  private reportRecovery(summary: RecoverySummary): void {
+    if (!hasNews(summary)) return;
+    const text = formatRecovery(summary);
+    this.log.warn(text, { bot: this.o.plan.name });
+    this.journal((r) => r.recovered?.(summary, this.now()));
   }
 
   // ---- records ---------------------------------------------------------------------------------
