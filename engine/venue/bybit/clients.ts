@@ -2,6 +2,7 @@
 // 10002 can be fixed by a resync we control, with no console output from the library), and the
 // WebSocket client can be pointed at a loopback fake for every socket and every reconnect
 // (reference §1.2: getWsUrl is consulted on each connect).
+import { createHmac } from 'node:crypto';
 import { RestClientV5, WebsocketClient, type WsKey } from 'bybit-api';
 import type { WSClientConfigurableOptions } from 'bybit-api';
 import type { Logger } from '../../log/index.ts';
@@ -13,7 +14,7 @@ export class BotRestClient extends RestClientV5 {
   constructor(options: ConstructorParameters<typeof RestClientV5>[0], network: ConstructorParameters<typeof RestClientV5>[1]) {
     // syncTimeBeforePrivateRequests makes the library ask fetchTimeOffset() before each signed
     // request; we answer from memory, so it costs no network call.
-    super({ ...options, syncTimeBeforePrivateRequests: true, enable_time_sync: false }, network);
+    super({ ...options, ...fastSigning(options?.secret), syncTimeBeforePrivateRequests: true, enable_time_sync: false }, network);
   }
 
   override async fetchTimeOffset(): Promise<number> {
@@ -32,7 +33,7 @@ const LOOPBACK_PATHS: Partial<Record<WsKey, string>> = {
 
 export class BotWsClient extends WebsocketClient {
   constructor(options: WSClientConfigurableOptions, logger: Logger, private readonly baseUrl?: string) {
-    super(options, libraryLogger(logger));
+    super({ ...options, ...fastSigning(options.secret) }, libraryLogger(logger));
   }
 
   protected override async getWsUrl(wsKey: WsKey): Promise<string> {
@@ -41,6 +42,16 @@ export class BotWsClient extends WebsocketClient {
     if (!path) throw new Error(`no WebSocket path for ${wsKey}`);
     return this.baseUrl + path;
   }
+}
+
+/**
+ * HMAC-SHA256 hex with node:crypto instead of the library's WebCrypto path (importKey on every
+ * request, then an async sign): same bytes, measurably less time per signed request. RSA keys
+ * (PEM) keep the library's own signing.
+ */
+function fastSigning(secret: string | undefined): { customSignMessageFn?: (message: string, secret: string) => Promise<string> } {
+  if (!secret || secret.includes('-----BEGIN')) return {};
+  return { customSignMessageFn: (message, key) => Promise.resolve(createHmac('sha256', key).update(message).digest('hex')) };
 }
 
 /**
