@@ -56,27 +56,45 @@ export class EmaPair {
   // which V8 leaves out of line while they are cold.
   step(s: Float64Array, close: number): void {
     const x = this.source === 3 ? close : s[this.source]!;
-    if (this.countA < this.lengthA || this.countB < this.lengthB || x !== x) {
-      // Reads its input itself: passing the double out of line made V8 box it on every bar.
-      if (this.source === 3) s[3] = close;
-      this.warmup(s);
+    if (!this.hot || x !== x) {
+      this.slowStep(s, close);
       return;
     }
-    const a = this.emaA + this.alphaA * (x - this.emaA);
-    const b = this.emaB + this.alphaB * (x - this.emaB);
+    // Last bar's outputs are the current averages (that is what `hot` means).
+    const pa = this.emaA;
+    const pb = this.emaB;
+    const a = pa + this.alphaA * (x - pa);
+    const b = pb + this.alphaB * (x - pb);
     this.emaA = a;
     this.emaB = b;
-    const pa = this.prevA;
-    const pb = this.prevB;
-    if (a !== a || b !== b || pa !== pa || pb !== pb) {
+    if (a !== a || b !== b) {
+      this.prevA = pa;
+      this.prevB = pb;
+      this.hot = false;
       this.emit(s, a, b);
       return;
     }
-    this.prevA = a;
-    this.prevB = b;
     this.upValue = a > b && pa <= pb ? 1 : 0;
     this.downValue = a < b && pa >= pb ? 1 : 0;
     if (this.writes) this.write(s, a, b);
+  }
+
+  /**
+   * True once both averages are seeded and last bar's outputs were numbers, so they equal
+   * emaA/emaB: the hot path then needs no separate previous values or na tests on them.
+   * prevA/prevB are kept up to date only off the hot path.
+   */
+  private hot = false;
+
+  /** Warm-up, an na source, or the bar after an na output. Reads its input itself: passing the double out of line made V8 box it on every bar. */
+  private slowStep(s: Float64Array, close: number): void {
+    if (this.source === 3) s[3] = close;
+    if (this.hot) {
+      this.prevA = this.emaA;
+      this.prevB = this.emaB;
+    }
+    this.warmup(s);
+    this.hot = this.countA >= this.lengthA && this.countB >= this.lengthB && this.prevA === this.prevA && this.prevB === this.prevB;
   }
 
   private warmup(s: Float64Array): void {

@@ -26,15 +26,15 @@ export class Rsi {
 
   step(s: Float64Array, close: number): void {
     const x = this.input === 3 ? close : s[this.input]!;
-    const prev = this.prev;
     // Kept small so V8 inlines it into the strategy's per-bar call (budget: see ema-pair.ts).
     // The cold path reads its input and writes its result itself: passing a double to, or taking
     // one from, an out-of-line call made V8 box a number into a fresh heap object on every bar.
-    if (this.count < this.length || x !== x || prev !== prev) {
+    if (!this.hot || x !== x) {
       if (this.input === 3) s[3] = close;
       this.warmStep(s);
       return;
     }
+    const prev = this.prev;
     this.prev = x;
     const n = this.length;
     const delta = x - prev;
@@ -47,11 +47,15 @@ export class Rsi {
     if (this.output >= 0) s[this.output] = v;
   }
 
+  /** `length` deltas seen and the previous source value is a number. */
+  private hot = false;
+
   private warmStep(s: Float64Array): void {
     const x = s[this.input]!;
     const prev = this.prev;
     this.prev = x;
     const v = this.warmup(x, prev);
+    this.hot = this.count >= this.length && x === x;
     this.value = v;
     if (this.output >= 0) s[this.output] = v;
   }
