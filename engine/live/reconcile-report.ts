@@ -64,6 +64,8 @@ export function formatRecovery(s: RecoverySummary): string {
   return `recovered: ${parts.join('; ')}`;
 }
 
+const CLOCK_MARGIN_MS = 3_600_000;
+
 /** The journal's side of a restart: the seam to the run's journal (recorder.ts implements it). */
 export interface JournalRecovery {
   /** Orders not final in the journal, oldest first. */
@@ -77,8 +79,7 @@ export interface JournalRecovery {
 
 /**
  * Asks the exchange about every order the journal left unfinished, writes down what became of it,
- * and journals the fills of this bot's orders (and the exchange's own stop/target closes) since the
- * oldest of them. Never throws: recovery goes on with what the exchange could tell.
+ * and journals the fills of this bot's orders since the oldest of them. Never throws: recovery goes on with what the exchange could tell.
  */
 export async function settleJournalOrders(
   venue: Venue, botId: string, j: JournalRecovery, summary: RecoverySummary, log: Logger, now: number, sinceMs: number | undefined,
@@ -101,7 +102,10 @@ export async function settleJournalOrders(
   const since = Math.min(sinceMs ?? Infinity, ...open.map((o) => o.createdAt));
   if (!Number.isFinite(since)) return;
   try {
-    const fills = (await venue.fills(since)).filter((f) => f.orderLinkId === '' || purposeOf(botId, f.orderLinkId));
+    // The journal's times are the bot's clock, the fills' the exchange's: look back generously
+    // (a fill already journaled is not recorded twice). Only this bot's orders' fills: a fill
+    // without an orderLinkId could be someone's manual trade.
+    const fills = (await venue.fills(since - CLOCK_MARGIN_MS)).filter((f) => purposeOf(botId, f.orderLinkId));
     summary.fillsAdded += j.fills(fills);
   } catch (e) {
     log.warn('could not read the fill history after the restart', { error: e instanceof Error ? e.message : String(e) });

@@ -249,11 +249,15 @@ export class BotRunner {
       this.deferred = null;
       for (const d of list) this.publish(d);
     }
-    if (this.o.recorder?.candle) {
-      const b = this.book;
-      const state = serializeState(this.core.snapshot());
-      this.journal((r) => r.candle?.(c.start + this.step, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
-    }
+    this.saveCore(c.start + this.step);
+  }
+
+  /** The core's state and the account into the journal: after each candle and each applied fill (a restart continues from it). */
+  private saveCore(time: number): void {
+    if (!this.o.recorder?.candle) return;
+    const b = this.book;
+    const state = serializeState(this.core.snapshot());
+    this.journal((r) => r.candle?.(time, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
   }
 
   // ---- intents ---------------------------------------------------------------------------------
@@ -527,7 +531,9 @@ export class BotRunner {
       }
     }
     let enteredNow = false;
-    for (const t of this.orders.takeDone()) enteredNow = this.apply(t) || enteredNow;
+    const done = this.orders.takeDone();
+    for (const t of done) enteredNow = this.apply(t) || enteredNow;
+    if (done.length) this.saveCore(this.now());
     this.orders.prune();
     if (this.book.stale) {
       this.book.setWallet(await venue.equity());
@@ -807,7 +813,7 @@ export class BotRunner {
   private reportRecovery(summary: RecoverySummary): void {
     if (!hasNews(summary)) return;
     const text = formatRecovery(summary);
-    this.log.warn(text, { bot: this.o.plan.name });
+    this.log.warn(text);
     this.journal((r) => r.recovered?.(summary, this.now()));
   }
 
