@@ -73,8 +73,8 @@ export interface SlotWriter {
   drop(id: number): void;
 }
 
-/** Kernels that read a close source from `step`'s argument (ema.ts, rsi.ts, ema-pair.ts). */
-const CLOSE_ARG_OPS: ReadonlySet<string> = new Set(['ema', 'rsi']);
+/** Kernels that read a close source from `step`'s argument (ema.ts, sma.ts, rsi.ts, ema-pair.ts). */
+const CLOSE_ARG_OPS: ReadonlySet<string> = new Set(['ema', 'sma', 'rsi']);
 
 export interface BuildOptions {
   /** Fuse common shapes into one kernel (default true); false gives the plain node-per-kernel path. */
@@ -107,7 +107,7 @@ export function buildMachine(dag: Dag, skip: ReadonlySet<number> = new Set(), op
     } else if (!skip.has(node.id)) {
       const k = kernelFor(node, slots, rings);
       if (k) kernels.push(k);
-      if (k instanceof Ema || k instanceof Rsi || k instanceof Crossover || k instanceof Crossunder) {
+      if (k instanceof Ema || k instanceof Sma || k instanceof Rsi || k instanceof Crossover || k instanceof Crossunder) {
         providers.set(node.id, { kind: 'value', kernel: k });
         writers.set(node.id, k);
       }
@@ -257,6 +257,7 @@ function kernelFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRin
   const n = node.consts[0] ?? 0;
   switch (node.op) {
     case 'ema': return new Ema(n, a, o);
+    case 'sma': return new Sma(n, a, o);
     case 'rsi': return new Rsi(n, a, o);
     case 'crossover': return new Crossover(a, b, o);
     case 'crossunder': return new Crossunder(a, b, o);
@@ -275,7 +276,7 @@ function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>
     case 'input':
     case 'const':
       return undefined;
-    case 'ema': case 'rsi': case 'crossover': case 'crossunder':
+    case 'ema': case 'sma': case 'rsi': case 'crossover': case 'crossunder':
       throw new Error(`internal: ${node.op} has its own kernel class`);
     case 'hl2': return () => { s[o] = (s[a]! + s[b]!) / 2; };
     case 'hlc3': return () => { s[o] = (s[a]! + s[b]! + s[c]!) / 3; };
@@ -301,7 +302,6 @@ function stepFor(node: DagNode, s: Float64Array, rings: Map<number, HistoryRing>
       if (!ring) throw new Error(`internal: no history ring for node ${a}`);
       return () => ring.read(s, n, o);
     }
-    case 'sma': { const k = new Sma(n); return () => k.step(s, a, o); }
     case 'rma': { const k = new Rma(n); return () => k.step(s, a, o); }
     case 'wma': { const k = new Wma(n); return () => k.step(s, a, o); }
     case 'stdev': { const k = new Stdev(n); return () => k.step(s, a, o); }

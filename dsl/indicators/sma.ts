@@ -3,49 +3,51 @@
 // alone. (Kernel convention: see ema.ts.)
 export class Sma {
   private readonly window: Float64Array;
-  /** [sum, compensation] */
-  private readonly acc = new Float64Array(2);
-  private readonly io = new Float64Array(2);
+  private sum = 0;
+  private comp = 0;
   private pos = 0;
   private count = 0;
+  /** This bar's result. */
+  value = NaN;
+  private output: number;
 
-  constructor(readonly length: number) {
+  constructor(readonly length: number, private readonly input: number, output: number) {
     this.window = new Float64Array(length);
+    this.output = output;
   }
 
-  step(slots: Float64Array, input: number, output: number): void {
-    const x = slots[input]!;
-    if (x !== x) {
-      slots[output] = NaN;
-      return;
-    }
-    const n = this.length;
-    const w = this.window;
-    const acc = this.acc;
-    const evicted = this.count === n ? w[this.pos]! : 0;
-    w[this.pos] = x;
-    this.pos = this.pos + 1 === n ? 0 : this.pos + 1;
-    // Neumaier: add x, then subtract the evicted value.
-    let sum = acc[0]!;
-    let comp = acc[1]!;
-    let t = sum + x;
-    comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-    sum = t;
-    if (this.count === n) {
-      t = sum - evicted;
-      comp += Math.abs(sum) >= Math.abs(evicted) ? sum - t - evicted : -evicted - t + sum;
+  /** Stop writing the slot of node `id`: nothing reads it from the slots. */
+  drop(id: number): void {
+    if (id === this.output) this.output = -1;
+  }
+
+  step(s: Float64Array, close: number): void {
+    const x = this.input === 3 ? close : s[this.input]!;
+    let v = NaN;
+    if (x === x) {
+      const n = this.length;
+      const w = this.window;
+      const evicted = this.count === n ? w[this.pos]! : 0;
+      w[this.pos] = x;
+      this.pos = this.pos + 1 === n ? 0 : this.pos + 1;
+      // Neumaier: add x, then subtract the evicted value.
+      let sum = this.sum;
+      let comp = this.comp;
+      let t = sum + x;
+      comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
       sum = t;
-    } else {
-      this.count++;
+      if (this.count === n) {
+        t = sum - evicted;
+        comp += Math.abs(sum) >= Math.abs(evicted) ? sum - t - evicted : -evicted - t + sum;
+        sum = t;
+      } else {
+        this.count++;
+      }
+      this.sum = sum;
+      this.comp = comp;
+      if (this.count === n) v = (sum + comp) / n;
     }
-    acc[0] = sum;
-    acc[1] = comp;
-    slots[output] = this.count === n ? (sum + comp) / n : NaN;
-  }
-
-  update(x: number): number {
-    this.io[0] = x;
-    this.step(this.io, 0, 1);
-    return this.io[1]!;
+    this.value = v;
+    if (this.output >= 0) s[this.output] = v;
   }
 }
