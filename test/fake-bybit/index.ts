@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Decimal } from 'decimal.js';
 import { intervalMs, type Candle, type Interval } from '../../engine/market/candle.ts';
 import { FakeExchange, type ExchangeConfig, type FakeExecution, type FakeOrder } from './exchange.ts';
-import { handleRest, type Fault, type RecordedRequest } from './rest.ts';
-import { FakeWs, type SocketKind, type SocketSelector } from './ws.ts';
+import { RetCodeError } from './exchange.ts';
+import { NotFound, WRITES, handleRest, route, type Fault, type RecordedRequest } from './rest.ts';
+import { FakeWs, type SocketKind, type SocketSelector, type TradeOp, type TradeOutcome, type TradeReply } from './ws.ts';
 
 export type { Fault, RecordedRequest, SocketKind, SocketSelector };
 
@@ -116,7 +117,12 @@ export class FakeBybit {
     const last = opts.candles?.length ? opts.candles.reduce((a, b) => (a.start > b.start ? a : b)).close : 50000;
     let self: FakeBybit | undefined;
     const now = () => Date.now() + (self?.clockOffsetMs ?? 0);
-    const ws = new FakeWs({ apiKey: opts.apiKey, apiSecret: opts.apiSecret, serverNow: now });
+    const ws = new FakeWs({
+      apiKey: opts.apiKey,
+      apiSecret: opts.apiSecret,
+      serverNow: now,
+      trade: (op, body) => self?.tradeOp(op, body) ?? {},
+    });
     const exchange = new FakeExchange(cfg, opts.price ?? last, opts.balance ?? '10000', opts.leverage ?? '10', now, (topic, data) =>
       ws.publishPrivate(topic, cfg.category, data),
     );
@@ -155,6 +161,49 @@ export class FakeBybit {
 
   now(): number {
     return Date.now() + this.clockOffsetMs;
+  }
+
+  /**
+   * An order op from the WS trade socket: recorded under its REST path (method 'WS'), so
+   * orderCreates() and requestsTo() see every attempt whichever way it came, and carried out by
+   * the same matching engine. Per-path faults apply where a socket has an equivalent (retCode,
+   * rate limit, delay, acceptThenHang, hang); HTTP-status faults are REST-only and stay queued.
+   */
+  private tradeOp(op: TradeOp, body: Record<string, unknown>): TradeOutcome {
+    const path = `/v5/${op.replace('.', '/')}`;
+    const rec: RecordedRequest = { method: 'WS', path, params: body, retCode: 0, httpStatus: 0, time: Date.now() };
+    const fault = this.faults.get(path)?.[0]?.fault.kind === 'http' ? undefined : this.takeFault(path);
+    if (fault?.kind === 'hang') {
+      rec.retCode = -1;
+      this.requests.push(rec);
+      return {};
+    }
+    if (fault?.kind === 'retCode') {
+      rec.retCode = fault.retCode;
+      this.requests.push(rec);
+      return { reply: { retCode: fault.retCode, retMsg: fault.retMsg, data: {} } };
+    }
+    this.requests.push(rec);
+    const run = (): TradeReply => {
+      let reply: TradeReply;
+      try {
+        if (WRITES.has(path) && this.readOnlyKey) throw new RetCodeError(10005, 'Permission denied, please check your API key permissions.');
+        reply = { retCode: 0, retMsg: 'OK', data: route(this.restContext(), 'POST', path, body) };
+      } catch (e) {
+        if (e instanceof RetCodeError) reply = { retCode: e.retCode, retMsg: e.retMsg, data: {} };
+        else if (e instanceof NotFound) reply = { retCode: 10001, retMsg: 'unknown op', data: {} };
+        else throw e;
+      }
+      rec.retCode = reply.retCode;
+      return reply;
+    };
+    if (fault?.kind === 'delay') return { later: { delayMs: fault.ms, run } };
+    const reply = run();
+    if (fault?.kind === 'acceptThenHang') {
+      rec.retCode = -1;
+      return {};
+    }
+    return { reply };
   }
 
   // ---- market control --------------------------------------------------------------------------
@@ -268,6 +317,16 @@ export class FakeBybit {
 
   set rejectWsAuth(v: boolean) {
     this.ws.rejectAuth = v;
+  }
+
+  /** The trade socket's login fails; the account stream still logs in. */
+  set rejectTradeAuth(v: boolean) {
+    this.ws.rejectTradeAuth = v;
+  }
+
+  /** Refuse /v5/trade connections (like Bybit's demo network). */
+  set noTradeSocket(v: boolean) {
+    this.ws.noTradeSocket = v;
   }
 
   dropSockets(sel: SocketSelector = 'all'): number {

@@ -48,7 +48,7 @@ export interface RestContext {
 }
 
 const PUBLIC = new Set(['/v5/market/time', '/v5/market/kline', '/v5/market/instruments-info', '/v5/market/tickers']);
-const WRITES = new Set([
+export const WRITES = new Set([
   '/v5/order/create', '/v5/order/amend', '/v5/order/cancel', '/v5/order/cancel-all',
   '/v5/position/trading-stop', '/v5/position/set-leverage',
 ]);
@@ -147,9 +147,9 @@ function checkAuth(ctx: RestContext, req: IncomingMessage, payload: string): voi
   if (sign !== expected) throw new RetCodeError(10004, `error sign! origin_string[${origin}]`);
 }
 
-class NotFound extends Error {}
+export class NotFound extends Error {}
 
-function route(ctx: RestContext, method: string, path: string, p: Record<string, unknown>): unknown {
+export function route(ctx: RestContext, method: string, path: string, p: Record<string, unknown>): unknown {
   const ex = ctx.exchange;
   const cat = ex.cfg.category;
   const wantCategory = () => {

@@ -22,6 +22,23 @@ export interface WsOptions {
   apiKey: string;
   apiSecret: string;
   serverNow(): number;
+  /** Carries out an order op from the trade socket; `reply` undefined = never answer. */
+  trade(op: TradeOp, body: Record<string, unknown>): TradeOutcome;
+}
+
+export type TradeOp = 'order.create' | 'order.amend' | 'order.cancel';
+const TRADE_OPS = new Set<unknown>(['order.create', 'order.amend', 'order.cancel']);
+
+export interface TradeReply {
+  retCode: number;
+  retMsg: string;
+  data: unknown;
+}
+
+export interface TradeOutcome {
+  reply?: TradeReply;
+  /** Slow exchange: carry the op out after `delayMs`, then answer. */
+  later?: { delayMs: number; run: () => TradeReply };
 }
 
 const PATHS: Record<string, SocketKind> = {
@@ -40,6 +57,10 @@ export class FakeWs {
   withholdPongs = false;
   /** Fault: reject private auth. */
   rejectAuth = false;
+  /** Fault: reject auth on the trade socket only (the account stream still logs in). */
+  rejectTradeAuth = false;
+  /** Fault: refuse /v5/trade upgrades (as on Bybit's demo network, which has no WS trade). */
+  noTradeSocket = false;
   /** Every message a client sent, for assertions. */
   readonly received: Array<{ kind: SocketKind; msg: unknown }> = [];
   /** Connections ever accepted, per kind (reconnects count). */
@@ -50,7 +71,7 @@ export class FakeWs {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const kind = PATHS[path];
-    if (!kind) {
+    if (!kind || (kind === 'trade' && this.noTradeSocket)) {
       socket.destroy();
       return;
     }
@@ -83,7 +104,7 @@ export class FakeWs {
         else this.send(c, { success: true, ret_msg: 'pong', conn_id: c.connId, ...(c.kind === 'spot' ? {} : { req_id: '' }), op: 'ping' });
         return;
       case 'auth': {
-        const ok = !this.rejectAuth && this.verifyAuth(msg.args);
+        const ok = !this.rejectAuth && !(c.kind === 'trade' && this.rejectTradeAuth) && this.verifyAuth(msg.args);
         if (c.kind === 'trade') {
           this.send(c, { retCode: ok ? 0 : 10004, retMsg: ok ? 'OK' : 'Invalid sign', op: 'auth', connId: c.connId });
         } else {
@@ -108,8 +129,36 @@ export class FakeWs {
         return;
       }
       default:
+        if (c.kind === 'trade' && TRADE_OPS.has(msg.op)) this.onTradeOp(c, msg);
         return;
     }
+  }
+
+  /** WS Trade API (reference §7): one REST-style body in args, reply echoing reqId and op. */
+  private onTradeOp(c: Conn, msg: Record<string, unknown>): void {
+    const op = msg.op as TradeOp;
+    const reqId = typeof msg.reqId === 'string' ? msg.reqId : '';
+    const body = Array.isArray(msg.args) && typeof msg.args[0] === 'object' && msg.args[0] !== null ? (msg.args[0] as Record<string, unknown>) : {};
+    const header = msg.header as Record<string, unknown> | undefined;
+    const ts = Number(header?.['X-BAPI-TIMESTAMP']);
+    const rw = Number(header?.['X-BAPI-RECV-WINDOW'] ?? 5000);
+    const now = this.opts.serverNow();
+    let outcome: TradeOutcome;
+    if (!c.authed) outcome = { reply: { retCode: 10003, retMsg: 'Request not authorized', data: {} } };
+    else if (!Number.isFinite(ts) || !(now - rw <= ts && ts < now + 1000)) {
+      outcome = { reply: { retCode: 10002, retMsg: `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${rw}]`, data: {} } };
+    } else outcome = this.opts.trade(op, body);
+    const answer = (reply: TradeReply) => {
+      const t = String(this.opts.serverNow());
+      this.send(c, {
+        reqId, retCode: reply.retCode, retMsg: reply.retMsg, op, data: reply.data, retExtInfo: {},
+        header: { 'X-Bapi-Limit': '10', 'X-Bapi-Limit-Status': '9', 'X-Bapi-Limit-Reset-Timestamp': t, Traceid: randomUUID(), Timenow: t },
+        connId: c.connId,
+      });
+    };
+    const later = outcome.later;
+    if (later) setTimeout(() => answer(later.run()), later.delayMs);
+    else if (outcome.reply) answer(outcome.reply);
   }
 
   private verifyAuth(args: unknown): boolean {
