@@ -34,8 +34,13 @@ import { CandleSequencer, fetchClosedCandles, lookbackMs } from './candles.ts';
 import { BotRestClient } from './clients.ts';
 import { acceptedOrder, orderCreateBody } from './orders.ts';
 import { BybitStreams } from './streams.ts';
+import { TradeSocket } from './trade-socket.ts';
 import {
+  AUTH_FAILED,
   DUPLICATE_ORDER_LINK_ID,
+  RATE_LIMITED,
+  SERVER_BUSY,
+  TIMESTAMP_OUT_OF_WINDOW,
   INSUFFICIENT_BALANCE,
   LEVERAGE_NOT_MODIFIED,
   NOT_MODIFIED,
@@ -71,6 +76,12 @@ export interface BybitVenueOptions {
   httpTimeoutMs?: number;
   recvWindowMs?: number;
   retry?: RetryOptions;
+  /**
+   * How orders are placed: 'websocket' uses Bybit's WS Trade API (lower latency) with REST as the
+   * fallback whenever the trade socket is down, refused or silent; 'rest' (default) only REST.
+   * The demo network has no WS trade, so it always uses REST.
+   */
+  orderEntry?: 'websocket' | 'rest';
   /** Heartbeat: ping every pingIntervalMs, reconnect if no frame within pongTimeoutMs. */
   ws?: {
     pingIntervalMs?: number;
@@ -80,6 +91,10 @@ export interface BybitVenueOptions {
     readyTimeoutMs?: number;
     /** When history lacks candles the stream skipped, look again after this long (default 1 s). */
     historyRetryMs?: number;
+    /** Trade socket: an order request without a reply after this long goes to REST (default 2 s). */
+    tradeReplyTimeoutMs?: number;
+    /** start() waits this long for the trade socket login before going on with REST (default 3 s). */
+    tradeReadyTimeoutMs?: number;
   };
 }
 
@@ -91,6 +106,7 @@ export class BybitVenue implements Venue {
   private readonly rest: BotRestClient;
   private readonly streams: BybitStreams;
   private readonly caller: Caller;
+  private trade: TradeSocket | undefined;
   private readonly log: Logger;
   private readonly redactor: Redactor;
   private readonly listeners = new Set<(e: VenueEvent) => void>();
@@ -159,13 +175,37 @@ export class BybitVenue implements Venue {
     if (this.hasKeys()) {
       if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
       await this.streams.openAccount();
+      await this.openTradeSocket();
     }
+  }
+
+  private async openTradeSocket(): Promise<void> {
+    const { orderEntry, network, key, secret } = this.opts;
+    if (orderEntry !== 'websocket' || network === 'demo' || !key || !secret || this.trade) return;
+    const w = this.opts.ws ?? {};
+    this.trade = new TradeSocket(
+      {
+        key,
+        secret,
+        testnet: network === 'testnet',
+        wsBaseUrl: this.opts.wsBaseUrl,
+        recvWindowMs: this.opts.recvWindowMs ?? 5000,
+        pingIntervalMs: w.pingIntervalMs ?? 10_000,
+        pongTimeoutMs: w.pongTimeoutMs ?? 2_000,
+        reconnectDelayMs: w.reconnectDelayMs ?? 500,
+        replyTimeoutMs: w.tradeReplyTimeoutMs ?? 2_000,
+      },
+      this.log,
+    );
+    this.trade.setTimeOffsetMs(this.clockOffsetMs);
+    await this.trade.open(w.tradeReadyTimeoutMs ?? 3_000);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.streams.close();
+    this.trade?.close();
     this.listeners.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
@@ -194,6 +234,7 @@ export class BybitVenue implements Venue {
     this.clockOffsetMs = Math.round(serverMs + (t1 - t0) / 2 - t1) - 300;
     this.rest.clockOffsetMs = this.clockOffsetMs;
     this.streams.setTimeOffsetMs(this.clockOffsetMs);
+    this.trade?.setTimeOffsetMs(this.clockOffsetMs);
   }
 
   // ---- market data -----------------------------------------------------------------------------
@@ -295,6 +336,21 @@ export class BybitVenue implements Venue {
   async placeOrder(req: OrderRequest): Promise<OrderState> {
     this.requireKeys('place orders');
     const body = orderCreateBody(req, this.opts.category, this.opts.symbol);
+    let unanswered = false;
+    if (this.trade?.usable()) {
+      const res = await this.trade.request('order.create', body);
+      if (res.answered && !retryOverRest(res.env.retCode)) return this.judgeCreate(req, body, res.env as Envelope<{ orderId?: string }>, false);
+      if (!res.answered) {
+        // The request may have reached Bybit. Look before sending it again; the REST attempt
+        // carries the same orderLinkId, so Bybit refuses it (110072) if the first one lands late.
+        unanswered = true;
+        this.log.warn('order over the trade socket got no answer; checking for it, then placing over REST', { orderLinkId: req.orderLinkId, reason: res.reason });
+        const found = await this.orderStatus(req.orderLinkId).catch(() => undefined);
+        if (found) return found;
+      } else {
+        this.log.warn('order over the trade socket refused for a reason REST retries; placing over REST', { orderLinkId: req.orderLinkId, retCode: res.env.retCode });
+      }
+    }
     let env: Envelope<{ orderId?: string }>;
     let sends = 0;
     try {
@@ -309,6 +365,11 @@ export class BybitVenue implements Venue {
       if (found) return found;
       throw new OrderStateUnknownError(req.orderLinkId, e.message);
     }
+    return this.judgeCreate(req, body, env, unanswered || sends > 1);
+  }
+
+  /** Bybit's answer to an order/create, whichever way it went; `earlierUnanswered`: an earlier send may have landed. */
+  private async judgeCreate(req: OrderRequest, body: Raw, env: Envelope<{ orderId?: string }>, earlierUnanswered: boolean): Promise<OrderState> {
     if (DUPLICATE_ORDER_LINK_ID.has(env.retCode)) {
       // An earlier attempt (ours, or before a restart) already placed it.
       const found = await this.orderStatus(req.orderLinkId);
@@ -318,13 +379,13 @@ export class BybitVenue implements Venue {
       }
       throw new OrderStateUnknownError(req.orderLinkId, 'Bybit says the orderLinkId is taken but cannot find the order');
     }
-    if (env.retCode !== 0 && sends > 1) {
+    if (env.retCode !== 0 && earlierUnanswered) {
       // An earlier, unanswered attempt may have gone through and be the reason this one was
       // refused (e.g. its margin is now in use): the order that exists wins over the refusal.
       const found = await this.orderStatus(req.orderLinkId).catch(() => undefined);
       if (found) return found;
     }
-    this.throwOrderError(env, `place ${body.side} ${body.orderType} ${body.qty}`);
+    this.throwOrderError(env, `place ${String(body.side)} ${String(body.orderType)} ${String(body.qty)}`);
     return acceptedOrder(req, String(env.result.orderId ?? ''), this.serverNow());
   }
 
@@ -552,6 +613,11 @@ export class BybitVenue implements Venue {
     const text = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unknown error';
     return this.redactor.redactString(text);
   }
+}
+
+/** Refusals REST's retry loop knows how to handle (rate limit, busy, clock, login): send it there. */
+function retryOverRest(code: number): boolean {
+  return code === RATE_LIMITED || SERVER_BUSY.has(code) || code === TIMESTAMP_OUT_OF_WINDOW || AUTH_FAILED.has(code);
 }
 
 function networkFlags(network: Network): { testnet?: boolean; demoTrading?: boolean } {

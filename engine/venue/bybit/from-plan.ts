@@ -35,6 +35,8 @@ export function bybitVenueOptions(plan: Plan, env: NodeJS.ProcessEnv, logger?: L
     opts.secret = secret;
   }
   if (plan.market.category === 'linear') opts.leverage = plan.risk.leverage;
+  // Orders over the WS Trade API (REST stays the fallback); demo has none, the adapter uses REST there.
+  opts.orderEntry = 'websocket';
   if (logger) opts.logger = logger;
   const rest = env[ENV_REST_URL]?.trim();
   const ws = env[ENV_WS_URL]?.trim();
