@@ -44,6 +44,7 @@ import { OrderBook, type TrackedOrder } from './orders.ts';
 import { SerialQueue } from './queue.ts';
 import { exitFromFills, reconcileAtStart, type FoundPosition } from './recover.ts';
 import { mergeSavedState } from './restore.ts';
+import { gracefulShutdown, type ShutdownReport } from './shutdown.ts';
 import { emptySummary, formatRecovery, hasNews, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
 import type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
@@ -146,19 +147,39 @@ export class BotRunner {
   }
 
   /** Stops taking candles, lets queued work finish, closes the venue's sockets. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * `graceful` (Ctrl-C, SIGTERM): working entries are cancelled and the open position is handled
+   * as run.on_shutdown says (shutdown.ts); returns what was done. Without it (a failed start, a
+   * fatal error) orders and position are left as they are for the next start to reconcile.
+   */
+  async stop(how: { graceful?: boolean } = {}): Promise<ShutdownReport | undefined> {
+    if (this.stopped) return undefined;
     this.stopped = true;
     this.unsubscribe?.();
     await this.queue.idle();
-    const p = this.core?.state.position;
-    if (p && this.o.mode !== 'replay') {
-      const how = this.o.plan.exits.placement === 'exchange' ? 'under its exchange-side stops' : 'WITHOUT exchange-side stops (placement: bot)';
-      const note = this.o.plan.run.onShutdown === 'close_position' ? ' (on_shutdown: close_position is not carried out yet)' : '';
-      this.log.warn(`stopping with the ${p.side} ${fmtDec(p.qty)} open, ${how}${note}`);
+    let report: ShutdownReport | undefined;
+    if (how.graceful && this.core && this.rules && this.o.mode !== 'replay') {
+      try {
+        report = await gracefulShutdown({
+          plan: this.o.plan, botId: this.botId, venue: this.o.venue, rules: this.rules, core: this.core, log: this.log, live: this.live,
+          place: (req, purpose, reason) => this.place(req, purpose, reason),
+          orderUpdate: (o) => this.journal((r) => r.orderUpdate?.(o)),
+          now: this.now,
+        });
+        this.saveCore(this.now());
+      } catch (e) {
+        this.failed('shutdown could not finish', e);
+      }
+    } else {
+      const p = this.core?.state.position;
+      if (p && this.o.mode !== 'replay') {
+        const where = this.o.plan.exits.placement === 'exchange' ? 'under its exchange-side stops' : 'WITHOUT exchange-side stops (placement: bot)';
+        this.log.warn(`stopping with the ${p.side} ${fmtDec(p.qty)} open, ${where}`);
+      }
     }
     this.offEvents?.();
     await this.o.venue.close();
+    return report;
   }
 
   /** Resolves when every candle and event queued so far has been handled. */

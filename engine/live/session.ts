@@ -16,6 +16,7 @@ import type { Venue } from '../venue/venue.ts';
 import { MarketHub } from './feed.ts';
 import type { ApiKeys } from './keys.ts';
 import { BotRunner, type RunRecorder } from './runner.ts';
+import type { ShutdownReport } from './shutdown.ts';
 
 export interface SessionOptions {
   plans: Plan[];
@@ -44,7 +45,8 @@ export interface BotSession {
   sources: CsvCandleSource[];
   /** Replays: resolves when every bot has processed the whole file. */
   finished: Promise<void> | undefined;
-  stop(): Promise<void>;
+  /** `graceful`: each bot cancels its entries and handles its position (shutdown.ts); returns what each did. */
+  stop(graceful?: boolean): Promise<ShutdownReport[]>;
 }
 
 export function bybitOptions(o: SessionOptions, m: MarketPlan): BybitVenueOptions {
@@ -67,9 +69,14 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
   const sources: CsvCandleSource[] = [];
   /** Live bots read candles from a shared feed besides their own venue; closed after the bots. */
   const feeds: CandleSource[] = [];
-  const stop = async () => {
-    for (const r of runners) await r.stop().catch(() => {});
+  const stop = async (graceful = false) => {
+    const reports: ShutdownReport[] = [];
+    for (const r of runners) {
+      const report = await r.stop({ graceful }).catch(() => undefined);
+      if (report) reports.push(report);
+    }
     for (const f of feeds) await f.close().catch(() => {});
+    return reports;
   };
   try {
     for (const plan of o.plans) {

@@ -33,7 +33,7 @@ t.test('replay: --venue sim --data runs the file through the runner and exits 0 
   t.match(run.stdout(), /decisions: \d+ \(2 entries, 2 exits/);
   t.match(run.stderr(), /decision: .*BUY signal entering long 0\.01/, 'decisions are logged');
   t.match(run.stderr(), /"outcome":"entry"/, 'as structured JSON when not on a terminal');
-  t.notOk(existsSync(join(dir, 'journal')), 'replays are not journaled');
+  t.ok(existsSync(join(dir, 'journal', 'e2e-bot.sqlite')), 'replays are journaled (as backtest runs)');
 });
 
 /** In-process `botctl` for the checks that end before anything starts (fast, no child process). */

@@ -19,6 +19,7 @@ import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
 import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
 import { StatusLine, replaySummary } from '../../live/status.ts';
 import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
+import { formatShutdown } from '../../live/shutdown.ts';
 import { botIdOf } from '../../live/ids.ts';
 import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
 
@@ -209,18 +210,28 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   };
   if (keys) await checkKeys(so, plans, keys);
 
-  let journals: JournalRecorders | undefined;
-  if (r.mode !== 'replay') {
-    journals = openJournals(plans, r.mode, r.network);
-    so.recorderFor = (p) => journals?.recorderFor(p);
-  }
+  // A replay is journaled as a backtest run: apart from paper and live history (`--mode backtest`).
+  const journals: JournalRecorders = openJournals(plans, r.mode === 'replay' ? 'backtest' : r.mode, r.network);
+  so.recorderFor = (p) => journals.recorderFor(p);
 
   // Signals during startup wait for it to finish (bounded by the adapter's timeouts), then stop.
+  // A second signal exits at once: every journal write is its own transaction, so the journal is
+  // consistent at any instant, and the next start reconciles orders and position with the exchange.
   let stopping: ((why: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopping = resolve));
-  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals === 1) {
+      stopping?.(sig);
+      return;
+    }
+    status?.stop();
+    io.err(`shutdown: ${sig} again — exiting now without finishing; the journal is consistent and the next start reconciles orders and position with the exchange\n`);
+    journals.close('forced exit (second signal)');
+    process.exit(ExitCode.UserError);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let session: BotSession;
   try {
@@ -228,7 +239,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   } catch (e) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    journals?.close('failed to start');
+    journals.close('failed to start');
     log.close();
     if (e instanceof UserError) throw e;
     if (e instanceof VenueError) throw new UserError(`could not start: ${e.message}`);
@@ -240,6 +251,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     status.start();
   }
   let code: number = ExitCode.Ok;
+  let graceful = false;
   try {
     const why = await Promise.race([
       stopped,
@@ -251,18 +263,41 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
       ...(session.finished ? [session.finished.then(() => 'end of data')] : []),
     ]);
     log.info('stopping', { reason: why });
+    graceful = why === 'SIGINT' || why === 'SIGTERM';
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     status?.stop();
     status = undefined;
-    await session.stop();
-    journals?.close(code === ExitCode.Ok ? 'stopped' : 'error');
+    const outcome = await stopWithin(session.stop(graceful), SHUTDOWN_BOUND_MS);
+    if (outcome === 'timeout') {
+      io.err(`shutdown: not finished within ${SHUTDOWN_BOUND_MS / 1000} s (an exchange call is still pending): working orders and the position are left as they are; the next start reconciles them\n`);
+      code = ExitCode.UserError;
+    } else {
+      for (const report of outcome) {
+        if (report.problems.length) code = ExitCode.UserError;
+        io.err(formatShutdown(report, 'journal flushed') + '\n');
+      }
+    }
+    journals.close(outcome === 'timeout' ? 'shutdown timed out' : code === ExitCode.Ok ? 'stopped' : 'error');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await notifier.flush(3000);
+    if (outcome === 'timeout') {
+      log.close();
+      process.exit(code); // the pending call would keep the process alive
+    }
   }
   if (r.mode === 'replay') {
     session.runners.forEach((runner, i) => io.out(replaySummary(runner, session.sources[i]?.delivered ?? 0, opts.data as string)));
   }
   log.close();
   return code;
+}
+
+/** Graceful shutdown gets this long; then botctl says what it could not finish and exits. */
+const SHUTDOWN_BOUND_MS = 10_000;
+
+function stopWithin<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
 }
