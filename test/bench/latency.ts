@@ -2,9 +2,10 @@
 // triggers an entry to the fake receiving POST /v5/order/create, over ≥ 1,000 entries (each followed
 // by an exit candle). Real BybitVenue + BotRunner + fake on 127.0.0.1, all in one process, so the
 // figure includes the WebSocket frame, the adapter's parsing and sequencing, the strategy, the
-// decision core, request signing and the HTTP request up to the fake reading its body.
+// decision core, request signing and the order request up to the fake reading it: over the WS
+// Trade API (what `botctl run` uses) or over REST (the fallback, and the demo network's only way).
 //
-//   npx tsx test/bench/latency.ts [signals]
+//   npx tsx test/bench/latency.ts [signals] [websocket|rest|both]
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { RecordedRequest } from '../fake-bybit/index.ts';
@@ -39,8 +40,13 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-export async function benchLatency(signals = 1000, warmup = 50): Promise<LatencyResult> {
-  const bot = await liveBot({ spec: 'test/fixtures/run/bench.yaml', venue: { ws: { pingIntervalMs: 10_000, pongTimeoutMs: 2_000, reconnectDelayMs: 100, readyTimeoutMs: 3000 } } });
+export type OrderEntry = 'websocket' | 'rest';
+
+export async function benchLatency(signals = 1000, warmup = 50, orderEntry: OrderEntry = 'websocket'): Promise<LatencyResult> {
+  const bot = await liveBot({
+    spec: 'test/fixtures/run/bench.yaml',
+    venue: { orderEntry, ws: { pingIntervalMs: 10_000, pongTimeoutMs: 2_000, reconnectDelayMs: 100, readyTimeoutMs: 3000 } },
+  });
   let pushedAt = 0;
   let onCreate: ((t: number) => void) | undefined;
   const requests = bot.fake.requests;
@@ -78,6 +84,9 @@ export async function benchLatency(signals = 1000, warmup = 50): Promise<Latency
     }
     const orders = bot.fake.orders().filter((o) => o.orderLinkId !== '');
     if (new Set(orders.map((o) => o.orderLinkId)).size !== orders.length) throw new Error('duplicate orders during the benchmark');
+    const entries = bot.fake.requestsTo('/v5/order/create').filter((r) => r.params.reduceOnly !== true);
+    const want = orderEntry === 'websocket' ? 'WS' : 'POST';
+    if (entries.some((r) => r.method !== want)) throw new Error(`some entries did not go over ${orderEntry}`);
   } finally {
     await bot.close();
   }
@@ -86,9 +95,13 @@ export async function benchLatency(signals = 1000, warmup = 50): Promise<Latency
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const n = Number(process.argv[2] ?? 1000);
-  const r = await benchLatency(n);
+  const which = process.argv[3] ?? 'websocket';
+  const modes: OrderEntry[] = which === 'both' ? ['rest', 'websocket'] : which === 'rest' ? ['rest'] : ['websocket'];
   const f = (x: number) => `${x.toFixed(3)} ms`;
   const line = (p: Percentiles) => `p50 ${f(p.p50)}  p90 ${f(p.p90)}  p99 ${f(p.p99)}  max ${f(p.max)}  mean ${f(p.mean)}`;
-  console.log(`signal → order/create over ${r.signals} entries (loopback, one process): ${line(r)}`);
-  console.log(`  of which candle push → runner calls placeOrder:           ${line(r.toPlaceOrder)}`);
+  for (const mode of modes) {
+    const r = await benchLatency(n, 50, mode);
+    console.log(`signal → order/create (${mode}) over ${r.signals} entries (loopback, one process): ${line(r)}`);
+    console.log(`  of which candle push → runner calls placeOrder:           ${line(r.toPlaceOrder)}`);
+  }
 }
