@@ -11,6 +11,7 @@ import type { InstrumentRules } from '../market/instrument.ts';
 import type { Logger } from '../log/index.ts';
 import type { Plan } from '../plan/plan.ts';
 import { isOpenStatus, type OrderRequest, type OrderState, type Venue } from '../venue/venue.ts';
+import { InsufficientBalanceError, OrderRejectedError } from '../venue/errors.ts';
 import { orderLinkIdFor, purposeOf } from './ids.ts';
 
 export interface ShutdownReport {
@@ -121,13 +122,15 @@ async function closePosition(ctx: ShutdownContext, report: ShutdownReport, side:
   // Named after the moment (not a candle): distinct from any exit a candle decided.
   const link = orderLinkIdFor(ctx.botId, ctx.now(), 'exit');
   let st: OrderState | undefined;
+  let refused: string | undefined;
   try {
     st = await ctx.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true }, 'exit', 'shutdown');
   } catch (e) {
-    // Unanswered: the exchange may have it; the lookup below says.
-    ctx.log.warn('the shutdown close got no answer; looking it up', { orderLinkId: link, error: errText(e) });
+    if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) refused = errText(e);
+    // Otherwise unanswered: the exchange may have it; the lookup below says.
+    else ctx.log.warn('the shutdown close got no answer; looking it up', { orderLinkId: link, error: errText(e) });
   }
-  const deadline = Date.now() + (ctx.closeWaitMs ?? 3000);
+  const deadline = Date.now() + (refused ? 0 : ctx.closeWaitMs ?? 3000);
   while ((!st || isOpenStatus(st.status)) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     st = (await ctx.venue.orderStatus(link).catch(() => undefined)) ?? st;
@@ -144,7 +147,7 @@ async function closePosition(ctx: ShutdownContext, report: ShutdownReport, side:
   if (!flat) {
     report.position.kept = true;
     const rest = after && after.side !== 'flat' ? `${fmtDec(after.size)} is still open${after.stopLoss ? ` under its stop-loss ${fmtDec(after.stopLoss)}` : ' WITHOUT a stop-loss'}` : 'the position could not be read back';
-    report.problems.push(`closing the ${side} at market was not confirmed (${st ? st.status : 'no order found'}): ${rest}`);
+    report.problems.push(`closing the ${side} at market ${refused ? `was refused (${refused})` : `was not confirmed (${st ? st.status : 'no order found'})`}: ${rest}`);
   }
 }
 
