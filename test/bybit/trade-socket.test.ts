@@ -139,3 +139,19 @@ t.test('demo network: no trade socket, REST only', async (t) => {
   t.same(via(s), ['POST']);
   t.equal(s.fake.connectCount('trade'), 0);
 });
+
+t.test('a request given up on is never sent late (the library stamps the time only when it sends)', async (t) => {
+  const s = await setup({ venue: ws() });
+  t.teardown(s.close);
+  s.fake.hang('/v5/order/create');
+  await s.venue.placeOrder(market('ws-given-up'));
+  t.same(via(s), ['WS', 'POST']);
+  // Stand in for the library sending the held-back frame after we gave up on it.
+  const client = (s.venue as unknown as { trade: { ws: { tryWsSend(k: string, m: string): void } } }).trade.ws;
+  const frame = { reqId: '99', header: { 'X-BAPI-RECV-WINDOW': '5000', 'X-BAPI-TIMESTAMP': String(Date.now()) }, op: 'order.create', args: [{ orderLinkId: 'ws-given-up' }] };
+  client.tryWsSend('v5PrivateTrade', JSON.stringify(frame));
+  client.tryWsSend('v5PrivateTrade', JSON.stringify({ ...frame, reqId: '100', args: [{ ...frame.args[0], orderLinkId: 'someone-else' }] }));
+  await until(() => via(s).length === 3, 2000, 'the other frame arrives');
+  t.same(s.fake.orderCreates().map((b) => b.orderLinkId), ['ws-given-up', 'ws-given-up', 'someone-else'], 'only the frame not given up on went out');
+  t.equal(s.fake.orders().filter((o) => o.orderLinkId === 'ws-given-up').length, 1);
+});

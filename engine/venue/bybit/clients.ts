@@ -36,6 +36,14 @@ export class BotWsClient extends WebsocketClient {
     super({ ...options, ...fastSigning(options.secret) }, libraryLogger(logger));
   }
 
+  /** Last word on every outgoing frame: false drops it (see TradeSocket's abandoned requests). */
+  sendFilter: ((wsMessage: string) => boolean) | undefined;
+
+  override tryWsSend(wsKey: WsKey, wsMessage: string, throwExceptions?: boolean): void {
+    if (this.sendFilter && !this.sendFilter(wsMessage)) return;
+    super.tryWsSend(wsKey, wsMessage, throwExceptions);
+  }
+
   protected override async getWsUrl(wsKey: WsKey): Promise<string> {
     if (this.baseUrl === undefined) return super.getWsUrl(wsKey);
     const path = LOOPBACK_PATHS[wsKey];

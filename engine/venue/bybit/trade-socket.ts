@@ -32,6 +32,12 @@ export class TradeSocket {
   private refusalLogged = false;
   private closed = false;
   private readyWaiters: Array<() => void> = [];
+  /**
+   * orderLinkIds whose request we stopped waiting for (and handed to REST). The library computes
+   * the request's timestamp after its own connect/login awaits, so a request stuck there could
+   * still go out much later with a fresh timestamp: the send filter drops it instead.
+   */
+  private readonly abandoned = new Set<string>();
 
   constructor(private readonly s: TradeSocketSettings, private readonly log: Logger) {
     this.ws = new BotWsClient(
@@ -68,6 +74,7 @@ export class TradeSocket {
     });
     // WS-API refusals arrive as exceptions too; the request's own promise carries them to us.
     this.ws.on('exception', () => {});
+    this.ws.sendFilter = (text) => this.abandoned.size === 0 || !this.abandoned.has(orderLinkIdOf(text));
   }
 
   setTimeOffsetMs(ms: number): void {
@@ -98,8 +105,12 @@ export class TradeSocket {
   async request(op: 'order.create', body: Raw): Promise<TradeResult> {
     if (!this.usable()) return { answered: false, reason: 'trade socket not logged in' };
     let timer: NodeJS.Timeout | undefined;
+    const link = String(body.orderLinkId ?? '');
     const timeout = new Promise<TradeResult>((resolve) => {
-      timer = setTimeout(() => resolve({ answered: false, reason: `no reply within ${this.s.replyTimeoutMs} ms` }), this.s.replyTimeoutMs);
+      timer = setTimeout(() => {
+        this.abandon(link);
+        resolve({ answered: false, reason: `no reply within ${this.s.replyTimeoutMs} ms` });
+      }, this.s.replyTimeoutMs);
     });
     const reply = this.ws.sendWSAPIRequest(WS_KEY, op, body as never).then(
       (r) => envelopeOf(r) ?? { answered: false as const, reason: 'reply without retCode' },
@@ -113,12 +124,30 @@ export class TradeSocket {
     }
   }
 
+  private abandon(orderLinkId: string): void {
+    if (!orderLinkId) return;
+    this.abandoned.add(orderLinkId);
+    // Bounded: a request held back this long by the library is long past its usefulness anyway.
+    if (this.abandoned.size > 1000) this.abandoned.delete(this.abandoned.values().next().value as string);
+  }
+
   close(): void {
     this.closed = true;
     this.ready = false;
     for (const w of this.readyWaiters.splice(0)) w();
     this.ws.closeAll(true);
     this.ws.removeAllListeners();
+  }
+}
+
+/** The orderLinkId of an order.create frame, '' for anything else. */
+function orderLinkIdOf(text: string): string {
+  if (!text.includes('"order.create"')) return '';
+  try {
+    const msg = JSON.parse(text) as { op?: unknown; args?: Array<{ orderLinkId?: unknown }> };
+    return msg.op === 'order.create' ? String(msg.args?.[0]?.orderLinkId ?? '') : '';
+  } catch {
+    return '';
   }
 }
 
