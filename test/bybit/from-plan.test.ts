@@ -48,4 +48,8 @@ t.test('a venue built from env talks to the fake and sets the plan leverage at s
   await venue.start();
   t.equal(fake.position().leverage.toString(), '3');
   t.equal(fake.subscribers('private', 'order'), 1, 'account stream open');
+  // botctl run places orders over the WS Trade API.
+  await venue.placeOrder({ orderLinkId: 'from-env-1', side: 'buy', type: 'market', qty: new Decimal('0.01') });
+  t.same(fake.requestsTo('/v5/order/create').map((r) => r.method), ['WS'], 'over the trade socket');
+  t.equal(fake.orders().length, 1);
 });
