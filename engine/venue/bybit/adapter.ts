@@ -1,5 +1,6 @@
 // botctl's Bybit venue: the one module that talks to Bybit (REST via RestClientV5, streams via
-// WebsocketClient). Implements the Venue contract for one symbol in one category.
+// WebsocketClient, orders over the WS Trade API when enabled, REST otherwise or as the fallback).
+// Implements the Venue contract for one symbol in one category.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Decimal } from 'decimal.js';
