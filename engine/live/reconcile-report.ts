@@ -73,6 +73,8 @@ export interface JournalRecovery {
   orderUpdate(o: OrderState): void;
   /** An intent the exchange never received: closed in the journal as Rejected with `reason`. */
   neverPlaced(orderLinkId: string, reason: string, time: number): void;
+  /** Paper: an order of an earlier run's simulator, gone with it: closed in the journal as Cancelled. */
+  abandoned(orderLinkId: string, reason: string, time: number): void;
   /** Returns how many were new. */
   fills(f: Fill[]): number;
 }
@@ -109,5 +111,13 @@ export async function settleJournalOrders(
     summary.fillsAdded += j.fills(fills);
   } catch (e) {
     log.warn('could not read the fill history after the restart', { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** Paper trading restarts with a fresh simulator: the previous run's working orders died with it. */
+export function closePaperOrders(j: JournalRecovery, summary: RecoverySummary, now: number): void {
+  for (const o of j.unfinishedOrders()) {
+    j.abandoned(o.orderLinkId, 'the paper run that placed it ended; the simulator starts afresh', now);
+    summary.journalOrders.push({ orderLinkId: o.orderLinkId, was: o.status, now: 'Cancelled' });
   }
 }

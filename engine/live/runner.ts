@@ -45,7 +45,7 @@ import { SerialQueue } from './queue.ts';
 import { exitFromFills, reconcileAtStart, type FoundPosition } from './recover.ts';
 import { mergeSavedState } from './restore.ts';
 import { gracefulShutdown, type ShutdownReport } from './shutdown.ts';
-import { emptySummary, formatRecovery, hasNews, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
+import { closePaperOrders, emptySummary, formatRecovery, hasNews, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
 import type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
 export type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
@@ -125,8 +125,9 @@ export class BotRunner {
 
     const summary = emptySummary(plan.market.symbol);
     const existing = await reconcileAtStart(venue, this.botId, this.book, this.log, (what, e) => this.failed(what, e), summary);
-    const journal = this.live ? this.o.recorder?.recovery?.() : undefined;
-    if (journal) await settleJournalOrders(venue, this.botId, journal, summary, this.log, this.now(), undefined);
+    const journal = this.o.mode === 'replay' ? undefined : this.o.recorder?.recovery?.();
+    if (journal && this.live) await settleJournalOrders(venue, this.botId, journal, summary, this.log, this.now(), undefined);
+    else if (journal) closePaperOrders(journal, summary, this.now());
 
     this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
     const history = this.preload > 0 ? await this.feed.recentClosedCandles(this.preload) : [];
