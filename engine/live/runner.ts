@@ -440,8 +440,15 @@ export class BotRunner {
     return filled;
   }
 
-  private place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState> {
-    this.journal((r) => r.orderIntent?.(req, purpose, reason, this.now()));
+  /** Intent first, durably; an order the journal could not write down is not sent (it would be lost on a crash). */
+  private async place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState> {
+    try {
+      this.o.recorder?.orderIntent?.(req, purpose, reason, this.now());
+    } catch (e) {
+      this.errors++;
+      this.log.error('journal write failed: the order is not sent', { orderLinkId: req.orderLinkId, error: errText(e) });
+      throw new OrderRejectedError(`not sent: the journal could not record it first (${errText(e)})`);
+    }
     return this.o.venue.placeOrder(req);
   }
 
