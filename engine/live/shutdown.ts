@@ -27,6 +27,8 @@ export interface ShutdownReport {
     /** Levels found missing on the exchange and set now. */
     set: string[];
     closedAt?: Decimal;
+    /** Paper: the simulated position ends with the simulator (the next paper run starts flat). */
+    paper?: boolean;
   };
   /** What could not be done, in words. */
   problems: string[];
@@ -55,6 +57,12 @@ const ZERO = new Decimal(0);
 export async function gracefulShutdown(ctx: ShutdownContext): Promise<ShutdownReport> {
   const report: ShutdownReport = { bot: ctx.plan.name, entriesCancelled: 0, problems: [] };
   await cancelEntries(ctx, report);
+  if (!ctx.live) {
+    // Nothing on an exchange to keep or close: a simulated market close would only fill on a candle that never comes.
+    const p = ctx.core.state.position;
+    if (p) report.position = { side: p.side, qty: p.qty, kept: false, stopLoss: p.stopLoss, takeProfit: p.takeProfit, set: [], paper: true };
+    return report;
+  }
   const pos = await ctx.venue.position().catch((e) => {
     report.problems.push(`could not read the position (${errText(e)})`);
     return undefined;
@@ -157,6 +165,7 @@ export function formatShutdown(r: ShutdownReport, journal: string): string {
   if (r.entriesCancelled) parts.push(`${r.entriesCancelled} entry order${r.entriesCancelled > 1 ? 's' : ''} cancelled`);
   const p = r.position;
   if (!p) parts.push('flat');
+  else if (p.paper) parts.push(`the paper ${p.side} ${fmtDec(p.qty)} ends with the simulator`);
   else if (!p.kept) parts.push(`${p.side} ${fmtDec(p.qty)} closed at market${p.closedAt ? ` at ${fmtDec(p.closedAt)}` : ''}`);
   else {
     const levels = [p.stopLoss ? `stop ${fmtDec(p.stopLoss)}` : 'NO stop-loss', ...(p.takeProfit ? [`target ${fmtDec(p.takeProfit)}`] : [])].join(' / ');
