@@ -20,7 +20,8 @@ export interface CrashRig {
   next: number;
   /** Every process started so far, newest last. */
   runs: Cli[];
-  start(): Promise<Cli>;
+  /** `fast`: BOTCTL_BYBIT_FAST_TIMERS=1 (HTTP timeout 500 ms); off by default so a hung call leaves time to kill. */
+  start(opts?: { fast?: boolean }): Promise<Cli>;
   /** Push a confirmed candle at `next` (flat at `price` unless OHLC given) and advance `next`. */
   push(code: number, price: number, ohlc?: Partial<Pick<Candle, 'open' | 'high' | 'low'>>): Candle;
   kill(run: Cli): Promise<void>;
@@ -44,12 +45,13 @@ export async function crashRig(t: Test, fixture: string, edit: (spec: string) =>
   const dbs: Database.Database[] = [];
   const rig: CrashRig = {
     fake, dir, spec, next: first + 3 * MINUTE, runs: [],
-    async start() {
+    async start(opts = {}) {
       const run = botctl(['run', spec, '--live'], {
         cwd: dir,
         env: {
           BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase,
           BYBIT_API_KEY: fake.apiKey, BYBIT_API_SECRET: fake.apiSecret,
+          ...(opts.fast ? { BOTCTL_BYBIT_FAST_TIMERS: '1' } : {}),
         },
       });
       rig.runs.push(run);

@@ -21,7 +21,7 @@ t.test('SIGINT with a working limit entry: the entry is cancelled on the exchang
 
 t.test('SIGTERM with an open position and keep_position: it stays under its stops, missing ones are put back, exit 0', async (t) => {
   const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml');
-  const run = await rig.start();
+  const run = await rig.start({ fast: true });
   rig.push(SIG.long, 50000);
   await until(() => rig.fake.position().stopLoss.toFixed() === '49500', 5000, 'entry under its stop');
   await run.waitFor(/entry order placed/);
@@ -42,7 +42,7 @@ t.test('SIGTERM with an open position and keep_position: it stays under its stop
 
 t.test('SIGINT with on_shutdown: close_position: closed at market and confirmed', async (t) => {
   const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml', (s) => s.replace('  journal: ./journal/e2e-bot.sqlite', '  journal: ./journal/e2e-bot.sqlite\n  on_shutdown: close_position'));
-  const run = await rig.start();
+  const run = await rig.start({ fast: true });
   rig.push(SIG.long, 50000);
   await until(() => rig.fake.position().size.gt(0), 5000, 'entry');
   await run.waitFor(/entry order placed/);

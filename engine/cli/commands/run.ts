@@ -14,7 +14,7 @@ import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import type { Network, Plan } from '../../plan/plan.ts';
 import { createLogger } from '../../log/index.ts';
 import { VenueAuthError, VenueError } from '../../venue/errors.ts';
-import { BybitVenue } from '../../venue/bybit/index.ts';
+import { BybitVenue, ENV_FAST_TIMERS, bybitVenueOptions, type BybitVenueOptions } from '../../venue/bybit/index.ts';
 import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
 import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
 import { StatusLine, replaySummary } from '../../live/status.ts';
@@ -205,6 +205,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     ...(keys ? { keys } : {}),
     ...(process.env.BOTCTL_BYBIT_REST_URL ? { restUrl: process.env.BOTCTL_BYBIT_REST_URL } : {}),
     ...(process.env.BOTCTL_BYBIT_WS_URL ? { wsUrl: process.env.BOTCTL_BYBIT_WS_URL } : {}),
+    ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: fastTimers(plans[0] as Plan) } : {}),
     onFatal: (e) => fatal?.(e),
     ...(notifier.enabled ? { notify: (e) => notifier.notify(e) } : {}),
   };
@@ -300,4 +301,10 @@ function stopWithin<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
   return Promise.race([p, bound]).finally(() => clearTimeout(timer));
+}
+
+/** Test only (BOTCTL_BYBIT_FAST_TIMERS=1): the adapter's timeouts, retries and heartbeats in milliseconds. */
+function fastTimers(plan: Plan): Partial<BybitVenueOptions> {
+  const o = bybitVenueOptions(plan, { [ENV_FAST_TIMERS]: '1' });
+  return { ...(o.httpTimeoutMs ? { httpTimeoutMs: o.httpTimeoutMs } : {}), ...(o.retry ? { retry: o.retry } : {}), ...(o.ws ? { ws: o.ws } : {}) };
 }
