@@ -21,7 +21,7 @@ export interface CrashRig {
   /** Every process started so far, newest last. */
   runs: Cli[];
   /** `fast`: BOTCTL_BYBIT_FAST_TIMERS=1 (HTTP timeout 500 ms); off by default so a hung call leaves time to kill. */
-  start(opts?: { fast?: boolean }): Promise<Cli>;
+  start(opts?: { fast?: boolean; env?: NodeJS.ProcessEnv }): Promise<Cli>;
   /** Push a confirmed candle at `next` (flat at `price` unless OHLC given) and advance `next`. */
   push(code: number, price: number, ohlc?: Partial<Pick<Candle, 'open' | 'high' | 'low'>>): Candle;
   kill(run: Cli): Promise<void>;
@@ -52,6 +52,7 @@ export async function crashRig(t: Test, fixture: string, edit: (spec: string) =>
           BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase,
           BYBIT_API_KEY: fake.apiKey, BYBIT_API_SECRET: fake.apiSecret,
           ...(opts.fast ? { BOTCTL_BYBIT_FAST_TIMERS: '1' } : {}),
+          ...opts.env,
         },
       });
       rig.runs.push(run);

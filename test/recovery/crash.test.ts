@@ -136,3 +136,25 @@ t.test('cooldown after a losing exit survives a crash: the restarted bot still w
   second.proc.kill('SIGINT');
   t.equal(await second.exit, 0, second.stderr());
 });
+
+t.test('the journal\'s trailed stop is put back when the exchange lost it during the crash', async (t) => {
+  const rig = await crashRig(t, 'test/fixtures/run/trail.yaml');
+  const { fake } = rig;
+  const first = await rig.start();
+  rig.push(SIG.long, 50000);
+  await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
+  rig.push(SIG.none, 51000);
+  await until(() => fake.position().stopLoss.toFixed() === '50490', 5000, 'trailed');
+  const db = rig.journal();
+  const lastCore = () => (db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string } | undefined)?.state;
+  await until(() => String(JSON.parse(lastCore() ?? '""')).includes('"stopLoss":{"$d":"50490"}'), 5000, 'trailed stop journaled');
+  await rig.kill(first);
+  fake.exchange.setTradingStop({ stopLoss: '0' });
+
+  const second = await rig.start();
+  await second.waitFor(/recovered:/);
+  t.match(second.stderr(), /recovered: long 0\.01 BTCUSDT @ 50000 resumed, stop-loss 50490 was missing → set/);
+  t.equal(fake.position().stopLoss.toFixed(), '50490', "the journal's trailed stop, not the plan's 49500 from the entry price");
+  second.proc.kill('SIGINT');
+  t.equal(await second.exit, 0, second.stderr());
+});

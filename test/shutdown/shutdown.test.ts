@@ -87,3 +87,26 @@ t.test('a second SIGINT exits at once; the next start recovers cleanly', async (
   again.proc.kill('SIGINT');
   t.equal(await again.exit, 0, again.stderr());
 });
+
+t.test('shutdown that cannot finish in its time bound: says so, exits 1; the next start settles the journal', async (t) => {
+  const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml');
+  const run = await rig.start({ env: { BOTCTL_SHUTDOWN_BOUND_MS: '1500' } });
+  // The entry is neither carried out nor answered: the bot waits on it (10 s HTTP timeout).
+  rig.fake.hang('/v5/order/create');
+  rig.push(SIG.long, 50000);
+  await until(() => rig.fake.orderCreates().length === 1, 5000, 'entry sent');
+  const sent = Date.now();
+  run.proc.kill('SIGINT');
+  t.equal(await run.exit, 1, 'not a clean stop');
+  t.ok(Date.now() - sent < 4000, `within the bound (${Date.now() - sent} ms)`);
+  t.match(run.stderr(), /shutdown: not finished within 1\.5 s .*the next start reconciles them/);
+  await until(() => rig.fake.subscribers('all') === 0, 5000, 'sockets gone');
+
+  const again = await rig.start();
+  await again.waitFor(/recovered:/);
+  t.match(again.stderr(), /recovered: flat; 1 journaled order brought up to date \(Intent → never placed\)/);
+  const link = String(rig.fake.orderCreates()[0]!.orderLinkId);
+  t.same(orderStory(rig.journal(), link), ['Intent', 'Rejected'], 'the intent is closed: the exchange never had it');
+  again.proc.kill('SIGINT');
+  t.equal(await again.exit, 0, again.stderr());
+});

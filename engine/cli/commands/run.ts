@@ -2,7 +2,9 @@
 // orders with --live, or an offline replay of a CSV file through the very same runner.
 //
 // Test-only environment (undocumented for users): BOTCTL_BYBIT_REST_URL and BOTCTL_BYBIT_WS_URL
-// point every Bybit connection at a loopback fake (e.g. http://127.0.0.1:PORT, ws://127.0.0.1:PORT).
+// point every Bybit connection at a loopback fake (e.g. http://127.0.0.1:PORT, ws://127.0.0.1:PORT);
+// BOTCTL_BYBIT_FAST_TIMERS=1 shortens the adapter's timers; BOTCTL_SHUTDOWN_BOUND_MS shortens the
+// 10 s a graceful shutdown gets.
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
@@ -268,9 +270,10 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   } finally {
     status?.stop();
     status = undefined;
-    const outcome = await stopWithin(session.stop(graceful), SHUTDOWN_BOUND_MS);
+    const bound = shutdownBoundMs();
+    const outcome = await stopWithin(session.stop(graceful), bound);
     if (outcome === 'timeout') {
-      io.err(`shutdown: not finished within ${SHUTDOWN_BOUND_MS / 1000} s (an exchange call is still pending): working orders and the position are left as they are; the next start reconciles them\n`);
+      io.err(`shutdown: not finished within ${bound / 1000} s (an exchange call is still pending): working orders and the position are left as they are; the next start reconciles them\n`);
       code = ExitCode.UserError;
     } else {
       for (const report of outcome) {
@@ -296,6 +299,11 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
 
 /** Graceful shutdown gets this long; then botctl says what it could not finish and exits. */
 const SHUTDOWN_BOUND_MS = 10_000;
+
+function shutdownBoundMs(): number {
+  const v = Number(process.env.BOTCTL_SHUTDOWN_BOUND_MS);
+  return Number.isFinite(v) && v > 0 ? v : SHUTDOWN_BOUND_MS;
+}
 
 function stopWithin<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
