@@ -155,3 +155,13 @@ t.test('a request given up on is never sent late (the library stamps the time on
   t.same(s.fake.orderCreates().map((b) => b.orderLinkId), ['ws-given-up', 'ws-given-up', 'someone-else'], 'only the frame not given up on went out');
   t.equal(s.fake.orders().filter((o) => o.orderLinkId === 'ws-given-up').length, 1);
 });
+
+t.test("Bybit's 20001 answer to a repeat login leaves the trade socket in use", async (t) => {
+  const s = await setup({ venue: ws() });
+  t.teardown(s.close);
+  s.fake.sendRaw('trade', JSON.stringify({ retCode: 20001, retMsg: 'Repeat auth', op: 'auth', connId: 'c-1' }));
+  await new Promise((r) => setTimeout(r, 50));
+  await s.venue.placeOrder(market('after-repeat-auth'));
+  t.same(via(s), ['WS']);
+  t.notMatch(s.logText(), /refused the trade socket login/);
+});

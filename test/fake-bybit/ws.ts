@@ -105,7 +105,10 @@ export class FakeWs {
         return;
       case 'auth': {
         const ok = !this.rejectAuth && !(c.kind === 'trade' && this.rejectTradeAuth) && this.verifyAuth(msg.args);
-        if (c.kind === 'trade') {
+        if (c.kind === 'trade' && c.authed && ok) {
+          // Real Bybit answers a repeat login on the trade socket with 20001 (reference §7).
+          this.send(c, { retCode: 20001, retMsg: 'Repeat auth', op: 'auth', connId: c.connId });
+        } else if (c.kind === 'trade') {
           this.send(c, { retCode: ok ? 0 : 10004, retMsg: ok ? 'OK' : 'Invalid sign', op: 'auth', connId: c.connId });
         } else {
           this.send(c, { success: ok, ret_msg: ok ? '' : 'Request not authorized', op: 'auth', conn_id: c.connId, ...(reqId ? { req_id: reqId } : {}) });

@@ -37,6 +37,9 @@ export const DUPLICATE_ORDER_LINK_ID = new Set([110072, 170141]);
 /** Order unknown or already finished (amend/cancel). */
 export const ORDER_NOT_FOUND = new Set([110001, 170213, 110008]);
 
+/** Trade socket: a repeat login on a socket already logged in (bybit-api sends the login twice). */
+export const REPEAT_AUTH = 20001;
+
 /** Nothing to change: counts as success for leverage and trading stops. */
 export const LEVERAGE_NOT_MODIFIED = 110043;
 export const NOT_MODIFIED = 34040;

@@ -5,6 +5,7 @@
 import type { Logger } from '../../log/index.ts';
 import type { Envelope } from './call.ts';
 import { BotWsClient } from './clients.ts';
+import { REPEAT_AUTH } from './codes.ts';
 
 type Raw = Record<string, unknown>;
 const WS_KEY = 'v5PrivateTrade';
@@ -54,7 +55,9 @@ export class TradeSocket {
       s.wsBaseUrl,
     );
     this.ws.on('authenticated', (e: Raw) => {
-      if (e?.wsKey !== WS_KEY) return;
+      // bybit-api logs in on connect and again for the first request; Bybit answers the second
+      // with 20001, which says nothing new about the socket.
+      if (e?.wsKey !== WS_KEY || e.retCode === REPEAT_AUTH) return;
       if (e.retCode === 0 || e.success === true) {
         if (!this.ready) this.log.info('trade socket logged in; orders go over WebSocket', {});
         this.ready = true;
