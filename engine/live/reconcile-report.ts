@@ -121,3 +121,18 @@ export function closePaperOrders(j: JournalRecovery, summary: RecoverySummary, n
     summary.journalOrders.push({ orderLinkId: o.orderLinkId, was: o.status, now: 'Cancelled' });
   }
 }
+
+/**
+ * The journal had a position the exchange no longer holds: the exchange's own closing fills (its
+ * stop-loss or take-profit, no orderLinkId) after the entry are journaled so the trade ledger ends it.
+ */
+export async function journalClosingFills(
+  venue: Venue, j: JournalRecovery, p: { side: 'long' | 'short'; entryTime: number }, summary: RecoverySummary, log: Logger,
+): Promise<void> {
+  try {
+    const closing = (await venue.fills(p.entryTime)).filter((f) => f.orderLinkId === '' && f.time >= p.entryTime && (f.side === 'sell') === (p.side === 'long'));
+    summary.fillsAdded += j.fills(closing);
+  } catch (e) {
+    log.warn('could not read the fill history for the position closed while the bot was away', { error: e instanceof Error ? e.message : String(e) });
+  }
+}

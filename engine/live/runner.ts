@@ -45,7 +45,7 @@ import { SerialQueue } from './queue.ts';
 import { exitFromFills, reconcileAtStart, type FoundPosition } from './recover.ts';
 import { mergeSavedState } from './restore.ts';
 import { gracefulShutdown, type ShutdownReport } from './shutdown.ts';
-import { closePaperOrders, emptySummary, formatRecovery, hasNews, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
+import { closePaperOrders, emptySummary, formatRecovery, hasNews, journalClosingFills, settleJournalOrders, type RecoverySummary } from './reconcile-report.ts';
 import type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
 
 export type { CandleFeed, RunnerOptions, RunnerStatus, RunRecorder } from './types.ts';
@@ -139,6 +139,7 @@ export class BotRunner {
     else if (this.core.state.position) {
       const p = this.core.state.position;
       summary.closedWhileAway = { side: p.side, qty: p.qty };
+      if (journal && this.live) await journalClosingFills(venue, journal, p, summary, this.log);
       await this.recoverExit().catch((e) => this.failed('could not record the exit of the position closed while the bot was away', e));
     }
     this.reportRecovery(summary);

@@ -158,3 +158,27 @@ t.test('the journal\'s trailed stop is put back when the exchange lost it during
   second.proc.kill('SIGINT');
   t.equal(await second.exit, 0, second.stderr());
 });
+
+t.test('the stop-loss closed the position while the bot was dead: the restart records the exit from the fill history', async (t) => {
+  const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml');
+  const { fake } = rig;
+  const first = await rig.start();
+  rig.push(SIG.long, 50000);
+  await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
+  const db = rig.journal();
+  const lastCore = () => (db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string } | undefined)?.state;
+  await until(() => String(JSON.parse(lastCore() ?? '""')).includes('"position":{"side":"long"'), 5000, 'position journaled');
+  await rig.kill(first);
+  fake.setPrice(49400);
+  t.ok(fake.position().size.isZero(), 'stopped out on the exchange while no bot ran');
+
+  const second = await rig.start();
+  await second.waitFor(/recovered:/);
+  t.match(second.stderr(), /recovered: the long 0\.01 was closed while the bot was away \(recorded from the fill history\); 1 missed fill journaled/);
+  t.match(second.stderr(), /long position closed by stop-loss at 49/, 'the core records the exit');
+  t.equal(fake.orderCreates().length, 1, 'nothing sent');
+  const fills = db.prepare("SELECT side FROM fills ORDER BY time").all() as Array<{ side: string }>;
+  t.same(fills.map((f) => f.side), ['buy', 'sell'], 'entry and the stop-loss close both journaled');
+  second.proc.kill('SIGINT');
+  t.equal(await second.exit, 0, second.stderr());
+});
