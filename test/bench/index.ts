@@ -7,6 +7,7 @@ const BENCHES: [string, string][] = [
   ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop', 'dsl.ts'],
   ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
+  ['Order path: placeOrder → the fake has the request, WebSocket vs REST', 'order-path.ts'],
 ];
 
 const only = process.argv.slice(2);
