@@ -56,7 +56,11 @@ Examples:
 
 Keys come only from the environment (BYBIT_API_KEY, BYBIT_API_SECRET) or a .env file in the
 current directory, never from a spec. Live trading on mainnet asks for confirmation unless --yes.
-Ctrl-C stops cleanly; exchange-side stops stay on open positions.
+Ctrl-C (or SIGTERM) stops cleanly within 10 s: working entry orders are cancelled, and an open
+position is kept under its exchange-side stops (checked, and set if missing) or, with
+run.on_shutdown: close_position, closed at market. A second Ctrl-C exits at once; the next start
+reconciles with the exchange (adopts the position, sets a missing stop, cancels orphan entries,
+restores cooldowns) and prints what it did.
 Exit status: 0 ok (stopped, or replay finished), 1 bad spec / keys / data, 2 wrong command line.`)
     .action(async (specs: string[], opts: RunOpts) => {
       setExit(await runCommand(specs, opts, io));
