@@ -28,7 +28,7 @@ export interface RecoverySummary {
     failed?: string;
   };
   /** The journal had a position the exchange no longer holds (closed while the bot was away). */
-  closedWhileAway?: { side: string; qty: Decimal };
+  closedWhileAway?: { side: string; qty: Decimal; fromFills: boolean };
   cooldowns: string[];
   protections: string[];
 }
@@ -52,7 +52,12 @@ export function formatRecovery(s: RecoverySummary): string {
     if (p.failed) text += `; ${p.failed}`;
     parts.push(text);
   } else if (!s.closedWhileAway) parts.push('flat');
-  if (s.closedWhileAway) parts.push(`the ${s.closedWhileAway.side} ${fmtDec(s.closedWhileAway.qty)} was closed while the bot was away (recorded from the fill history)`);
+  const c = s.closedWhileAway;
+  if (c) {
+    parts.push(c.fromFills
+      ? `the ${c.side} ${fmtDec(c.qty)} was closed while the bot was away (recorded from the fill history)`
+      : `the journal's ${c.side} ${fmtDec(c.qty)} is no longer on the exchange and no closing fill is listed: dropped without a P&L`);
+  }
   const { entry, other } = s.orphansCancelled;
   if (entry) parts.push(`${entry} orphan entry order${entry > 1 ? 's' : ''} cancelled`);
   if (other) parts.push(`${other} other order${other > 1 ? 's' : ''} of this bot cancelled`);
@@ -127,12 +132,14 @@ export function closePaperOrders(j: JournalRecovery, summary: RecoverySummary, n
  * stop-loss or take-profit, no orderLinkId) after the entry are journaled so the trade ledger ends it.
  */
 export async function journalClosingFills(
-  venue: Venue, j: JournalRecovery, p: { side: 'long' | 'short'; entryTime: number }, summary: RecoverySummary, log: Logger,
-): Promise<void> {
+  venue: Venue, j: JournalRecovery | undefined, p: { side: 'long' | 'short'; entryTime: number }, summary: RecoverySummary, log: Logger,
+): Promise<number> {
   try {
-    const closing = (await venue.fills(p.entryTime)).filter((f) => f.orderLinkId === '' && f.time >= p.entryTime && (f.side === 'sell') === (p.side === 'long'));
-    summary.fillsAdded += j.fills(closing);
+    const closing = (await venue.fills(p.entryTime)).filter((f) => f.time >= p.entryTime && (f.side === 'sell') === (p.side === 'long'));
+    if (j) summary.fillsAdded += j.fills(closing.filter((f) => f.orderLinkId === ''));
+    return closing.length;
   } catch (e) {
     log.warn('could not read the fill history for the position closed while the bot was away', { error: e instanceof Error ? e.message : String(e) });
+    return 0;
   }
 }

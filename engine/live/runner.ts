@@ -138,9 +138,15 @@ export class BotRunner {
     if (existing) await this.adopt(existing, summary);
     else if (this.core.state.position) {
       const p = this.core.state.position;
-      summary.closedWhileAway = { side: p.side, qty: p.qty };
-      if (journal && this.live) await journalClosingFills(venue, journal, p, summary, this.log);
-      await this.recoverExit().catch((e) => this.failed('could not record the exit of the position closed while the bot was away', e));
+      // Only live keeps a journaled position (restore.ts). Without closing fills (too old for the
+      // exchange's history) no exit price is invented: the position is dropped without a P&L.
+      const found = await journalClosingFills(venue, journal, p, summary, this.log);
+      summary.closedWhileAway = { side: p.side, qty: p.qty, fromFills: found > 0 };
+      if (found > 0) await this.recoverExit().catch((e) => this.failed('could not record the exit of the position closed while the bot was away', e));
+      else {
+        this.core.state.position = null;
+        this.rebuildCore(this.core.snapshot());
+      }
     }
     this.reportRecovery(summary);
 

@@ -60,6 +60,9 @@ t.test('the recovery line', async (t) => {
   s.orphansCancelled.entry = 1;
   s.cooldowns.push('cooldown after loss (2 bars left)');
   t.equal(formatRecovery(s), 'recovered: long 0.12 BTCUSDT @ 43120.5 adopted, stop-loss 42000 was missing → set; 1 orphan entry order cancelled; cooldown after loss (2 bars left) restored');
+  const gone = emptySummary('BTCUSDT');
+  gone.closedWhileAway = { side: 'short', qty: d('0.5'), fromFills: false };
+  t.equal(formatRecovery(gone), "recovered: the journal's short 0.5 is no longer on the exchange and no closing fill is listed: dropped without a P&L", 'no exit price is invented');
 });
 
 t.test('paper: the previous simulator\'s working orders are closed in the journal', async (t) => {
