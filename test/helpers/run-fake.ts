@@ -50,6 +50,22 @@ export interface LiveBotOptions {
   spec?: string;
   /** Set up the exchange before the bot starts (e.g. a position left from an earlier run). */
   before?: (fake: FakeBybit) => void;
+  /**
+   * How the venue places orders: 'rest' (default, as the older scenarios were written) or
+   * 'websocket' (Bybit's WS Trade API with the REST fallback, as `botctl run --live` does), with
+   * short trade-socket timers.
+   */
+  orderEntry?: 'websocket' | 'rest';
+}
+
+const TRADE_SOCKET: Partial<BybitVenueOptions> = {
+  orderEntry: 'websocket',
+  ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, tradeReplyTimeoutMs: 300, tradeReadyTimeoutMs: 2000 },
+};
+
+/** How each order/create attempt reached the fake, in order: 'WS' (trade socket) or 'POST' (REST). */
+export function orderRoutes(bot: LiveBot): string[] {
+  return bot.fake.requestsTo('/v5/order/create').map((r) => r.method);
 }
 
 export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
@@ -72,6 +88,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     logger: log.logger, httpTimeoutMs: 400,
     retry: { attempts: 4, baseDelayMs: 10, rateLimitDelayMs: 20, maxDelayMs: 100, random: () => 0.5 },
     ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000 },
+    ...(o.orderEntry === 'websocket' ? TRADE_SOCKET : {}),
     ...o.venue,
   };
   const makeRunner = async (v: BybitVenue) => {
