@@ -182,3 +182,30 @@ t.test('the stop-loss closed the position while the bot was dead: the restart re
   second.proc.kill('SIGINT');
   t.equal(await second.exit, 0, second.stderr());
 });
+
+t.test('killed after the exit was sent, before its answer: the restart sees the position closed and sends nothing again', async (t) => {
+  const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml');
+  const { fake } = rig;
+  const first = await rig.start();
+  rig.push(SIG.long, 50000);
+  await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
+  const db = rig.journal();
+  const lastCore = () => (db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string } | undefined)?.state;
+  await until(() => String(JSON.parse(lastCore() ?? '""')).includes('"position":{"side":"long"'), 5000, 'position journaled');
+  fake.acceptThenHang('/v5/order/create');
+  fake.stallSockets('private');
+  rig.push(SIG.exitLong, 50200);
+  await until(() => fake.position().size.isZero(), 5000, 'closed on the exchange');
+  await rig.kill(first);
+  const exitLink = String(fake.orderCreates().at(-1)!.orderLinkId);
+
+  const second = await rig.start();
+  await second.waitFor(/recovered:/);
+  t.match(second.stderr(), /recovered: the long 0\.01 was closed while the bot was away \(recorded from the fill history\); 1 journaled order brought up to date \(Intent → Filled\)/);
+  t.equal(fake.orderCreates().length, 2, 'entry and exit, nothing twice');
+  t.ok(fake.position().size.isZero());
+  t.same(orderStory(db, exitLink), ['Intent', 'Filled']);
+  t.equal((db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n, 2, 'both fills journaled');
+  second.proc.kill('SIGINT');
+  t.equal(await second.exit, 0, second.stderr());
+});
