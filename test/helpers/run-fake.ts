@@ -56,6 +56,8 @@ export interface LiveBotOptions {
    * short trade-socket timers.
    */
   orderEntry?: 'websocket' | 'rest';
+  /** Level of the captured log (default 'info'); 'debug' for checks on everything written. */
+  logLevel?: 'debug' | 'info';
 }
 
 const TRADE_SOCKET: Partial<BybitVenueOptions> = {
@@ -80,7 +82,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   const fake = await FakeBybit.start({ interval: '1', candles: history, price, ...o.fake });
   fake.clockOffsetMs = first + 4 * MINUTE + 10_000 - Date.now();
   o.before?.(fake);
-  const log = captureLog('info');
+  const log = captureLog(o.logLevel ?? 'info');
   const notes: NotificationEvent[] = [];
   const venueOptions: BybitVenueOptions = {
     network: 'testnet', category: 'linear', symbol: 'BTCUSDT', interval: '1',

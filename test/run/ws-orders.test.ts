@@ -80,8 +80,77 @@ t.test('trade socket dropped mid-run: orders go over REST meanwhile, then over t
   assertInvariants(t, bot);
 });
 
+t.test('trade-socket request swallowed: REST places it under the same orderLinkId, one order', async (t) => {
+  const bot = await overSocket();
+  t.teardown(bot.close);
+  bot.fake.hang('/v5/order/create');
+  await bot.step(SIG.long, 50000);
+  t.same(orderRoutes(bot), ['WS', 'POST'], 'the socket first, then REST');
+  const [first, second] = bot.fake.orderCreates();
+  t.equal(second?.orderLinkId, first?.orderLinkId, 'the same orderLinkId both times');
+  t.equal(bot.fake.orders().length, 1);
+  t.equal(bot.fake.position().stopLoss.toFixed(), '49500');
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core knows the position');
+  t.ok(bot.texts().some((x) => /BUY signal entering long 0.01/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.none, 50000);
+  assertInvariants(t, bot);
+});
+
+t.test('trade-socket reply too slow: REST places it, the late socket request is refused as a duplicate', async (t) => {
+  const bot = await overSocket();
+  t.teardown(bot.close);
+  // Carried out only after 600 ms, past the 300 ms reply bound: the lookup finds nothing, REST
+  // places the order, and the exchange's orderLinkId check stops the late one.
+  bot.fake.delay('/v5/order/create', 600);
+  await bot.step(SIG.long, 50000);
+  t.same(orderRoutes(bot), ['WS', 'POST']);
+  await until(() => bot.fake.requestsTo('/v5/order/create')[0]!.retCode !== 0, 2000, 'late socket request answered');
+  t.equal(bot.fake.requestsTo('/v5/order/create')[0]!.retCode, 110072, 'the late one was refused');
+  t.equal(bot.fake.orders().length, 1, 'one order');
+  t.equal(bot.fake.position().size.toFixed(), '0.01', 'one position of the planned size');
+  await bot.step(SIG.none, 50000);
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01');
+  assertInvariants(t, bot);
+});
+
+t.test('trade socket dropped with an order in flight: looked up, placed once over REST', async (t) => {
+  const bot = await overSocket();
+  t.teardown(bot.close);
+  bot.fake.hang('/v5/order/create');
+  const c = bot.candle(SIG.long, 50000);
+  bot.pushed.push(c.start);
+  bot.fake.pushCandle(c);
+  await until(() => orderRoutes(bot).length === 1, 2000, 'the socket request arrives');
+  bot.fake.dropSockets('trade');
+  await bot.waitProcessed(c);
+  t.same(orderRoutes(bot), ['WS', 'POST']);
+  t.equal(bot.fake.orders().length, 1, 'one order');
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01');
+  await until(() => loggedIn(bot.log.text()) >= 2, 5000, 'trade socket logged in again');
+  await bot.step(SIG.exitLong, 50100);
+  t.same(orderRoutes(bot), ['WS', 'POST', 'WS'], 'the exit over the socket again');
+  t.ok(bot.fake.position().size.isZero());
+  assertInvariants(t, bot);
+});
+
+t.test('the reply to a close over the socket is lost: looked up, not closed twice', async (t) => {
+  const bot = await overSocket();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.acceptThenHang('/v5/order/create');
+  await bot.step(SIG.exitLong, 50100);
+  t.same(orderRoutes(bot), ['WS', 'WS'], 'the close was found, never sent again');
+  t.ok(bot.fake.position().size.isZero(), 'flat on the exchange');
+  t.equal(bot.runner.core.state.position, null, 'flat in the core');
+  t.equal(bot.fake.orders().filter((o) => o.reduceOnly).length, 1, 'one close order');
+  t.ok(bot.texts().some((x) => /EXIT LONG signal closing the long/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.none, 50100);
+  assertInvariants(t, bot);
+});
+
 t.test('trade socket login refused: orders over REST, refusal logged once, secret never logged', async (t) => {
   const bot = await overSocket({
+    logLevel: 'debug',
     before: (fake) => void (fake.rejectTradeAuth = true),
     venue: { ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, tradeReplyTimeoutMs: 300, tradeReadyTimeoutMs: 500 } },
   });
