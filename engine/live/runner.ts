@@ -19,6 +19,11 @@
 //   rather than Bybit's native trailing stop, so live and backtest trail the same way.
 // - A limit entry that times out is cancelled, or with on_timeout amend re-priced in place.
 // - Any position on the exchange is managed: found at startup or appearing later, it is adopted.
+// - A restart continues from the journal (restore.ts, reconcile-report.ts): unfinished orders are
+//   looked up, this bot's orphan orders cancelled, the position resumed with its journaled stop (or
+//   adopted and protected), cooldowns and protections restored, and a "recovered:" line printed.
+// - Ctrl-C / SIGTERM (shutdown.ts): working entries cancelled, the position kept under verified
+//   exchange stops or closed at market, as run.on_shutdown says.
 import { Decimal } from 'decimal.js';
 import type { Plan } from '../plan/plan.ts';
 import type { Candle } from '../market/candle.ts';
