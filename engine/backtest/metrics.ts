@@ -110,7 +110,18 @@ export class MetricsAccumulator {
   }
 
   finish(finalEquity: Decimal): Metrics {
-    if (this.day === this.day) this.closeDay();
+    // A position still open at the end is closed after the last candle (slippage, exit fee): that
+    // final equity is the curve's last point, for the drawdown and the last day's return too.
+    if (this.day === this.day) {
+      const eq = finalEquity.toNumber();
+      if (eq > this.peak) this.peak = eq;
+      const dd = this.peak - eq;
+      if (dd > this.maxDd) this.maxDd = dd;
+      const ddPct = this.peak > 0 ? dd / this.peak : 0;
+      if (ddPct > this.maxDdPct) this.maxDdPct = ddPct;
+      this.dayEquity = eq;
+      this.closeDay();
+    }
     this.day = NaN;
     const n = this.nDays;
     const mean = n > 0 ? this.sum / n : 0;

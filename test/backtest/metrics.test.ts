@@ -50,3 +50,39 @@ t.test('an entry the venue cannot pay for at the fill is rejected and recorded',
   t.match(texts[2], /02:00 BUY signal entering long/, 'the core is free to enter again after the rejection');
   t.equal(r.trades.length, 1);
 });
+
+t.test('max drawdown and the last daily return include the end-of-data close (slippage and fees)', async (t) => {
+  // 1 BTC, taker 0.1 %, slippage 1 %, flat at 1000, position still open when the data ends.
+  // entry: 1000 × 1.01 = 1010, fee 1.01; equity at each close = 10000 − 1.01 + (1000 − 1010) = 9988.99
+  // end of data: sell at 1000 × 0.99 = 990, fee 0.99 → final equity 10000 − 20 − 2 = 9978
+  // The curve's worst point is the final equity: drawdown 22 from the 10000 peak = 0.22 %.
+  const plan = makePlan({
+    simulation: { initialEquity: d(10000), takerFeePercent: d('0.1'), makerFeePercent: d(0), slippagePercent: d(1) },
+    risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(4, 1000)));
+  t.equal(r.metrics.finalEquity.toFixed(), '9978');
+  t.ok(Math.abs(r.metrics.maxDrawdown - 22) < 1e-9, `max drawdown ${r.metrics.maxDrawdown}`);
+  t.equal(r.metrics.maxDrawdownPercent.toFixed(6), '0.220000');
+  t.equal(r.equity.at(-1)!.drawdownPercent.toFixed(6), '0.220000');
+  // One (UTC) day: its return is final / initial − 1 = −0.22 %; a single day has no Sharpe.
+  t.equal(r.metrics.days, 1);
+  t.equal(r.metrics.sharpe, null);
+});
+
+t.test('daily returns use the final equity after the end-of-data close', async (t) => {
+  // Daily candles, 1 BTC at 1000, open from day 1 to the end; taker 0.1 %, slippage 1 %.
+  // day 0: 10000 (flat). day 1: entry 1010, fee 1.01, close 1000 → 10000 − 1.01 − 10 = 9988.99. day 2: close 1000, then
+  // the end-of-data sell at 990, fee 0.99 → 9978. Returns: 0, 9988.99/10000 − 1, 9978/9988.99 − 1.
+  const plan = makePlan({
+    market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: 'D' },
+    simulation: { initialEquity: d(10000), takerFeePercent: d('0.1'), makerFeePercent: d(0), slippagePercent: d(1) },
+    risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles(flat(3, 1000), Date.UTC(2021, 9, 1), 'D'));
+  const eq = [10000, 9988.99, 9978];
+  const rets = eq.map((e, i) => e / (i === 0 ? 10000 : eq[i - 1]!) - 1);
+  const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
+  const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / (rets.length - 1));
+  t.ok(Math.abs(r.metrics.sharpe! - (mean / sd) * Math.sqrt(365)) < 1e-9, `sharpe ${r.metrics.sharpe}`);
+});
