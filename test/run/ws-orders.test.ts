@@ -148,6 +148,22 @@ t.test('the reply to a close over the socket is lost: looked up, not closed twic
   assertInvariants(t, bot);
 });
 
+t.test('restart with a position open: the new runner adopts it and places its exit over its own trade socket', async (t) => {
+  const bot = await overSocket();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  await bot.restart();
+  t.equal(loggedIn(bot.log.text()), 2, 'the new venue logged in its own trade socket');
+  t.same(orderRoutes(bot), ['WS'], 'nothing sent on restart');
+  t.ok(bot.texts().some((x) => /adopted the long 0.01 at 50000 already open on the exchange, stop 49500/.test(x)), bot.texts().join('\n'));
+  await bot.step(SIG.long, 50000);
+  t.ok(bot.texts().some((x) => /BUY signal skipped: already long/.test(x)), 'no second entry');
+  await bot.step(SIG.exitLong, 50100);
+  t.same(orderRoutes(bot), ['WS', 'WS'], 'the exit over the new socket');
+  t.ok(bot.fake.position().size.isZero());
+  assertInvariants(t, bot);
+});
+
 t.test('trade socket login refused: orders over REST, refusal logged once, secret never logged', async (t) => {
   const bot = await overSocket({
     logLevel: 'debug',
