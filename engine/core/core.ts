@@ -58,6 +58,8 @@ export class DecisionCore {
   private entryF = NaN;
   private riskF = NaN;
   private long = true;
+  /** Equity at the last close (float), the day-start equity when a fill is the first news of a new UTC day. */
+  private lastEquityF = NaN;
 
   constructor(
     readonly plan: Plan,
@@ -93,6 +95,13 @@ export class DecisionCore {
   onFill(f: Fill): void {
     const s = this.state;
     const fillBar = s.bar + 1;
+    // The candle that closed at midnight never came (a gap in the data, or the fill reported before
+    // that candle): the fill still belongs to its own UTC day's tallies, not to the day before.
+    const fillDay = utcDay(f.time);
+    if (s.day >= 0 && fillDay > s.day) {
+      const eq = this.lastEquityF;
+      this.startDay(fillDay, eq === eq ? new Decimal(eq) : s.dayStartEquity === null ? null : s.dayStartEquity.add(s.dayRealised));
+    }
     if (f.kind === 'entry') {
       const w = s.entryOrder;
       s.entryOrder = null;
@@ -174,21 +183,26 @@ export class DecisionCore {
     const atrs = this.atrList;
     for (let i = 0; i < atrs.length; i++) (atrs[i] as WilderAtr).update(c.high, c.low, c.close);
     const closeTime = c.start + this.interval;
-    if (utcDay(c.start) !== s.day) this.rollDay(utcDay(c.start), account);
+    if (utcDay(c.start) > s.day) this.rollDay(utcDay(c.start), account);
+    this.lastEquityF = account.equityApprox();
 
     if (this.ddFraction === this.ddFraction) this.checkDrawdown(c, closeTime, account);
     if (s.position !== null && s.exitPending === null) this.managePosition(c, closeTime);
     if (s.entryOrder !== null && s.entryOrder.order.type === 'limit') this.checkLimitTimeout(c, closeTime, account);
     for (let i = 0; i < signals.length; i++) this.onSignal(signals[i] as Signal, c, closeTime, account);
 
-    if (closeTime % 86_400_000 === 0) this.rollDay(utcDay(closeTime), account);
+    if (closeTime % 86_400_000 === 0 && utcDay(closeTime) > s.day) this.rollDay(utcDay(closeTime), account);
     return out;
   }
 
   private rollDay(day: number, account: AccountView): void {
+    this.startDay(day, account.equity());
+  }
+
+  private startDay(day: number, startEquity: Decimal | null): void {
     const s = this.state;
     s.day = day;
-    s.dayStartEquity = account.equity();
+    s.dayStartEquity = startEquity;
     s.dayRealised = new Decimal(0);
     s.dayEntries = 0;
   }

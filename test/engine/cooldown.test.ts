@@ -122,3 +122,29 @@ t.test('max drawdown: pause with a record, resume after the set span', async (t)
   t.match(allTexts(r2), /entries paused for the rest of the run \(no drawdown resume set\)/);
   t.match(allTexts(r2), /05:00 BUY signal skipped: max drawdown 5% reached, entries paused for the rest of the run/);
 });
+
+t.test('a data gap over midnight: fills at the first candle of the new day count for the new day', async (t) => {
+  // 2021-10-01 00:00 … 21:00 (22 hourly candles), then nothing until 2021-10-02 02:00 (23:00 … 01:00 missing).
+  const day1 = candles(flat(22, 40000));
+  const day2 = (rows: [number, number, number, number][]) => candles(rows, Date.UTC(2021, 9, 2, 2));
+  await t.test('max daily loss', async (t) => {
+    // 1 BTC (leverage 10) bought at 40000 (21:00 fill), exit signal at 21:00 → sold at the 02:00 open 39000:
+    // −1000 = 10 % of the 10000 day-start equity ≥ 1 %, realised on 2021-10-02 → paused until 2021-10-03.
+    const plan = makePlan({ risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) }, protections: { maxDailyLossPercent: d(1) } });
+    const r = runBacktest(plan, scripted({ 20: ['enter_long'], 21: ['exit_long'], 22: ['enter_long'] }), BTC_LINEAR, [...day1, ...day2(flat(3, 39000))]);
+    const all = allTexts(r);
+    t.match(all, /max daily loss 1% reached \(realised -1000 of day-start equity 10000\): entries paused until 2021-10-03 00:00 UTC/);
+    t.match(all, /2021-10-02 02:00 BUY signal skipped: max daily loss 1% reached, entries paused until 2021-10-03 00:00 UTC/);
+    t.equal(r.trades.length, 1);
+  });
+  await t.test('max trades per day', async (t) => {
+    // Entry signal at 21:00 fills at the 02:00 open of 2021-10-02: that day's one trade. Exit at 02:00
+    // (fills 03:00); the entry signal at 03:00 would be the day's second entry → skipped.
+    const plan = makePlan({ protections: { maxTradesPerDay: 1 } });
+    const r = runBacktest(plan, scripted({ 21: ['enter_long'], 22: ['exit_long'], 23: ['enter_long'] }), BTC_LINEAR, [...day1, ...day2(flat(4, 40000))]);
+    const all = allTexts(r);
+    t.match(all, /max trades per day \(1\) reached: entries paused until 2021-10-03 00:00 UTC/);
+    t.match(all, /2021-10-02 03:00 BUY signal skipped: max trades per day \(1\) reached/);
+    t.equal(r.trades.length, 1);
+  });
+});
