@@ -56,6 +56,8 @@ export function bybitOptions(o: SessionOptions, m: MarketPlan): BybitVenueOption
     symbol: m.symbol,
     interval: m.interval,
     logger: o.log,
+    // Orders over the trade socket, REST as the fallback (the adapter opens it only with keys).
+    orderEntry: 'websocket',
     ...(o.restUrl ? { restBaseUrl: o.restUrl } : {}),
     ...(o.wsUrl ? { wsBaseUrl: o.wsUrl } : {}),
     ...o.bybit,
