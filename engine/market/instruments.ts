@@ -91,7 +91,9 @@ export async function loadInstrumentFile(file: string, symbol: string, category:
     minQty: pick('minQty', item.minQty, lf.minOrderQty),
     minNotional: pick('minNotional', item.minNotional, lf.minNotionalValue, lf.minOrderAmt),
   };
-  const maxQty = item.maxQty ?? lf.maxOrderQty;
+  // Entries are mostly market orders, which Bybit caps lower than limit orders (the live venue
+  // reads the same ceiling): linear maxMktOrderQty, spot maxMarketOrderQty.
+  const maxQty = item.maxQty ?? lf.maxMktOrderQty ?? lf.maxMarketOrderQty ?? lf.maxOrderQty;
   if (maxQty !== undefined) raw.maxQty = String(maxQty);
   const maxLev = item.maxLeverage ?? lev.maxLeverage;
   if (maxLev !== undefined) raw.maxLeverage = String(maxLev);
