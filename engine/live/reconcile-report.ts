@@ -91,7 +91,8 @@ export interface JournalRecovery {
 export async function settleJournalOrders(
   venue: Venue, botId: string, j: JournalRecovery, summary: RecoverySummary, log: Logger, now: number, sinceMs: number | undefined,
 ): Promise<void> {
-  const open = j.unfinishedOrders();
+  // Only this bot's own ids can be looked up by orderLinkId (adopted exchange orders are keyed otherwise).
+  const open = j.unfinishedOrders().filter((o) => purposeOf(botId, o.orderLinkId));
   for (const o of open) {
     try {
       const st = await venue.orderStatus(o.orderLinkId);
