@@ -78,6 +78,8 @@ class CandleParser {
   private headerSeen = false;
   private prev = NaN;
   private readonly vals = new Float64Array(6);
+  /** 1-based column where each field of the current line starts. */
+  private readonly cols = new Int32Array(6);
   private readonly summary: CsvSummary = { count: 0, gaps: { count: 0 } };
 
   constructor(private readonly file: string, private readonly onCandle: (c: Candle) => void, private interval: number) {}
@@ -131,6 +133,7 @@ class CandleParser {
           v = frac > 0 ? m / (POW10[frac] as number) : m;
           if (neg) v = -v;
         }
+        this.cols[k] = fs - ls + 1;
         vals[k++] = v;
         fs = i + 1;
         m = 0;
@@ -154,6 +157,11 @@ class CandleParser {
     if (start <= prev) {
       if (start === prev) this.fail(1, `duplicate candle: start_ms ${start} (${new Date(start).toISOString()}) appears twice in a row`);
       this.fail(1, `time goes backwards: start_ms ${start} (${new Date(start).toISOString()}) comes after ${prev} (${new Date(prev).toISOString()}); candles must be oldest first`);
+    }
+    // Zero or negative prices are bad data, never a market: sizing divides by them.
+    for (let j = 1; j <= 4; j++) {
+      const p = vals[j] as number;
+      if (!(p > 0)) this.fail(this.cols[j] as number, `${COLUMNS[j]} ${p} is not above zero; prices must be positive`);
     }
     if (h < o || h < c || l > o || l > c) this.fail(1, `high/low do not contain open/close (open ${o}, high ${h}, low ${l}, close ${c})`);
     if (vol < 0) this.fail(1, `volume ${vol} is negative`);

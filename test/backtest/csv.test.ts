@@ -31,13 +31,13 @@ t.test('reads the bundled real data exactly', async (t) => {
 });
 
 t.test('numbers parse exactly like Number(), incl. odd forms; CRLF and BOM accepted', async (t) => {
-  const rows = ['0,0.1,0.30000000000000004,-0.5,0.2,1e3', `${H},123456789.123456,123456789.123456,1.5,100.,7`];
+  const rows = ['0,0.1,0.30000000000000004,.05,0.2,1e3', `${H},123456789.123456,123456789.123456,1.5,100.,7`];
   const r = await read(t, `\ufeff${CSV_HEADER}\r\n${rows.join('\r\n')}\r\n`);
   t.equal(r.error, undefined);
-  // -0.5 low is below open 0.1 etc.; high 0.30000000000000004 ≥ close 0.2
-  t.same(r.candles.map((c) => [c.open, c.high, c.low, c.close, c.volume]), [[0.1, 0.30000000000000004, -0.5, 0.2, 1000], [123456789.123456, 123456789.123456, 1.5, 100, 7]]);
+  // .05 low is below open 0.1 etc.; high 0.30000000000000004 ≥ close 0.2
+  t.same(r.candles.map((c) => [c.open, c.high, c.low, c.close, c.volume]), [[0.1, 0.30000000000000004, 0.05, 0.2, 1000], [123456789.123456, 123456789.123456, 1.5, 100, 7]]);
   // random decimals: fast path equals Number()
-  const vals = Array.from({ length: 2000 }, (_, i) => ((i * 7919.123457) % 99999).toFixed(i % 9));
+  const vals = Array.from({ length: 2000 }, (_, i) => (((i + 1) * 7919.123457) % 99999 + 1).toFixed(i % 9)); // prices: above zero
   const text = `${CSV_HEADER}\n${vals.map((v, i) => `${i * H},${v},${v},${v},${v},${v}`).join('\n')}`;
   const r2 = await read(t, text);
   t.equal(r2.error, undefined);
@@ -55,6 +55,9 @@ t.test('errors name file:line:column and what is wrong', async (t) => {
     [`${CSV_HEADER}\n${H},1,2,0.5,1,1\n0,1,2,0.5,1,1\n`, 'FILE:3:1: time goes backwards: start_ms 0 (1970-01-01T00:00:00.000Z) comes after 3600000 (1970-01-01T01:00:00.000Z); candles must be oldest first'],
     [`${CSV_HEADER}\n0,1,0.9,0.5,1,1\n`, 'FILE:2:1: high/low do not contain open/close (open 1, high 0.9, low 0.5, close 1)'],
     [`${CSV_HEADER}\n0,1,2,0.5,,1\n`, 'FILE:2:11: close "" is not a number'],
+    // A price of zero or below is bad data, not a market: sizing would divide by it.
+    [`${CSV_HEADER}\n0,1,2,-0.5,1,1\n`, 'FILE:2:7: low -0.5 is not above zero; prices must be positive'],
+    [`${CSV_HEADER}\n0,0,0,0,0,1\n`, 'FILE:2:3: open 0 is not above zero; prices must be positive'],
   ];
   for (const [text, want] of cases) t.equal((await read(t, text)).error, want);
 });
