@@ -52,6 +52,9 @@ export class DecisionCore {
   private readonly takerFee: Decimal;
   private readonly slippage: Decimal;
   private readonly ddFraction: number;
+  // The trailing stop's distance and activation as floats: they are read on every candle in a position.
+  private readonly trailDistF: number;
+  private readonly trailActF: number;
   // Float mirrors of the position's levels for the per-bar checks (derived, never journaled).
   private stopF = NaN;
   private targetF = NaN;
@@ -74,6 +77,10 @@ export class DecisionCore {
     this.takerFee = plan.simulation.takerFeePercent.div(HUNDRED);
     this.slippage = plan.simulation.slippagePercent.div(HUNDRED);
     this.ddFraction = plan.protections.maxDrawdownPercent ? plan.protections.maxDrawdownPercent.toNumber() / 100 : NaN;
+    const trail = plan.exits.trailingStop;
+    this.trailDistF = !trail ? NaN : trail.distance.kind === 'percent' ? trail.distance.percent.toNumber() : trail.distance.multiple.toNumber();
+    const act = trail?.activation;
+    this.trailActF = !act ? NaN : act.kind === 'percent' ? act.percent.toNumber() : act.multiple.toNumber();
     this.state = state ?? initialState();
     for (const s of this.state.atr) this.atrs.set(s.length, WilderAtr.fromState(s));
     for (const len of atrLengths(plan)) if (!this.atrs.has(len)) this.atrs.set(len, new WilderAtr(len));
@@ -258,14 +265,14 @@ export class DecisionCore {
     const trail = this.plan.exits.trailingStop;
     if (!trail) return;
     const d = trail.distance;
-    const dist = d.kind === 'percent' ? close * d.percent.toNumber() / 100 : this.atr(d.length) * d.multiple.toNumber();
+    const dist = d.kind === 'percent' ? close * this.trailDistF / 100 : this.atr(d.length) * this.trailDistF;
     if (!(dist > 0)) return;
     if (!p.trailActive) {
       const a = trail.activation;
       if (a) {
-        const need = a.kind === 'percent' ? this.entryF * a.percent.toNumber() / 100
-          : a.kind === 'atr' ? this.atr(a.length) * a.multiple.toNumber()
-          : this.riskF * a.multiple.toNumber();
+        const need = a.kind === 'percent' ? this.entryF * this.trailActF / 100
+          : a.kind === 'atr' ? this.atr(a.length) * this.trailActF
+          : this.riskF * this.trailActF;
         if (!(need === need)) return;
         const moved = long ? close - this.entryF : this.entryF - close;
         if (moved < need) return;

@@ -50,3 +50,36 @@ t.test('flat and silent candles cost no Decimal operation', async (t) => {
   // 2300 candles span 96 UTC midnights; reading the (flat) equity at each is no arithmetic at all.
   t.equal(calls, 0, `Decimal method calls on 2300 quiet candles: ${calls}`);
 });
+
+t.test('quiet candles in a position with a trailing stop cost no Decimal operation', async (t) => {
+  // 1-minute candles inside one UTC day (no day roll). Long 0.01 entered at 40000; price runs to 42000
+  // (trailing 5 % → stop 39900), then swings 41000 ± 300: every close − 5 % is ≤ 39235, below the
+  // stop, so the stop never moves and is never touched — nothing happens but the checks.
+  const plan = makePlan({
+    market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: '1' },
+    exits: { placement: 'exchange', trailingStop: { distance: { kind: 'percent', percent: d(5) }, activation: { kind: 'percent', percent: d(1) } } },
+  });
+  const rows: [number, number, number, number][] = [[40000, 40000, 40000, 40000], [40000, 42000, 40000, 42000]];
+  for (let i = 0; i < 1200; i++) {
+    const p = 41000 + Math.sin(i / 10) * 300;
+    rows.push([p, p + 20, p - 20, p]);
+  }
+  const bars = candles(rows, Date.UTC(2021, 9, 1, 0, 0), '1');
+  const bt = new Backtest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, { equityPoints: 2 });
+  for (const c of bars.slice(0, 200)) bt.push(c);
+  t.equal(bt.sim.position?.stop?.toFixed(), '39900');
+  // The equity curve reads the exact equity at its sampled points (a handful here): 3 Decimal
+  // operations each (close − entry, × qty, + balance). Nothing else may touch Decimal.
+  let equityReads = 0;
+  const exact = bt.sim.equity.bind(bt.sim);
+  bt.sim.equity = () => {
+    equityReads++;
+    return exact();
+  };
+  const calls = countDecimalCalls(() => {
+    for (const c of bars.slice(200)) bt.push(c);
+  });
+  t.equal(bt.sim.position?.stop?.toFixed(), '39900', 'still in the position, stop unchanged');
+  t.ok(equityReads < 10, `equity sampled ${equityReads} times`);
+  t.equal(calls - 3 * equityReads, 0, `Decimal method calls on 1002 quiet candles in a position, besides equity samples: ${calls - 3 * equityReads}`);
+});
