@@ -5,8 +5,10 @@
 // Fill model (each rule is tested in test/sim):
 // - Market orders (entries and exits) fill at the next candle's open, `slippagePercent` worse
 //   (buys higher, sells lower), rounded a tick against the trader; taker fee.
-// - Limit entries fill when the candle touches the limit: at the limit price, or at the open if
-//   the market gapped through it in the trader's favour; maker fee; no slippage.
+// - Limit entries fill when the candle touches the limit, at the limit price, maker fee, no
+//   slippage. Also when the market gaps through the limit: the order was resting in the book
+//   (placed at a close on the other side of its price), so it is hit at its own price, never at a
+//   better open a backtest could not have had.
 // - Stop-loss and take-profit trigger intrabar from high/low and fill as market orders (taker
 //   fee, slippage) at their level, or at the open when the open is already beyond the level.
 //   When one candle touches both, the stop is assumed first (the conservative guess).
@@ -184,7 +186,7 @@ export class SimExchange implements AccountView {
         const L = pe.limitF;
         if (long ? c.open <= L : c.open >= L) {
           this.pendingEntry = null;
-          this.openPosition(pe, new Decimal(c.open), this.maker, 'maker', c.start);
+          this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start);
         } else if (long ? c.low <= L : c.high >= L) {
           this.pendingEntry = null;
           this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start);

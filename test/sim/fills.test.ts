@@ -119,7 +119,7 @@ t.test('short stop and target are mirrored', async (t) => {
   t.equal(tr.rMultiple!.toFixed(), '2');
 });
 
-t.test('limit entries: fill at the limit when touched, at the open when gapped through; maker fee', async (t) => {
+t.test('limit entries: fill at the limit when touched, and at the limit (never a better open) when gapped through; maker fee', async (t) => {
   const plan = makePlan({
     entryOrder: { type: 'limit', offsetPercent: d('0.5'), timeout: { unit: 'bars', bars: 3 }, onTimeout: 'cancel' },
     simulation: { initialEquity: d(10000), takerFeePercent: d('0.055'), makerFeePercent: d('0.02'), slippagePercent: d('0.1') },
@@ -137,9 +137,10 @@ t.test('limit entries: fill at the limit when touched, at the open when gapped t
   t.equal(tr.fees.toFixed(), '0.29938');
   const gapped = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([
     [40000, 40000, 40000, 40000],
-    [39500, 39600, 39400, 39550], // opens below the limit → fill at 39500
+    [39500, 39600, 39400, 39550], // opens below the resting limit → it is hit at its own price, 39800
   ]));
-  t.equal(gapped.trades[0]!.entryPrice.toFixed(), '39500');
+  t.equal(gapped.trades[0]!.entryPrice.toFixed(), '39800');
+  t.equal(gapped.trades[0]!.fees.gt(0), true);
 });
 
 t.test('limit entry not filled within the timeout is cancelled with a record', async (t) => {
