@@ -507,7 +507,9 @@ export class BotRunner {
         const o = e.order;
         const t = this.trackedFor(o.orderLinkId, o.orderId, o.side === 'buy' ? 'short' : 'long', o.origin);
         if (!t) return;
-        if (o.orderLinkId) this.journal((r) => r.orderUpdate?.(o));
+        // Exchange-side stop/target closes have no orderLinkId; the journal keeps them by exchange id
+        // so `botctl trades` can say what closed the position.
+        if (o.orderLinkId || o.origin !== 'user') this.journal((r) => r.orderUpdate?.(o));
         if (t.purpose === 'exchange') t.reason = this.exitReasonOf(o.origin);
         if (this.orders.update(t, o) || o.filledQty.gt(0)) this.requestSettle();
       }

@@ -50,7 +50,10 @@ t.test('replays journal as backtest runs; status/trades show the latest one', as
   t.match(runs[0]!.hash, /^[0-9a-f]{64}$/, 'the spec hash is kept with the run');
   const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
   t.ok(n('SELECT count(*) AS n FROM decisions') > 0, 'decisions');
-  t.equal(n("SELECT count(*) AS n FROM orders WHERE status = 'Filled'"), 3, "the bot's orders (2 entries, 1 exit) with their final status");
+  t.equal(n("SELECT count(*) AS n FROM orders WHERE status = 'Filled' AND order_link_id NOT LIKE 'exchange:%'"), 3, "the bot's orders (2 entries, 1 exit) with their final status");
+  const exchangeCloses = db.prepare("SELECT purpose, status FROM orders WHERE order_link_id LIKE 'exchange:%'").all() as Array<{ purpose: string; status: string }>;
+  t.ok(exchangeCloses.every((o) => ['stop_loss', 'take_profit', 'trailing_stop'].includes(o.purpose) && o.status === 'Filled'),
+    `exchange-side closes are journaled with what they were: ${JSON.stringify(exchangeCloses)}`);
   t.equal(n('SELECT count(*) AS n FROM fills'), 4, 'and every fill, the stop-loss close included');
   t.ok(n('SELECT count(*) AS n FROM equity') > 0, 'equity snapshots');
   const paper = await cli(['status', 'e2e.yaml', '--mode', 'paper'], dir);
