@@ -84,7 +84,15 @@ export class OrderBook {
 
   /** Our orders whose final outcome we have not seen yet. */
   unsettled(): TrackedOrder[] {
-    return [...this.byKey.values()].filter((t) => t.purpose !== 'exchange' && !t.applied && (t.unknown || !t.state || isOpenStatus(t.state.status)));
+    const out: TrackedOrder[] = [];
+    for (const t of this.byKey.values()) if (isUnsettled(t)) out.push(t);
+    return out;
+  }
+
+  /** Whether unsettled() would list anything; checked on every candle, so it builds no list. */
+  hasUnsettled(): boolean {
+    for (const t of this.byKey.values()) if (isUnsettled(t)) return true;
+    return false;
   }
 
   /** The entry order still working on the exchange, if any. */
@@ -108,4 +116,8 @@ export class OrderBook {
   keys(): string[] {
     return [...this.byKey.keys()];
   }
+}
+
+function isUnsettled(t: TrackedOrder): boolean {
+  return t.purpose !== 'exchange' && !t.applied && (t.unknown || !t.state || isOpenStatus(t.state.status));
 }

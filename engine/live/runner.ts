@@ -62,6 +62,7 @@ const MAX_CLOSE_ATTEMPTS = 3;
 const MAX_KEPT = 100_000;
 /** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
 const FILL_LOOKUP_MS = 1000;
+const NONE_TRACKED: readonly TrackedOrder[] = [];
 
 export class BotRunner {
   readonly botId: string;
@@ -556,7 +557,7 @@ export class BotRunner {
       this.book.setWallet(await venue.equity());
       this.log.info('account stream back: position and wallet re-read');
     }
-    for (const t of this.orders.unsettled()) {
+    for (const t of this.orders.hasUnsettled() ? this.orders.unsettled() : NONE_TRACKED) {
       // Unanswered placements always; open orders only when the stream may have missed their end.
       if (!t.unknown && !this.live) continue;
       if (!t.unknown && t.state && !reconcile && !this.reconcileNeededFor(t)) continue;
@@ -582,9 +583,11 @@ export class BotRunner {
       this.book.setWallet(await venue.equity());
       this.book.setPosition(await venue.position());
     }
-    await this.checkPosition(enteredNow);
-    await this.retryStop();
-    await this.adoptStray();
+    // Each step is awaited only when it has something to do: a candle with nothing to settle
+    // reaches the strategy (and its order) without three idle promise round trips.
+    if (this.core.state.position !== null) await this.checkPosition(enteredNow);
+    if (this.stopToRetry !== null) await this.retryStop();
+    if (this.mayHoldStray()) await this.adoptStray();
   }
 
   /** A trailing-stop move the exchange refused is tried again while the position lasts. */
@@ -610,12 +613,16 @@ export class BotRunner {
    * Live: a position on the exchange the core knows nothing about (opened by hand, or by an order
    * that surfaced after it was written off) is taken over like one found at startup, never ignored.
    */
-  private async adoptStray(): Promise<void> {
-    if (!this.live || this.o.plan.market.category !== 'linear') return;
+  private mayHoldStray(): boolean {
+    if (!this.live || this.o.plan.market.category !== 'linear') return false;
     const s = this.core.state;
-    if (s.position !== null || s.entryOrder !== null || this.remaindersPending > 0 || this.orders.unsettled().length > 0) return;
+    if (s.position !== null || s.entryOrder !== null || this.remaindersPending > 0 || this.orders.hasUnsettled()) return false;
     const cached = this.book.position;
-    if (cached.side === 'flat' || cached.size.isZero()) return;
+    return !(cached.side === 'flat' || cached.size.isZero());
+  }
+
+  private async adoptStray(): Promise<void> {
+    if (!this.mayHoldStray()) return;
     const pos = await this.o.venue.position();
     this.book.setPosition(pos);
     if (pos.side === 'flat' || pos.size.isZero()) return;
@@ -877,7 +884,7 @@ export class BotRunner {
     this.o.onDecision?.(d);
     this.journal((r) => r.decision(d));
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
-    this.log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
+    if (this.log.isLevelEnabled(level)) this.log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }
 
   private tell(e: DistributiveOmit<NotificationEvent, 'bot' | 'symbol' | 'mode'>): void {
