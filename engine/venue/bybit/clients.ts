@@ -80,7 +80,8 @@ function libraryLogger(log: Logger) {
   const text = (p: unknown) => (typeof p === 'string' ? p : p instanceof Error ? p.message : 'bybit-api');
   return {
     trace: () => {},
-    info: (msg: unknown, ...rest: unknown[]) => log.debug(`bybit-api: ${text(msg)}`, fields(rest)),
-    error: (msg: unknown, ...rest: unknown[]) => log.debug(`bybit-api: ${text(msg)}`, fields(rest)),
+    // The library chatters on every frame: build nothing unless debug logging is on.
+    info: (msg: unknown, ...rest: unknown[]) => { if (log.isLevelEnabled('debug')) log.debug(`bybit-api: ${text(msg)}`, fields(rest)); },
+    error: (msg: unknown, ...rest: unknown[]) => { if (log.isLevelEnabled('debug')) log.debug(`bybit-api: ${text(msg)}`, fields(rest)); },
   };
 }
