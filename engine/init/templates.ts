@@ -1,6 +1,8 @@
 // The specs `botctl init` writes: commented YAML a newcomer can read top to bottom, built from a
 // few answers. Every value that reaches the text has been checked against the schema's patterns
 // first (answers.ts), so nothing typed can break the YAML; the command still validates the result.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Category } from '../plan/plan.ts';
 
 export const TEMPLATES = ['ema-crossover', 'rsi-mean-reversion', 'breakout-module'] as const;
@@ -186,7 +188,17 @@ export function renderSpec(a: InitAnswers, schemaPath: string, enginePath: strin
   }
 }
 
+/** The bundled example module, the one the tests check, behind a self-contained preamble. */
+const BUNDLED_DONCHIAN = new URL('../../bots/strategies/donchian-breakout.ts', import.meta.url);
+
+// Outside this repository the module cannot import botctl's runtime values, so the preamble
+// declares NO_SIGNALS and StrategyParamsError itself and keeps only type imports (erased when
+// botctl loads the module). Everything from lengthParam on is the bundled module, so the two
+// cannot drift apart.
 export function donchianModule(enginePath: string): string {
+  const source = readFileSync(BUNDLED_DONCHIAN, 'utf8');
+  const at = source.indexOf('\nfunction lengthParam');
+  if (at < 0) throw new Error(`${fileURLToPath(BUNDLED_DONCHIAN)} no longer has function lengthParam: update engine/init/templates.ts`);
   return `// Donchian channel breakout: go long when a candle closes above the highest high of the previous
 // \`channel\` candles, short when it closes below the lowest low; exit when price closes back
 // through the opposite edge of the shorter \`exit_channel\`. Written by \`botctl init\`: edit freely.
@@ -204,87 +216,5 @@ class StrategyParamsError extends Error {
   }
 }
 
-function lengthParam(params: StrategyContext['params'], name: string, fallback: number): number {
-  const value = params[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2 || value > 1000) {
-    throw new StrategyParamsError(\`\${name} must be a whole number of candles from 2 to 1000, not \${JSON.stringify(value)}\`, name);
-  }
-  return value;
-}
-
-/** Highs and lows of the last \`size\` candles, in a ring buffer. */
-class Window {
-  private readonly highs: Float64Array;
-  private readonly lows: Float64Array;
-  private count = 0;
-  private next = 0;
-
-  constructor(readonly size: number) {
-    this.highs = new Float64Array(size);
-    this.lows = new Float64Array(size);
-  }
-
-  get full(): boolean {
-    return this.count === this.size;
-  }
-
-  push(c: Candle): void {
-    this.highs[this.next] = c.high;
-    this.lows[this.next] = c.low;
-    this.next = (this.next + 1) % this.size;
-    if (this.count < this.size) this.count++;
-  }
-
-  highest(): number {
-    let h = -Infinity;
-    for (let i = 0; i < this.count; i++) h = Math.max(h, this.highs[i]!);
-    return h;
-  }
-
-  lowest(): number {
-    let l = Infinity;
-    for (let i = 0; i < this.count; i++) l = Math.min(l, this.lows[i]!);
-    return l;
-  }
-}
-
-export default class DonchianBreakout implements Strategy {
-  readonly warmupBars: number;
-  readonly preloadBars: number;
-  private readonly entry: Window;
-  private readonly exit: Window;
-
-  constructor(params: StrategyContext['params']) {
-    for (const name of Object.keys(params)) {
-      if (name !== 'channel' && name !== 'exit_channel') throw new StrategyParamsError(\`unknown parameter \\\`\${name}\\\`; this strategy takes channel and exit_channel\`, name);
-    }
-    const channel = lengthParam(params, 'channel', 20);
-    const exitChannel = lengthParam(params, 'exit_channel', 10);
-    if (exitChannel > channel) throw new StrategyParamsError(\`exit_channel (\${exitChannel}) must not be longer than channel (\${channel})\`, 'exit_channel');
-    this.entry = new Window(channel);
-    this.exit = new Window(exitChannel);
-    this.warmupBars = channel;
-    this.preloadBars = channel;
-  }
-
-  onCandle(c: Candle): readonly Signal[] {
-    let signals: readonly Signal[] = NO_SIGNALS;
-    if (this.entry.full) {
-      const upper = this.entry.highest();
-      const lower = this.entry.lowest();
-      const exitUpper = this.exit.highest();
-      const exitLower = this.exit.lowest();
-      const out: Signal[] = [];
-      if (c.close < exitLower) out.push({ action: 'exit_long', reason: \`close \${c.close} fell below the \${this.exit.size}-bar low \${exitLower}\` });
-      if (c.close > exitUpper) out.push({ action: 'exit_short', reason: \`close \${c.close} rose above the \${this.exit.size}-bar high \${exitUpper}\` });
-      if (c.close > upper) out.push({ action: 'enter_long', reason: \`close \${c.close} broke above the \${this.entry.size}-bar high \${upper}\` });
-      if (c.close < lower) out.push({ action: 'enter_short', reason: \`close \${c.close} broke below the \${this.entry.size}-bar low \${lower}\` });
-      if (out.length) signals = out;
-    }
-    this.entry.push(c);
-    this.exit.push(c);
-    return signals;
-  }
-}
-`;
+` + source.slice(at + 1);
 }
