@@ -1,0 +1,198 @@
+// The core's intents turned into venue calls, one at a time inside the candle's lane: enter, exit,
+// move the trailing stop, re-price or cancel a working limit entry. Every order is written to the
+// journal before it is sent (an order the journal could not record is not sent: it would be lost
+// on a crash) and carries a deterministic orderLinkId (ids.ts), so a retry never doubles it.
+import { Decimal } from 'decimal.js';
+import type { Candle } from '../market/candle.ts';
+import type { WorkingEntry } from '../core/state.ts';
+import type { ExitReason, Intent, Side } from '../core/types.ts';
+import { fmtDec } from '../core/format.ts';
+import {
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
+} from '../venue/errors.ts';
+import { isOpenStatus, type OrderRequest, type OrderState } from '../venue/venue.ts';
+import type { LiveContext } from './context.ts';
+import { orderLinkIdFor } from './ids.ts';
+import { errText } from './records.ts';
+
+const ZERO = new Decimal(0);
+
+export type EnterIntent = Extract<Intent, { kind: 'enter' }>;
+
+export class Intents {
+  constructor(private readonly x: LiveContext) {}
+
+  /** Returns true when a cancelled entry turned out to have fills. */
+  async execute(intent: Intent, c: Candle, working: WorkingEntry | null): Promise<boolean> {
+    switch (intent.kind) {
+      case 'enter':
+        await this.enter(intent, c);
+        return false;
+      case 'exit':
+        await this.exit(intent.side, intent.reason, c);
+        return false;
+      case 'move_stop':
+        await this.moveStop(intent.stopLoss, c);
+        return false;
+      case 'cancel_entry':
+        return this.cancelEntry(working);
+    }
+  }
+
+  private async enter(intent: EnterIntent, c: Candle): Promise<void> {
+    const x = this.x;
+    const link = orderLinkIdFor(x.botId, c.start, 'entry');
+    const t = x.orders.track({
+      key: link, purpose: 'entry', side: intent.side, reason: 'signal', qty: intent.qty,
+      stopLoss: intent.onExchange ? intent.stopLoss : null, takeProfit: intent.onExchange ? intent.takeProfit : null,
+    });
+    const req: OrderRequest = { orderLinkId: link, side: intent.side === 'long' ? 'buy' : 'sell', type: intent.order.type, qty: intent.qty };
+    if (intent.order.type === 'limit') req.price = intent.order.price;
+    if (intent.onExchange) {
+      if (intent.stopLoss) req.stopLoss = intent.stopLoss;
+      if (intent.takeProfit) req.takeProfit = intent.takeProfit;
+    }
+    const closeTime = c.start + x.step;
+    try {
+      const st = await this.place(req, 'entry', 'signal');
+      x.orders.update(t, st);
+      x.settlement.lookUpLater(t);
+      x.log.info('entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
+    } catch (e) {
+      if (e instanceof InsufficientBalanceError || e instanceof OrderRejectedError || e instanceof VenueUnsupportedError) {
+        t.applied = true;
+        x.log.warn('entry order refused', { orderLinkId: link, error: errText(e) });
+        x.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
+        return;
+      }
+      if (e instanceof VenueAuthError) throw e;
+      // Sent but unanswered: the exchange may have it. Settle looks it up before anything else.
+      t.unknown = true;
+      x.records.failed(`entry order ${link} may or may not have reached the exchange; looking it up`, e);
+      await x.settlement.settle().catch((err) => x.records.failed('lookup after an unanswered entry failed', err));
+    }
+  }
+
+  private async exit(side: Side, reason: ExitReason, c: Candle): Promise<void> {
+    const x = this.x;
+    const link = orderLinkIdFor(x.botId, c.start, 'exit');
+    const p = x.book.position;
+    const coreQty = x.core.state.position?.qty ?? ZERO;
+    const qty = p.side === side && p.size.gt(0) ? p.size : coreQty;
+    const t = x.orders.track({ key: link, purpose: 'exit', side, reason, stopLoss: null, takeProfit: null, qty });
+    try {
+      const st = await this.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true }, 'exit', reason);
+      x.orders.update(t, st);
+      x.settlement.lookUpLater(t);
+      x.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
+        t.applied = true;
+        // Most often the exchange stop closed the position first; settle will see it. Otherwise
+        // the core may try again on the next candle.
+        x.core.state.exitPending = null;
+        x.records.decide(c, 'order', reason, 'rejected', `exit order refused: ${errText(e)}`);
+        return;
+      }
+      t.unknown = true;
+      x.records.failed(`exit order ${link} may or may not have reached the exchange; looking it up`, e);
+      await x.settlement.settle().catch((err) => x.records.failed('lookup after an unanswered exit failed', err));
+    }
+  }
+
+  private async moveStop(stopLoss: Decimal, c: Candle): Promise<void> {
+    const x = this.x;
+    if (x.plan.exits.placement !== 'exchange') return;
+    try {
+      await x.venue.setTradingStop({ stopLoss });
+      x.protection.stopToRetry = null;
+      x.log.info('trailing stop moved', { stopLoss: stopLoss.toFixed() });
+      const side = x.core.state.position?.side;
+      if (side) x.records.tell({ kind: 'stop_changed', time: c.start + x.step, side, stopLoss, reason: 'trailing stop' });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      x.protection.stopToRetry = stopLoss;
+      x.records.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position (retried on the next candle)`);
+    }
+  }
+
+  amendsOnTimeout(): boolean {
+    const eo = this.x.plan.entryOrder;
+    return eo.type === 'limit' && eo.onTimeout === 'amend';
+  }
+
+  /**
+   * on_timeout amend: re-price the working limit order in place. Only an untouched order is
+   * amended; one with fills goes the cancel-then-new way, which settles the fills first.
+   * Returns false to fall back to cancel + new order.
+   */
+  async amendEntry(intent: EnterIntent, working: WorkingEntry | null): Promise<boolean> {
+    const x = this.x;
+    const t = x.orders.workingEntry();
+    if (!t || !t.state || t.state.filledQty.gt(0) || intent.order.type !== 'limit') return false;
+    const stops = intent.onExchange ? { ...(intent.stopLoss ? { stopLoss: intent.stopLoss } : {}), ...(intent.takeProfit ? { takeProfit: intent.takeProfit } : {}) } : {};
+    let st: OrderState;
+    try {
+      st = await x.venue.amendOrder({ orderLinkId: t.key, price: intent.order.price, qty: intent.qty, ...stops });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      x.log.warn('re-pricing the entry in place failed; cancelling it and placing a new one', { orderLinkId: t.key, error: errText(e) });
+      return false;
+    }
+    x.orders.update(t, st);
+    if (!isOpenStatus(st.status) || st.filledQty.gt(0)) {
+      // It filled (or ended) before the amend landed: what happened is the old order's business.
+      t.working = working ?? undefined;
+      x.core.state.entryOrder = null;
+      x.log.warn('the entry order filled or ended before it could be re-priced', { orderLinkId: t.key, status: st.status });
+      await x.settlement.settle();
+      return true;
+    }
+    t.qty = intent.qty;
+    t.stopLoss = intent.onExchange ? intent.stopLoss : null;
+    t.takeProfit = intent.onExchange ? intent.takeProfit : null;
+    x.log.info('entry order re-priced', { orderLinkId: t.key, price: intent.order.price.toFixed(), qty: intent.qty.toFixed() });
+    return true;
+  }
+
+  private async cancelEntry(working: WorkingEntry | null): Promise<boolean> {
+    const x = this.x;
+    const t = x.orders.workingEntry();
+    if (!t) return false;
+    t.cancelledByCore = true;
+    if (working) t.working = working;
+    try {
+      const st = await x.venue.cancelOrder(t.key);
+      x.orders.update(t, st);
+    } catch (e) {
+      if (e instanceof OrderNotFoundError) {
+        t.applied = true;
+        return false;
+      }
+      if (e instanceof VenueAuthError) throw e;
+      x.records.failed(`cancelling entry order ${t.key} failed; checking its state`, e);
+      const st = await x.venue.orderStatus(t.key).catch(() => undefined);
+      if (st) x.orders.update(t, st);
+    }
+    const filled = t.state?.filledQty.gt(0) ?? false;
+    if (filled) {
+      x.log.warn('the entry order filled (partly) before the cancel; keeping the position under its stops', { orderLinkId: t.key, filled: t.state?.filledQty.toFixed() });
+      await x.settlement.settle();
+    }
+    return filled;
+  }
+
+  /** Intent first, durably; an order the journal could not write down is not sent (it would be lost on a crash). */
+  async place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState> {
+    const x = this.x;
+    try {
+      x.o.recorder?.orderIntent?.(req, purpose, reason, x.now());
+    } catch (e) {
+      x.records.errors++;
+      x.log.error('journal write failed: the order is not sent', { orderLinkId: req.orderLinkId, error: errText(e) });
+      throw new OrderRejectedError(`not sent: the journal could not record it first (${errText(e)})`);
+    }
+    return x.venue.placeOrder(req);
+  }
+}

@@ -1,0 +1,105 @@
+// Position protection: a position the core holds must exist on the exchange with its stop-loss
+// (and take-profit) when the spec puts them there. Missing levels are set with trading-stop; if
+// that fails the position is closed at market rather than left unprotected. A trailing-stop move
+// the exchange refused is tried again while the position lasts. A position the exchange closed
+// without us seeing the order is recorded as closed from the fill history.
+import type { Decimal } from 'decimal.js';
+import type { Side } from '../core/types.ts';
+import { fmtDec } from '../core/format.ts';
+import { OrderRejectedError, VenueAuthError } from '../venue/errors.ts';
+import type { LiveContext } from './context.ts';
+import { orderLinkIdFor } from './ids.ts';
+import { exitFromFills } from './recover.ts';
+import { errText } from './records.ts';
+
+export class Protection {
+  /** A trailing stop the exchange refused to take; retried on the next settle. */
+  stopToRetry: Decimal | null = null;
+
+  constructor(private readonly x: LiveContext) {}
+
+  /**
+   * A position the core believes in must exist on the exchange with its stops; a position the
+   * exchange closed without us seeing the order must be recorded as closed.
+   */
+  async checkPosition(afterEntry: boolean): Promise<void> {
+    const x = this.x;
+    const p = x.core.state.position;
+    if (p === null) return;
+    if (!x.live && !afterEntry) return;
+    const wantStop = x.plan.exits.placement === 'exchange' ? p.stopLoss : null;
+    const wantTarget = x.plan.exits.placement === 'exchange' ? p.takeProfit : null;
+    const cached = x.book.position;
+    const looksFine = cached.side === p.side && cached.size.gt(0) && (!wantStop || cached.stopLoss) && (!wantTarget || cached.takeProfit);
+    if (looksFine && !afterEntry) return;
+    const pos = await x.venue.position();
+    x.book.setPosition(pos);
+    if (pos.side === 'flat' || pos.size.isZero()) {
+      if (afterEntry) return; // stopped out at once; the close arrives as its own order
+      await this.recoverExit();
+      return;
+    }
+    const missStop = Boolean(wantStop && !pos.stopLoss);
+    const missTarget = Boolean(wantTarget && !pos.takeProfit);
+    if (!missStop && !missTarget) return;
+    const what = [missStop ? `stop-loss ${fmtDec(wantStop as Decimal)}` : '', missTarget ? `take-profit ${fmtDec(wantTarget as Decimal)}` : ''].filter(Boolean).join(' and ');
+    try {
+      await x.venue.setTradingStop({ ...(missStop ? { stopLoss: wantStop } : {}), ...(missTarget ? { takeProfit: wantTarget } : {}) });
+      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'none', `the ${p.side} position had no ${what} on the exchange: set with trading-stop`);
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      if (!missStop) {
+        x.records.decideAt(x.now(), 'protection', 'take_profit', 'none', `the ${p.side} position has no take-profit on the exchange and setting it failed (${errText(e)}); the stop-loss is in place`);
+        return;
+      }
+      x.log.error('position without its stop-loss and trading-stop failed: closing it at market', { error: errText(e) });
+      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'exit', `the ${p.side} position had no ${what} on the exchange and trading-stop failed (${errText(e)}): closing it at market rather than leave it unprotected`);
+      await this.protectiveClose(pos.size, p.side);
+    }
+  }
+
+  async protectiveClose(size: Decimal, side: Side): Promise<void> {
+    const x = this.x;
+    const link = orderLinkIdFor(x.botId, x.lastStart ?? 0, 'protect');
+    const t = x.orders.track({ key: link, purpose: 'protect', side, reason: 'stop_loss', stopLoss: null, takeProfit: null, qty: size });
+    x.core.state.exitPending = 'stop_loss';
+    try {
+      const st = await x.intents.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', 'protective close: no stop-loss on the position');
+      x.orders.update(t, st);
+    } catch (e) {
+      t.unknown = !(e instanceof OrderRejectedError);
+      x.records.failed(`protective close ${link} failed: the position may be open without a stop-loss`, e);
+    }
+  }
+
+  /** A trailing-stop move the exchange refused is tried again while the position lasts. */
+  async retryStop(): Promise<void> {
+    const x = this.x;
+    const want = this.stopToRetry;
+    if (want === null) return;
+    const p = x.core.state.position;
+    if (p === null || p.stopLoss === null || !p.stopLoss.eq(want)) {
+      this.stopToRetry = null;
+      return;
+    }
+    try {
+      await x.venue.setTradingStop({ stopLoss: want });
+      this.stopToRetry = null;
+      x.log.info('trailing stop moved on retry', { stopLoss: want.toFixed() });
+    } catch (e) {
+      if (e instanceof VenueAuthError) throw e;
+      x.log.warn('trailing stop still refused; the previous stop stays', { stopLoss: want.toFixed(), error: errText(e) });
+    }
+  }
+
+  /** The exchange is flat but the core still holds a position: find the closing fills. */
+  async recoverExit(): Promise<void> {
+    const x = this.x;
+    const p = x.core.state.position;
+    if (!p) return;
+    const fills = await x.venue.fills(p.entryTime);
+    const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now());
+    x.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
+    x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
+  }
+}

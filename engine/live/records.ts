@@ -1,0 +1,109 @@
+// What a live bot writes down and tells: decision records (kept, counted, logged, journaled), the
+// core's state after each candle and fill, notifications for the owner, and errors. A journal
+// write never takes the runner down; an order the journal could not record first is not sent
+// (intents.ts).
+import type { Candle } from '../market/candle.ts';
+import { serializeState } from '../core/state.ts';
+import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
+import { fmtTime } from '../core/format.ts';
+import type { NotificationEvent } from '../notify/index.ts';
+import { VenueAuthError } from '../venue/errors.ts';
+import type { LiveContext } from './context.ts';
+import type { RunRecorder } from './types.ts';
+
+/** Decisions kept in memory (the journal has them all). */
+export const MAX_KEPT = 100_000;
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class Records {
+  /** Decisions after warm-up, in order; the first MAX_KEPT are kept, the rest only counted. */
+  readonly decisions: Decision[] = [];
+  readonly counts = { total: 0, entry: 0, exit: 0, skipped: 0 };
+  errors = 0;
+  /** Decisions of the candle being executed, published once its orders are sent. */
+  private deferred: Decision[] | null = null;
+
+  constructor(private readonly x: LiveContext) {}
+
+  record(d: Decision): void {
+    const n = this.counts;
+    n.total++;
+    if (d.outcome === 'entry' || d.outcome === 'exit' || d.outcome === 'skipped') n[d.outcome]++;
+    if (this.decisions.length < MAX_KEPT) this.decisions.push(d);
+    if (this.deferred) this.deferred.push(d);
+    else this.publish(d);
+  }
+
+  /** Holds back publishing until `flush`: a candle's orders go out before its records cost time. */
+  defer(): void {
+    this.deferred = [];
+  }
+
+  flush(): void {
+    const list = this.deferred ?? [];
+    this.deferred = null;
+    for (const d of list) this.publish(d);
+  }
+
+  /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
+  private publish(d: Decision): void {
+    const { o, log } = this.x;
+    if (d.kind === 'protection') this.tell({ kind: 'protection', time: d.time, protection: String(d.action), message: d.reason });
+    o.onDecision?.(d);
+    this.journal((r) => r.decision(d));
+    const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
+    if (log.isLevelEnabled(level)) log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
+  }
+
+  tell(e: DistributiveOmit<NotificationEvent, 'bot' | 'symbol' | 'mode'>): void {
+    const { o } = this.x;
+    const notify = o.notify;
+    if (!notify || o.mode === 'replay') return;
+    notify({ ...e, bot: o.plan.name, symbol: o.plan.market.symbol, mode: o.mode } as NotificationEvent);
+  }
+
+  /** A decision made on candle `c` (stamped at its close). */
+  decide(c: Candle, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    this.record({ time: c.start + this.x.step, candle: c.start, kind, action, outcome, reason, text: `${fmtTime(c.start)} ${reason}` });
+  }
+
+  /** A decision made between candles, at `time`. */
+  decideAt(time: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    this.record({ time, candle: this.x.lastStart ?? time, kind, action, outcome, reason, text: `${fmtTime(time)} ${reason}` });
+  }
+
+  failed(what: string, e: unknown): void {
+    const { o, log, now } = this.x;
+    this.errors++;
+    const text = errText(e);
+    log.error(what, { error: text });
+    o.recorder?.error?.(`${what}: ${text}`, now());
+    this.tell({ kind: 'error', time: now(), message: `${what}: ${text}`, source: 'runner' });
+    if (e instanceof VenueAuthError) o.onFatal?.(e);
+  }
+
+  /** Journal writes never take the runner down; a failure is logged loudly. */
+  journal(write: (r: RunRecorder) => void): void {
+    const r = this.x.o.recorder;
+    if (!r) return;
+    try {
+      write(r);
+    } catch (e) {
+      this.errors++;
+      this.x.log.error('journal write failed', { error: errText(e) });
+    }
+  }
+
+  /** The core's state and the account into the journal: after each candle and each applied fill (a restart continues from it). */
+  saveCore(time: number): void {
+    if (!this.x.o.recorder?.candle) return;
+    const b = this.x.book;
+    const state = serializeState(this.x.core.snapshot());
+    this.journal((r) => r.candle?.(time, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
+  }
+}

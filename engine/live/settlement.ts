@@ -1,0 +1,169 @@
+// Order settlement: bringing the core up to date with what the exchange did. Orders whose fate is
+// unknown are looked up first; final orders are applied to the core once each, oldest first
+// (fills → entries and exits, refusals → the core may decide again); a close that filled only
+// partly is followed by a close of the rest. Then the position is checked (protection.ts) and a
+// position nobody opened is taken over (reconcile.ts). Runs in the bot's serial lane.
+import { Decimal } from 'decimal.js';
+import { fmtDec } from '../core/format.ts';
+import { OrderRejectedError } from '../venue/errors.ts';
+import type { OrderState } from '../venue/venue.ts';
+import type { LiveContext } from './context.ts';
+import { orderLinkIdFor } from './ids.ts';
+import type { TrackedOrder } from './orders.ts';
+
+const ZERO = new Decimal(0);
+/** Our own close orders per decision: the first and two retries for a partly filled rest. */
+const MAX_CLOSE_ATTEMPTS = 3;
+/** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
+const FILL_LOOKUP_MS = 1000;
+const NONE_TRACKED: readonly TrackedOrder[] = [];
+
+export class Settlement {
+  private settleQueued = false;
+  /** Closes of a partly filled close's rest, queued but not done (the rest is not a stray position). */
+  remaindersPending = 0;
+
+  constructor(private readonly x: LiveContext) {}
+
+  /** Live market orders: if the stream has not reported the outcome soon, settle asks over REST. */
+  lookUpLater(t: TrackedOrder): void {
+    if (!this.x.live || t.state?.type !== 'market') return;
+    setTimeout(() => {
+      if (!t.applied) this.requestSettle();
+    }, FILL_LOOKUP_MS).unref();
+  }
+
+  requestSettle(): void {
+    const x = this.x;
+    if (this.settleQueued || x.stopped || !x.core) return;
+    this.settleQueued = true;
+    void x.queue.run(async () => {
+      this.settleQueued = false;
+      await this.settle();
+    });
+  }
+
+  /** Brings the core and the account up to date with what the exchange did. */
+  async settle(): Promise<void> {
+    const x = this.x;
+    const venue = x.venue;
+    const reconcile = x.stream.reconcileNeeded && x.live;
+    if (reconcile) {
+      x.stream.reconcileNeeded = false;
+      x.book.setPosition(await venue.position());
+      x.book.setWallet(await venue.equity());
+      x.log.info('account stream back: position and wallet re-read');
+    }
+    for (const t of x.orders.hasUnsettled() ? x.orders.unsettled() : NONE_TRACKED) {
+      // Unanswered placements always; open orders only when the stream may have missed their end.
+      if (!t.unknown && !x.live) continue;
+      if (!t.unknown && t.state && !reconcile && !this.reconcileNeededFor(t)) continue;
+      const st = await venue.orderStatus(t.key);
+      if (st) x.orders.update(t, st);
+      else if (t.unknown) {
+        t.applied = true;
+        x.log.warn('the exchange has no such order: it was never placed', { orderLinkId: t.key });
+        if (t.purpose === 'entry' && x.core.state.entryOrder) x.core.onEntryRejected(x.now(), 'the order never reached the exchange (no answer, and the exchange does not know it)');
+        if (t.purpose !== 'entry' && x.core.state.position) {
+          x.core.state.exitPending = null;
+          const p = x.core.state.position;
+          x.records.decideAt(x.now(), 'order', t.reason, 'rejected', `the close of the ${p.side} never reached the exchange (no answer, and the exchange does not know it): the position stays open${p.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : ''}; the next exit decision closes it`);
+        }
+      }
+    }
+    let enteredNow = false;
+    const done = x.orders.takeDone();
+    for (const t of done) enteredNow = this.apply(t) || enteredNow;
+    if (done.length) x.records.saveCore(x.now());
+    x.orders.prune();
+    if (x.book.stale) {
+      x.book.setWallet(await venue.equity());
+      x.book.setPosition(await venue.position());
+    }
+    // Each step is awaited only when it has something to do: a candle with nothing to settle
+    // reaches the strategy (and its order) without three idle promise round trips.
+    if (x.core.state.position !== null) await x.protection.checkPosition(enteredNow);
+    if (x.protection.stopToRetry !== null) await x.protection.retryStop();
+    if (x.reconciler.mayHoldStray()) await x.reconciler.adoptStray();
+  }
+
+  private reconcileNeededFor(t: TrackedOrder): boolean {
+    // A market order is final within milliseconds; still open a candle later means we missed it.
+    return t.state?.type === 'market';
+  }
+
+  /** Tells the core about one final order. Returns true for an entry that opened a position. */
+  private apply(t: TrackedOrder): boolean {
+    const x = this.x;
+    t.applied = true;
+    const s = t.state as OrderState;
+    const filled = s.filledQty;
+    const time = s.updatedAt;
+    if (t.purpose === 'entry') {
+      if (filled.gt(0)) {
+        if (x.core.state.entryOrder === null && t.working) x.core.state.entryOrder = t.working;
+        const price = s.avgFillPrice ?? s.price ?? ZERO;
+        x.core.onFill({
+          time, kind: 'entry', side: t.side, qty: filled, price, fee: s.fee,
+          liquidity: (t.maker ?? s.type === 'limit') ? 'maker' : 'taker', reason: 'signal',
+        });
+        const pos = x.core.state.position;
+        x.records.tell({
+          kind: 'entry', time, side: t.side, qty: filled, price, reason: 'signal',
+          ...(pos?.stopLoss ? { stopLoss: pos.stopLoss } : {}), ...(pos?.takeProfit ? { takeProfit: pos.takeProfit } : {}),
+        });
+        if (filled.lt(s.qty)) {
+          x.records.decideAt(time, 'order', 'entry', 'filled', `entry order filled ${fmtDec(filled)} of ${fmtDec(s.qty)} (${s.status}); the position's stops cover the filled ${fmtDec(filled)}`);
+        }
+        return true;
+      }
+      if (!t.cancelledByCore) x.core.onEntryRejected(time, `entry order ${s.status.toLowerCase()}${s.reason ? `: ${s.reason}` : ''}`);
+      return false;
+    }
+    if (filled.gt(0)) {
+      const p = x.core.state.position;
+      // An exchange close older than the position (a late repeat of an old stop) is not its exit.
+      if (p && (t.purpose !== 'exchange' || time >= p.entryTime)) {
+        const price = s.avgFillPrice ?? ZERO;
+        const before = x.core.state.dayRealised;
+        x.core.onFill({ time, kind: 'exit', side: p.side, qty: filled, price, fee: s.fee, liquidity: 'taker', reason: t.reason });
+        x.records.tell({ kind: 'exit', time, side: p.side, qty: filled, price, pnl: x.core.state.dayRealised.sub(before), reason: t.reason });
+      }
+      if (t.purpose !== 'exchange' && filled.lt(s.qty)) {
+        this.remaindersPending++;
+        void x.queue.run(() => this.closeRemainder(t, filled, s.qty).finally(() => this.remaindersPending--));
+      }
+    } else if (t.purpose !== 'exchange' && x.core.state.position) {
+      // Our close did nothing (e.g. cancelled, nothing to reduce): let the core decide again.
+      x.core.state.exitPending = null;
+    }
+    return false;
+  }
+
+  /**
+   * Our close filled only partly (IOC remainder cancelled): the rest is closed at market too, a
+   * couple of times at most. Until then the position keeps its whole-position stop on the exchange.
+   */
+  private async closeRemainder(t: TrackedOrder, filled: Decimal, asked: Decimal): Promise<void> {
+    const x = this.x;
+    const pos = await x.venue.position();
+    x.book.setPosition(pos);
+    if (pos.side !== t.side || pos.size.isZero()) return;
+    const attempt = Number(/(\d+)$/.exec(t.key)?.[1] ?? 1) + 1;
+    if (attempt > MAX_CLOSE_ATTEMPTS) {
+      x.records.failed(`the ${t.side} could not be closed completely: ${fmtDec(pos.size)} remains on the exchange under its stop-loss`, new Error('close attempts exhausted'));
+      return;
+    }
+    x.records.decideAt(x.now(), 'order', t.reason, 'exit', `close order filled ${fmtDec(filled)} of ${fmtDec(asked)}: closing the remaining ${fmtDec(pos.size)} at market`);
+    const start = x.lastStart ?? 0;
+    const link = orderLinkIdFor(x.botId, start, t.purpose === 'protect' ? 'protect' : 'exit', attempt);
+    const rest = x.orders.track({ key: link, purpose: t.purpose, side: t.side, reason: t.reason, stopLoss: null, takeProfit: null, qty: pos.size });
+    try {
+      x.orders.update(rest, await x.intents.place({ orderLinkId: link, side: t.side === 'long' ? 'sell' : 'buy', type: 'market', qty: pos.size, reduceOnly: true }, 'exit', `rest of a partly filled close (${t.reason})`));
+    } catch (e) {
+      rest.unknown = !(e instanceof OrderRejectedError);
+      if (!rest.unknown) rest.applied = true;
+      x.records.failed(`closing the remaining ${fmtDec(pos.size)} failed`, e);
+    }
+  }
+}

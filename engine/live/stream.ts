@@ -1,0 +1,69 @@
+// The account stream as the runner hears it: wallet and position pushes into the account book,
+// order and fill pushes into the order book (our orders by orderLinkId, the exchange's own
+// stop/target closes by orderId), and the stream's health: after it comes back, pushes sent while
+// it was down are gone, so the next settle re-reads the position and wallet and looks up every
+// order it may have missed.
+import type { ExitReason, Side } from '../core/types.ts';
+import type { OrderState, VenueEvent } from '../venue/venue.ts';
+import type { LiveContext } from './context.ts';
+import { purposeOf } from './ids.ts';
+import type { TrackedOrder } from './orders.ts';
+
+export class AccountStream {
+  /** The account stream came back: the next settle reconciles over REST. */
+  reconcileNeeded = false;
+
+  constructor(private readonly x: LiveContext) {}
+
+  onEvent(e: VenueEvent): void {
+    const x = this.x;
+    switch (e.kind) {
+      case 'wallet':
+        x.book.setWallet(e.equity);
+        return;
+      case 'position':
+        x.book.setPosition(e.position);
+        x.records.journal((r) => r.position?.(e.position));
+        return;
+      case 'connection':
+        if (e.stream === 'account' && e.state === 'up') {
+          this.reconcileNeeded = true;
+          x.settlement.requestSettle();
+        }
+        return;
+      case 'fill': {
+        x.book.sawFill();
+        if (purposeOf(x.botId, e.fill.orderLinkId) || e.fill.orderLinkId === '') x.records.journal((r) => r.fill?.(e.fill));
+        const t = this.trackedFor(e.fill.orderLinkId, e.fill.orderId, e.fill.side === 'buy' ? 'short' : 'long');
+        if (t) {
+          x.orders.sawFill(t, e.fill);
+          x.settlement.requestSettle();
+        }
+        return;
+      }
+      case 'order': {
+        const o = e.order;
+        const t = this.trackedFor(o.orderLinkId, o.orderId, o.side === 'buy' ? 'short' : 'long', o.origin);
+        if (!t) return;
+        // Exchange-side stop/target closes have no orderLinkId; the journal keeps them by exchange id
+        // so `botctl trades` can say what closed the position.
+        if (o.orderLinkId || o.origin !== 'user') x.records.journal((r) => r.orderUpdate?.(o));
+        if (t.purpose === 'exchange') t.reason = this.exitReasonOf(o.origin);
+        if (x.orders.update(t, o) || o.filledQty.gt(0)) x.settlement.requestSettle();
+      }
+    }
+  }
+
+  private trackedFor(link: string, orderId: string, closingSide: Side, origin?: OrderState['origin']): TrackedOrder | undefined {
+    if (link) return purposeOf(this.x.botId, link) ? this.x.orders.get(link) : undefined;
+    if (origin === 'user') return undefined;
+    // The exchange's own close of our position (stop-loss, take-profit, trailing stop).
+    return this.x.orders.exchangeOrder(orderId, closingSide);
+  }
+
+  private exitReasonOf(origin: OrderState['origin']): ExitReason {
+    if (origin === 'takeProfit') return 'take_profit';
+    if (origin === 'trailingStop') return 'trailing_stop';
+    return this.x.core?.state.position?.stopKind ?? 'stop_loss';
+  }
+}
