@@ -1,7 +1,8 @@
-// The botctl command line: one file per subcommand under commands/, registered here.
+// The botctl command line: one file per subcommand under commands/, loaded by commands/index.ts.
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from './exit.ts';
 import { registerCommands } from './commands/index.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -22,7 +23,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  registerCommands(program, io, (c) => { code = c; });
+  await registerCommands(program, argv, io, (c) => { code = c; });
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   try {
@@ -54,6 +55,6 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version: string };
   return pkg.version;
 }

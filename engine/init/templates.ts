@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Category } from '../plan/plan.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export const TEMPLATES = ['ema-crossover', 'rsi-mean-reversion', 'breakout-module'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
@@ -189,7 +190,7 @@ export function renderSpec(a: InitAnswers, schemaPath: string, enginePath: strin
 }
 
 /** The bundled example module, the one the tests check, behind a self-contained preamble. */
-const BUNDLED_DONCHIAN = new URL('../../bots/strategies/donchian-breakout.ts', import.meta.url);
+const BUNDLED_DONCHIAN = new URL('bots/strategies/donchian-breakout.ts', PACKAGE_ROOT);
 
 // Outside this repository the module cannot import botctl's runtime values, so the preamble
 // declares NO_SIGNALS and StrategyParamsError itself and keeps only type imports (erased when

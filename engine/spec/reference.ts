@@ -5,8 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { botSchema, resolve } from './schema.ts';
 import type { SchemaNode } from './schema.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-export const README_URL = new URL('../../README.md', import.meta.url);
+export const README_URL = new URL('README.md', PACKAGE_ROOT);
 export const START_MARKER = '<!-- spec-reference:start (generated from schemas/bot.schema.json; do not edit by hand) -->';
 export const END_MARKER = '<!-- spec-reference:end -->';
 

@@ -10,6 +10,7 @@ import { UserError } from '../cli/exit.ts';
 import { compileRules } from '../../dsl/index.ts';
 import type { Plan } from '../plan/plan.ts';
 import { StrategyParamsError } from './strategy.ts';
+import { ensureTypeScriptLoader } from './typescript-loader.ts';
 import type { Strategy, StrategyClass, StrategyContext } from './strategy.ts';
 
 export type StrategyModuleProblem =
@@ -41,6 +42,7 @@ export async function loadStrategyClass(absPath: string): Promise<Loaded<Strateg
   }
   let mod: Record<string, unknown>;
   try {
+    await ensureTypeScriptLoader(absPath);
     mod = (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   } catch (e) {
     return { ok: false, problem: importProblem(e, absPath, shown) };

@@ -1,9 +1,7 @@
 // The command line's contract with scripts: exit codes and quiet handling of closed pipes.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const BOTCTL = fileURLToPath(new URL('../../engine/cli/botctl.js', import.meta.url));
+import { BOTCTL } from '../helpers/run-cli.ts';
 
 function botctl(args: string[], opts: { closeAfterFirstChunk?: boolean } = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

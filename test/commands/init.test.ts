@@ -3,7 +3,7 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { botctl, ROOT } from '../fixtures/commands/journal.ts';
+import { BOTCTL, botctl, ROOT } from '../fixtures/commands/journal.ts';
 
 const TEMPLATES = ['ema-crossover', 'rsi-mean-reversion', 'breakout-module'];
 
@@ -139,7 +139,7 @@ t.test('on a terminal it asks without --interactive (pseudo-terminal through scr
   }
   const dir = t.testdir();
   const { spawn } = await import('node:child_process');
-  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'engine/cli/botctl.js'))} init`;
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BOTCTL)} init`;
   const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });

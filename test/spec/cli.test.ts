@@ -2,11 +2,12 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BOTCTL } from '../helpers/run-cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function botctl(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['engine/cli/botctl.js', ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BOTCTL, ...args], { cwd: root, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

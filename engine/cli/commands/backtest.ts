@@ -12,8 +12,6 @@ import { intervalMs, type Candle } from '../../market/candle.ts';
 import { Backtest } from '../../backtest/runner.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
-import { renderHtmlReport } from '../../backtest/html.ts';
-import { downloadCandles, defaultCacheDir } from '../../backtest/download.ts';
 
 interface BacktestOpts {
   data?: string;
@@ -26,10 +24,8 @@ interface BacktestOpts {
   bybitUrl?: string;
 }
 
-export function registerBacktest(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('backtest')
-    .description('Replay a bot spec over historical candles on the simulated exchange and report the results.')
+export function registerBacktest(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('<spec>', 'bot spec YAML file')
     .option('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
     .option('--from <date>', 'first candle to use, UTC (2021-10-01 or 2021-10-01T12:00); without --data, downloads from Bybit')
@@ -38,7 +34,7 @@ export function registerBacktest(program: Command, io: CliIo, setExit: SetExit):
     .option('--html <file>', 'write a self-contained HTML report (chart, equity, drawdown, trades)')
     .option('--instrument-file <file>', "the symbol's tick size, quantity step and minimums as JSON (for symbols botctl does not bundle)")
     .option('--cache-dir <dir>', 'where downloaded candles are cached (default ~/.cache/botctl/klines)')
-    .addOption(hiddenOption(program, '--bybit-url <url>', 'Bybit REST base URL (tests)'))
+    .addOption(hiddenOption(cmd, '--bybit-url <url>', 'Bybit REST base URL (tests)'))
     .addHelpText('after', `
 Examples:
   botctl backtest bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv
@@ -53,8 +49,8 @@ Exit status: 0 ok, 1 bad spec or data, 2 wrong command line.`)
     });
 }
 
-function hiddenOption(program: Command, flags: string, description: string) {
-  return program.createOption(flags, description).hideHelp();
+function hiddenOption(cmd: Command, flags: string, description: string) {
+  return cmd.createOption(flags, description).hideHelp();
 }
 
 /** Parses a UTC date or date-time; a bare date means its 00:00 UTC. */
@@ -112,6 +108,8 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
       const s = await readCandleCsv(opts.data, feed, { intervalMs: step, onProgress: (done, total) => bar.update(total ? done / total : 0, opts.data as string) });
       info.gaps = s.gaps;
     } else {
+      // Only downloads load the Bybit client.
+      const { downloadCandles, defaultCacheDir } = await import('../../backtest/download.ts');
       const dl = await downloadCandles({
         category: plan.market.category, symbol: plan.market.symbol, interval: plan.market.interval,
         from: from as number, to: to ?? Date.now(),
@@ -136,6 +134,7 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
     io.out(`wrote ${opts.json}\n`);
   }
   if (opts.html) {
+    const { renderHtmlReport } = await import('../../backtest/html.ts');
     await writeOut(opts.html, await renderHtmlReport(result, info));
     io.out(`wrote ${opts.html}\n`);
   }

@@ -19,10 +19,8 @@ interface ExplainOpts {
   csv?: string;
 }
 
-export function registerExplain(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('explain')
-    .description('Show, bar by bar, the value of every part of the rules and whether each condition fired.')
+export function registerExplain(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('<spec>', 'bot spec YAML file (a rules strategy)')
     .requiredOption('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
     .option('--last <n>', 'explain the last N bars (default 5; with --at, the N bars ending at that time)')

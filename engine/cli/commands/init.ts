@@ -14,6 +14,7 @@ import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import { answersFromFlags, askAnswers, type InitFlags } from '../../init/answers.ts';
 import { renderSpec, TEMPLATES, type InitAnswers } from '../../init/templates.ts';
 import { shown } from '../../ops/locate.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
 interface InitOpts extends InitFlags {
   out?: string;
@@ -22,7 +23,7 @@ interface InitOpts extends InitFlags {
   interactive?: boolean;
 }
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(PACKAGE_ROOT);
 
 /** A relative import/URL path from `fromDir` to `target`, with forward slashes and a leading `./` or `../`. */
 function relPath(fromDir: string, target: string): string {
@@ -30,10 +31,8 @@ function relPath(fromDir: string, target: string): string {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-export function registerInit(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('init')
-    .description('Create a new bot spec from a template; asks a few questions on a terminal.')
+export function registerInit(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .option('--name <name>', 'bot name: lower-case letters, digits, - and _ (default: from symbol and template, e.g. btc-ema)')
     .option('--template <template>', `${TEMPLATES.join(' | ')} (default: ema-crossover)`)
     .option('--symbol <symbol>', 'Bybit symbol (default: BTCUSDT)')

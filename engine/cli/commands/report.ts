@@ -16,10 +16,8 @@ interface ReportOpts {
   data?: string;
 }
 
-export function registerReport(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('report')
-    .description("Write an HTML report (equity, drawdown, trades, metrics) of a bot's paper or live journal.")
+export function registerReport(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('[bot]', 'spec file (bots/btc-ema.yaml) or bot name (btc-ema); optional when bots/ holds one spec')
     .option('--out <file>', 'where to write the report (default: reports/<bot>-<mode>.html)')
     .option('--open', 'open the report in the default browser')

@@ -36,10 +36,8 @@ interface RunOpts {
 
 const NETWORKS: readonly Network[] = ['testnet', 'demo', 'mainnet'];
 
-export function registerRun(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('run')
-    .description('Run bots: paper trading on live Bybit candles (default), real orders with --live, or a CSV replay.')
+export function registerRun(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('<specs...>', 'bot spec YAML files (several bots run in one process, each with its own state)')
     .option('--live', 'place real orders on Bybit (keys from BYBIT_API_KEY / BYBIT_API_SECRET or ./.env)')
     .option('--network <network>', 'testnet | demo | mainnet (default: each spec\'s market.network)')

@@ -7,10 +7,8 @@ import { openBot } from '../../ops/locate.ts';
 import { gatherStatus } from '../../ops/status.ts';
 import { statusJson, statusText } from '../../ops/status-output.ts';
 
-export function registerStatus(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('status')
-    .description("Show a bot's position, stops, working orders, today's P&L, cooldowns and recent decisions from its journal.")
+export function registerStatus(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('[bot]', 'spec file (bots/btc-ema.yaml) or bot name (btc-ema); optional when bots/ holds one spec')
     .option('--json', 'print JSON (decimals as strings, times ISO UTC)')
     .option('--mode <mode>', 'paper, live or backtest (default: the mode of the most recent run)')

@@ -15,10 +15,8 @@ interface TradesOpts {
   mode?: string;
 }
 
-export function registerTrades(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('trades')
-    .description("List a bot's round trips (entry, exit, side, size, fees, net P&L, exit reason) from its journal.")
+export function registerTrades(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('[bot]', 'spec file (bots/btc-ema.yaml) or bot name (btc-ema); optional when bots/ holds one spec')
     .option('--since <when>', 'only trades closed since: a UTC date/time (2024-05-01, 2024-05-01T12:00) or a span back from now (7d, 24h)')
     .option('--csv', 'print CSV with a header row (decimals exact)')

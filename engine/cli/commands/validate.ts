@@ -7,10 +7,8 @@ import type { SpecResult } from '../../spec/load.ts';
 import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import type { Diagnostic } from '../../spec/diagnostic.ts';
 
-export function registerValidate(program: Command, io: CliIo, setExit: SetExit): void {
-  program
-    .command('validate')
-    .description('Check bot spec files and explain what each bot will do.')
+export function registerValidate(cmd: Command, io: CliIo, setExit: SetExit): void {
+  cmd
     .argument('<file...>', 'bot spec YAML files')
     .option('--json', 'print machine-readable results')
     .addHelpText('after', `
