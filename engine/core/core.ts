@@ -28,7 +28,8 @@ import type { Signal, SignalAction } from '../strategy/strategy.ts';
 import { WilderAtr } from './atr.ts';
 import { blockingCooldown, cooldownMultiplier, countInWindow, pruneCooldowns, startCooldown, stretchSpan, type CooldownCause } from './cooldown.ts';
 import { dayStart, fmtDec, fmtNum, fmtTime, utcDay } from './format.ts';
-import { roundLimitEntry, roundStopLoss, type Side } from './precision.ts';
+import { roundLimitEntry, type Side } from './precision.ts';
+import { decimalTicks, priceTicks, snapTicks } from './ticks.ts';
 import { entryLevels, maxQtyBound, sizeEntry } from './sizing.ts';
 import { initialState, type CoreState, type PositionState } from './state.ts';
 import type { AccountView, Decision, DecisionKind, DecisionOutcome, ExitReason, Fill, Intent } from './types.ts';
@@ -55,11 +56,12 @@ export class DecisionCore {
   // The trailing stop's distance and activation as floats: they are read on every candle in a position.
   private readonly trailDistF: number;
   private readonly trailActF: number;
-  // Float mirrors of the position's levels for the per-bar checks (derived, never journaled).
-  private stopF = NaN;
-  private targetF = NaN;
-  private entryF = NaN;
-  private riskF = NaN;
+  // The position's levels in whole ticks for the per-bar checks (ticks.ts; derived, never journaled).
+  private stopT = NaN;
+  private targetT = NaN;
+  private entryT = NaN;
+  /** Ticks in favour that start the trail, for percent and risk-reward activations (exact, per position). */
+  private activationT = NaN;
   private long = true;
   /** Equity at the last close (float), the day-start equity when a fill is the first news of a new UTC day. */
   private lastEquityF = NaN;
@@ -249,9 +251,10 @@ export class DecisionCore {
     const p = this.state.position as PositionState;
     const long = this.long;
     const close = c.close;
+    const closeT = priceTicks(close, this.tick);
     if (this.plan.exits.placement === 'bot') {
-      const stopHit = long ? close <= this.stopF : close >= this.stopF;
-      const targetHit = long ? close >= this.targetF : close <= this.targetF;
+      const stopHit = long ? closeT <= this.stopT : closeT >= this.stopT;
+      const targetHit = long ? closeT >= this.targetT : closeT <= this.targetT;
       if (stopHit || targetHit) {
         const reason: ExitReason = stopHit ? p.stopKind : 'take_profit';
         const level = stopHit ? p.stopLoss : p.takeProfit;
@@ -264,32 +267,32 @@ export class DecisionCore {
     }
     const trail = this.plan.exits.trailingStop;
     if (!trail) return;
+    // Everything below counts whole ticks (ticks.ts): 1R, "one tick better" and "not beyond the
+    // close" are exact on the tick grid.
     const d = trail.distance;
-    const dist = d.kind === 'percent' ? close * this.trailDistF / 100 : this.atr(d.length) * this.trailDistF;
-    if (!(dist > 0)) return;
+    const distT = d.kind === 'percent' ? closeT * this.trailDistF / 100 : this.atr(d.length) * this.trailDistF / this.tick;
+    if (!(distT > 0)) return;
     if (!p.trailActive) {
       const a = trail.activation;
       if (a) {
-        const need = a.kind === 'percent' ? this.entryF * this.trailActF / 100
-          : a.kind === 'atr' ? this.atr(a.length) * this.trailActF
-          : this.riskF * this.trailActF;
-        if (!(need === need)) return;
-        const moved = long ? close - this.entryF : this.entryF - close;
-        if (moved < need) return;
+        const needT = a.kind === 'atr' ? this.atr(a.length) * this.trailActF / this.tick : this.activationT;
+        if (!(needT === needT)) return;
+        const movedT = long ? closeT - this.entryT : this.entryT - closeT;
+        if (movedT < needT) return;
       }
       p.trailActive = true;
     }
-    const cand = long ? close - dist : close + dist;
-    const better = this.stopF !== this.stopF || (long ? cand >= this.stopF + this.tick : cand <= this.stopF - this.tick);
-    if (!better) return;
+    // The candidate rounded toward the entry (precision.ts: a long's stop UP, a short's DOWN).
+    const candT = snapTicks(long ? closeT - distT : closeT + distT);
+    const stopT = long ? Math.ceil(candT) : Math.floor(candT);
+    const cur = this.stopT;
+    if (cur === cur && (long ? stopT < cur + 1 : stopT > cur - 1)) return;
+    if (long ? stopT >= closeT : stopT <= closeT) return;
     const side: Side = long ? 'long' : 'short';
-    const stop = roundStopLoss(new Decimal(cand.toPrecision(15)), side, this.rules);
-    const closeD = new Decimal(close);
-    if (long ? stop.gte(closeD) : stop.lte(closeD)) return;
-    if (p.stopLoss !== null && (long ? stop.lte(p.stopLoss) : stop.gte(p.stopLoss))) return;
+    const stop = this.rules.tickSize.mul(stopT);
     p.stopLoss = stop;
     p.stopKind = 'trailing_stop';
-    this.stopF = stop.toNumber();
+    this.stopT = stopT;
     this.out.push({ kind: 'move_stop', side, stopLoss: stop, reason: 'trailing_stop' });
   }
 
@@ -449,14 +452,18 @@ export class DecisionCore {
   private syncPositionCache(): void {
     const p = this.state.position;
     if (p === null) {
-      this.stopF = this.targetF = this.entryF = this.riskF = NaN;
+      this.stopT = this.targetT = this.entryT = this.activationT = NaN;
       return;
     }
+    const tick = this.rules.tickSize;
     this.long = p.side === 'long';
-    this.stopF = p.stopLoss ? p.stopLoss.toNumber() : NaN;
-    this.targetF = p.takeProfit ? p.takeProfit.toNumber() : NaN;
-    this.entryF = p.entryPrice.toNumber();
-    this.riskF = p.initialRisk ? p.initialRisk.toNumber() : NaN;
+    this.stopT = p.stopLoss ? decimalTicks(p.stopLoss, tick) : NaN;
+    this.targetT = p.takeProfit ? decimalTicks(p.takeProfit, tick) : NaN;
+    this.entryT = decimalTicks(p.entryPrice, tick);
+    const a = this.plan.exits.trailingStop?.activation;
+    this.activationT = !a || a.kind === 'atr' ? NaN
+      : a.kind === 'percent' ? decimalTicks(p.entryPrice.mul(a.percent).div(HUNDRED), tick)
+      : p.initialRisk ? decimalTicks(p.initialRisk.mul(a.multiple), tick) : NaN;
   }
 
   private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string): void {
