@@ -114,6 +114,23 @@ t.test('leverage cap leaves room for the taker fee and slippage so the fill is n
   t.equal(r.trades[0]!.qty.toFixed(), '0.498');
 });
 
+t.test('leverage cap sizes with the price the fill will use, rounded a tick against the trader', async (t) => {
+  // Tick 1, step 0.00000001. The fill is 40000 × 1.00001 = 40000.4, rounded up to 40001. Sized
+  // at 40000.4: 10000 / 40000.4 = 0.24999750 → 0.24999750 × 40001 = 10000.15 > 10000, refused.
+  // Sized at 40001: 10000 / 40001 = 0.24999375 → 9999.9999… ≤ 10000, filled.
+  const rules = { ...BTC_LINEAR, tickSize: d(1), qtyStep: d('0.00000001'), minQty: d('0.00000001') };
+  for (const side of ['long', 'short'] as const) {
+    const plan = makePlan({
+      risk: { sizing: { kind: 'quote', amount: d(1000000) }, leverage: d(1) },
+      simulation: { initialEquity: d(10000), takerFeePercent: d(0), makerFeePercent: d(0), slippagePercent: d('0.001') },
+    });
+    const r = runBacktest(plan, scripted({ 0: [side === 'long' ? 'enter_long' : 'enter_short'] }), rules, candles(flat(3, 40000)));
+    t.strictSame(r.decisions.filter((x) => x.outcome === 'rejected').map((x) => x.text), [], `${side}: the order it sized is not refused`);
+    t.equal(r.trades.length, 1, `${side}: filled`);
+    if (side === 'long') t.equal(r.trades[0]?.qty.toFixed(), '0.24999375');
+  }
+});
+
 t.test('exchange minimums: below minQty or minNotional is skipped, never sent', async (t) => {
   const run = (sizing: unknown, price: number, sim?: Record<string, unknown>, equity = 10000): string =>
     texts(runBacktest(makePlan({
