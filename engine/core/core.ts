@@ -8,6 +8,8 @@
 //   2. onCandle(candle, signals, account) once the candle has closed → intents to execute.
 //
 // Product decisions (tested in test/engine):
+// - A signal to enter a side the plan does not trade is skipped before anything else: it never
+//   closes the other side either.
 // - An entry signal while holding the opposite side closes the position and skips the entry; a
 //   new entry needs a fresh signal after the exit. (Reversing in one step would double the order
 //   flow exactly when the market is moving against the bot.)
@@ -348,15 +350,16 @@ export class DecisionCore {
       return rec('none', `nothing to do: no ${side} position`);
     }
     const side: Side = a === 'enter_long' ? 'long' : 'short';
+    // Sides first: a side the bot may not trade never acts, not even to close the other side.
+    if (!(side === 'long' ? this.plan.directions.long : this.plan.directions.short)) {
+      return rec('skipped', `skipped: ${side} entries are disabled${this.plan.market.category === 'spot' && side === 'short' ? ' (spot trades long only)' : ''}`);
+    }
     const p = s.position;
     if (p !== null && p.side !== side) {
       if (s.exitPending !== null) return rec('skipped', `skipped: the ${p.side} is being closed; a new entry needs a fresh signal`);
       s.exitPending = 'reverse';
       this.out.push({ kind: 'exit', side: p.side, reason: 'reverse' });
       return rec('exit', `closing the ${p.side} at the next open; entry skipped (a new entry needs a fresh signal after the exit)`);
-    }
-    if (!(side === 'long' ? this.plan.directions.long : this.plan.directions.short)) {
-      return rec('skipped', `skipped: ${side} entries are disabled${this.plan.market.category === 'spot' && side === 'short' ? ' (spot trades long only)' : ''}`);
     }
     if (p !== null) return rec('skipped', `skipped: already ${side}`);
     if (s.entryOrder !== null) return rec('skipped', 'skipped: an entry order is already working');

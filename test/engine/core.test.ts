@@ -30,6 +30,14 @@ t.test('directions gate sides', async (t) => {
   t.equal(r.trades.length, 0);
 });
 
+t.test('a disallowed side never acts: direction long ignores enter_short while long', async (t) => {
+  const r = runBacktest(makePlan({ directions: { long: true, short: false } }), scripted({ 0: ['enter_long'], 2: ['enter_short'] }), BTC_LINEAR, candles(flat(5, 40000)));
+  t.equal(texts(r)[1], '2021-10-01 02:00 SELL SHORT signal skipped: short entries are disabled');
+  t.equal(r.decisions[1]!.outcome, 'skipped');
+  t.equal(r.trades.length, 1, 'the long stays open until the data ends');
+  t.equal(r.trades[0]!.reason, 'end_of_data');
+});
+
 t.test('opposite entry signal closes the position and skips the entry; exit when flat is a no-op', async (t) => {
   const r = runBacktest(makePlan(), scripted({ 0: ['exit_long'], 1: ['enter_long'], 3: ['enter_short'], 5: ['enter_long'] }), BTC_LINEAR, candles(flat(7, 40000)));
   const x = texts(r);
