@@ -24,7 +24,7 @@
 import { Decimal } from 'decimal.js';
 import type { Plan, Span } from '../plan/plan.ts';
 import type { Candle } from '../market/candle.ts';
-import { intervalMs as intervalLength } from '../market/candle.ts';
+import { candleStartAt, intervalMs as intervalLength } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import type { Signal, SignalAction } from '../strategy/strategy.ts';
 import { WilderAtr } from './atr.ts';
@@ -106,6 +106,7 @@ export class DecisionCore {
   onFill(f: Fill): void {
     const s = this.state;
     const fillBar = s.bar + 1;
+    const candle = f.candle ?? candleStartAt(f.time, this.plan.market.interval);
     // The candle that closed at midnight never came (a gap in the data, or the fill reported before
     // that candle): the fill still belongs to its own UTC day's tallies, not to the day before.
     const fillDay = utcDay(f.time);
@@ -136,7 +137,7 @@ export class DecisionCore {
       const max = this.plan.protections.maxTradesPerDay;
       if (max !== undefined && s.dayEntries >= max && s.tradesPausedDay !== s.day) {
         s.tradesPausedDay = s.day;
-        this.emitAt(f.time, 'protection', 'max_trades_per_day', 'paused',
+        this.emitAt(f.time, candle, 'protection', 'max_trades_per_day', 'paused',
           `max trades per day (${max}) reached: entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
       return;
@@ -152,7 +153,7 @@ export class DecisionCore {
     s.dayRealised = s.dayRealised.add(net);
     if (f.reason !== 'signal' && f.reason !== 'reverse') {
       const what = EXIT_WORDS[f.reason];
-      this.emitAt(f.time, 'exit', f.reason, 'exit',
+      this.emitAt(f.time, candle, 'exit', f.reason, 'exit',
         `${p.side} position closed by ${what} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included)`);
     }
     const cd = this.plan.cooldown;
@@ -169,17 +170,20 @@ export class DecisionCore {
       const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
       if (s.dayRealised.isNegative() && s.dayRealised.neg().gte(limit)) {
         s.dailyLossPausedDay = s.day;
-        this.emitAt(f.time, 'protection', 'max_daily_loss', 'paused',
+        this.emitAt(f.time, candle, 'protection', 'max_daily_loss', 'paused',
           `max daily loss ${fmtDec(maxLoss)}% reached (realised ${fmtDec(s.dayRealised.toDecimalPlaces(8))} of day-start equity ${fmtDec(s.dayStartEquity.toDecimalPlaces(8))}): entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
     }
   }
 
-  /** The venue refused or dropped the working entry order (e.g. not enough balance at the fill). */
-  onEntryRejected(time: number, reason: string): void {
+  /**
+   * The venue refused or dropped the working entry order (e.g. not enough balance at the fill);
+   * `candle`: the start of the candle it happened in, when the venue knows it.
+   */
+  onEntryRejected(time: number, reason: string, candle = candleStartAt(time, this.plan.market.interval)): void {
     const w = this.state.entryOrder;
     this.state.entryOrder = null;
-    this.emitAt(time, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
+    this.emitAt(time, candle, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
   }
 
   // ---------------------------------------------------------------- closed candle
@@ -478,10 +482,8 @@ export class DecisionCore {
     this.record(d);
   }
 
-  /** Records something that happened during the candle in progress (fills, rejections): the text carries its own time. */
-  private emitAt(time: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
-    const last = this.state.lastCandle;
-    const candle = last === last ? last + this.interval : time;
+  /** Records something that happened during a candle (fills, rejections): the text carries its own time. */
+  private emitAt(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
     const text = `${fmtTime(time)} ${reason}`;
     this.record({ time, candle, kind, action, outcome, reason: tail(text, reason), text });
   }

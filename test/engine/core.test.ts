@@ -4,6 +4,7 @@ import t from 'tap';
 import { runBacktest } from '../../engine/backtest/runner.ts';
 import { BTC_LINEAR, candles, d, flat, makePlan, scripted, T0 } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
+import { candleStartAt } from '../../engine/market/candle.ts';
 
 const texts = (r: { decisions: { text: string }[] }): string[] => r.decisions.map((x) => x.text);
 const buy = (strength?: number): Signal => (strength === undefined ? { action: 'enter_long', reason: '' } : { action: 'enter_long', strength, reason: '' });
@@ -278,4 +279,29 @@ t.test('warm-up: signals before preloadBars are discarded', async (t) => {
 t.test('buy helper is used', async (t) => {
   t.equal(buy(0.5).strength, 0.5);
   t.equal(buy().strength, undefined);
+});
+
+t.test('after missing candles, records are labelled with the candle that carried the event', async (t) => {
+  // Candles 00:00 and 01:00, then nothing until 06:00: the stop (39200) is hit in the 06:00 candle.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) } }, protections: { maxDailyLossPercent: d('0.01') } });
+  const bars = candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000]]);
+  bars.push({ start: T0 + 6 * 3_600_000, open: 40000, high: 40000, low: 39000, close: 39100, volume: 1 });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, bars);
+  const exit = r.decisions.find((x) => x.kind === 'exit');
+  const pause = r.decisions.find((x) => x.action === 'max_daily_loss');
+  t.equal(exit && new Date(exit.candle).toISOString(), '2021-10-01T06:00:00.000Z', 'the stop-out belongs to the 06:00 candle');
+  t.equal(pause && new Date(pause.candle).toISOString(), '2021-10-01T06:00:00.000Z', 'so does the protection it set off');
+  t.match(exit?.text, /^2021-10-01 06:00 long position closed by stop-loss at 39200/);
+});
+
+t.test('candleStartAt: the candle of an interval that contains a time (UTC aligned)', async (t) => {
+  const at = Date.UTC(2021, 9, 6, 17, 42, 13); // a Wednesday
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  t.equal(iso(candleStartAt(at, '60')), '2021-10-06T17:00:00.000Z');
+  t.equal(iso(candleStartAt(at, '15')), '2021-10-06T17:30:00.000Z');
+  t.equal(iso(candleStartAt(at, '240')), '2021-10-06T16:00:00.000Z');
+  t.equal(iso(candleStartAt(at, 'D')), '2021-10-06T00:00:00.000Z');
+  t.equal(iso(candleStartAt(at, 'W')), '2021-10-04T00:00:00.000Z', 'weeks start on Monday');
+  t.equal(iso(candleStartAt(at, 'M')), '2021-10-01T00:00:00.000Z');
+  t.equal(iso(candleStartAt(Date.UTC(2021, 9, 6, 17), '60')), '2021-10-06T17:00:00.000Z', 'a candle start is its own candle');
 });
