@@ -107,6 +107,11 @@ export class DecisionCore {
     const s = this.state;
     const fillBar = s.bar + 1;
     const candle = f.candle ?? candleStartAt(f.time, this.plan.market.interval);
+    // Time cooldowns run from when the fill is certain: a market order the core sent fills at an
+    // open, at its own time; a limit entry or an exchange-side stop or target fills somewhere
+    // inside its candle, so from that candle's close (then 12h is never less than twelve hours).
+    const atOpen = f.kind === 'entry' ? s.entryOrder?.order.type === 'market' : s.exitPending !== null;
+    const since = atOpen ? f.time : candle + this.interval;
     // The candle that closed at midnight never came (a gap in the data, or the fill reported before
     // that candle): the fill still belongs to its own UTC day's tallies, not to the day before.
     const fillDay = utcDay(f.time);
@@ -133,7 +138,7 @@ export class DecisionCore {
         countInWindow(s.recentEntries, activity.window, fillBar, f.time);
       }
       const cd = this.plan.cooldown;
-      if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time));
+      if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time, since));
       const max = this.plan.protections.maxTradesPerDay;
       if (max !== undefined && s.dayEntries >= max && s.tradesPausedDay !== s.day) {
         s.tradesPausedDay = s.day;
@@ -164,7 +169,7 @@ export class DecisionCore {
       span = cd.afterLoss;
       cause = 'loss';
     }
-    if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time));
+    if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time, since));
     const maxLoss = this.plan.protections.maxDailyLossPercent;
     if (maxLoss && s.dayStartEquity && s.dailyLossPausedDay !== s.day) {
       const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
@@ -445,7 +450,8 @@ export class DecisionCore {
 
   // ---------------------------------------------------------------- helpers
 
-  private cooldownFor(cause: CooldownCause, span: Span, fillBar: number, fillTime: number) {
+  /** `since`: when a time cooldown starts (the fill's time, or its candle's close; see onFill). */
+  private cooldownFor(cause: CooldownCause, span: Span, fillBar: number, fillTime: number, since: number) {
     const cd = this.plan.cooldown;
     const mult = cooldownMultiplier(cd, this.atr);
     let extraCount = 0;
@@ -453,7 +459,7 @@ export class DecisionCore {
       const n = countInWindow(this.state.recentEntries, cd.activity.window, fillBar, fillTime);
       extraCount = Math.max(0, n - cd.activity.freeTrades);
     }
-    return startCooldown(cause, stretchSpan(span, mult, cd.activity?.extra ?? null, extraCount, this.interval), fillBar, fillTime);
+    return startCooldown(cause, stretchSpan(span, mult, cd.activity?.extra ?? null, extraCount, this.interval), fillBar, since);
   }
 
   private syncPositionCache(): void {
