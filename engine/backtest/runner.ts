@@ -120,7 +120,7 @@ export class Backtest {
   private applyEvents(events: readonly SimEvent[]): void {
     for (const ev of events) {
       if (ev.type === 'rejected') {
-        this.core.onEntryRejected(ev.time, ev.reason);
+        this.core.onEntryRejected(ev.time, ev.reason, ev.candle);
         continue;
       }
       this.core.onFill(ev.fill);
@@ -155,7 +155,7 @@ export class Backtest {
     const last = this.last;
     if (last !== null && this.sim.position !== null) {
       this.closedAtEnd = true;
-      const events = this.sim.closeAt(last.close, last.start + intervalMs(this.plan.market.interval), 'end_of_data');
+      const events = this.sim.closeAt(last.close, last.start + intervalMs(this.plan.market.interval), last.start, 'end_of_data');
       this.applyEvents(events);
     }
     const finalEquity = this.sim.equity();

@@ -4,7 +4,10 @@
 //
 // Counting bars: the bar in which the fill happened counts as the first cooldown bar, so a
 // cooldown of N bars blocks entry signals on N closed candles: the fill bar f and f+1 … f+N−1.
-// Counting time: signals on candles closing before fill time + span are blocked.
+// Counting time: signals on candles closing before start + span are blocked, where start is the
+// fill's time for a market order filled at an open, and the close of the fill's candle for a fill
+// inside a candle (a limit entry, an exchange-side stop or target): when it happened inside the
+// candle is unknown, so `12h` runs from the last moment it could have happened.
 import type { CooldownPlan, Span } from '../plan/plan.ts';
 
 export type CooldownCause = 'entry' | 'exit' | 'loss';
@@ -37,9 +40,9 @@ export function stretchSpan(span: Span, multiplier: number, extra: Span | null, 
   return { unit: 'ms', ms: Math.round(span.ms * multiplier) + extraCount * extraMs };
 }
 
-export function startCooldown(cause: CooldownCause, span: Span, fillBar: number, fillTime: number): Cooldown {
+export function startCooldown(cause: CooldownCause, span: Span, fillBar: number, since: number): Cooldown {
   if (span.unit === 'bars') return { cause, untilBar: fillBar + span.bars, bars: span.bars, untilMs: null };
-  return { cause, untilBar: null, bars: null, untilMs: fillTime + span.ms };
+  return { cause, untilBar: null, bars: null, untilMs: since + span.ms };
 }
 
 /** The cooldown that blocks an entry signal on bar `bar` closing at `closeTime`, if any (the longest). */

@@ -8,6 +8,8 @@
 //   2. onCandle(candle, signals, account) once the candle has closed → intents to execute.
 //
 // Product decisions (tested in test/engine):
+// - A signal to enter a side the plan does not trade is skipped before anything else: it never
+//   closes the other side either.
 // - An entry signal while holding the opposite side closes the position and skips the entry; a
 //   new entry needs a fresh signal after the exit. (Reversing in one step would double the order
 //   flow exactly when the market is moving against the bot.)
@@ -22,13 +24,14 @@
 import { Decimal } from 'decimal.js';
 import type { Plan, Span } from '../plan/plan.ts';
 import type { Candle } from '../market/candle.ts';
-import { intervalMs as intervalLength } from '../market/candle.ts';
+import { candleStartAt, intervalMs as intervalLength } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import type { Signal, SignalAction } from '../strategy/strategy.ts';
 import { WilderAtr } from './atr.ts';
 import { blockingCooldown, cooldownMultiplier, countInWindow, pruneCooldowns, startCooldown, stretchSpan, type CooldownCause } from './cooldown.ts';
 import { dayStart, fmtDec, fmtNum, fmtTime, utcDay } from './format.ts';
-import { roundLimitEntry, roundStopLoss, type Side } from './precision.ts';
+import { roundLimitEntry, type Side } from './precision.ts';
+import { decimalTicks, priceTicks, snapTicks } from './ticks.ts';
 import { entryLevels, maxQtyBound, sizeEntry } from './sizing.ts';
 import { initialState, type CoreState, type PositionState } from './state.ts';
 import type { AccountView, Decision, DecisionKind, DecisionOutcome, ExitReason, Fill, Intent } from './types.ts';
@@ -55,11 +58,12 @@ export class DecisionCore {
   // The trailing stop's distance and activation as floats: they are read on every candle in a position.
   private readonly trailDistF: number;
   private readonly trailActF: number;
-  // Float mirrors of the position's levels for the per-bar checks (derived, never journaled).
-  private stopF = NaN;
-  private targetF = NaN;
-  private entryF = NaN;
-  private riskF = NaN;
+  // The position's levels in whole ticks for the per-bar checks (ticks.ts; derived, never journaled).
+  private stopT = NaN;
+  private targetT = NaN;
+  private entryT = NaN;
+  /** Ticks in favour that start the trail, for percent and risk-reward activations (exact, per position). */
+  private activationT = NaN;
   private long = true;
   /** Equity at the last close (float), the day-start equity when a fill is the first news of a new UTC day. */
   private lastEquityF = NaN;
@@ -102,6 +106,12 @@ export class DecisionCore {
   onFill(f: Fill): void {
     const s = this.state;
     const fillBar = s.bar + 1;
+    const candle = f.candle ?? candleStartAt(f.time, this.plan.market.interval);
+    // Time cooldowns run from when the fill is certain: a market order the core sent fills at an
+    // open, at its own time; a limit entry or an exchange-side stop or target fills somewhere
+    // inside its candle, so from that candle's close (then 12h is never less than twelve hours).
+    const atOpen = f.kind === 'entry' ? s.entryOrder?.order.type === 'market' : s.exitPending !== null;
+    const since = atOpen ? f.time : candle + this.interval;
     // The candle that closed at midnight never came (a gap in the data, or the fill reported before
     // that candle): the fill still belongs to its own UTC day's tallies, not to the day before.
     const fillDay = utcDay(f.time);
@@ -128,11 +138,11 @@ export class DecisionCore {
         countInWindow(s.recentEntries, activity.window, fillBar, f.time);
       }
       const cd = this.plan.cooldown;
-      if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time));
+      if (cd.afterEntry) s.cooldowns.push(this.cooldownFor('entry', cd.afterEntry, fillBar, f.time, since));
       const max = this.plan.protections.maxTradesPerDay;
       if (max !== undefined && s.dayEntries >= max && s.tradesPausedDay !== s.day) {
         s.tradesPausedDay = s.day;
-        this.emitAt(f.time, 'protection', 'max_trades_per_day', 'paused',
+        this.emitAt(f.time, candle, 'protection', 'max_trades_per_day', 'paused',
           `max trades per day (${max}) reached: entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
       return;
@@ -148,7 +158,7 @@ export class DecisionCore {
     s.dayRealised = s.dayRealised.add(net);
     if (f.reason !== 'signal' && f.reason !== 'reverse') {
       const what = EXIT_WORDS[f.reason];
-      this.emitAt(f.time, 'exit', f.reason, 'exit',
+      this.emitAt(f.time, candle, 'exit', f.reason, 'exit',
         `${p.side} position closed by ${what} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included)`);
     }
     const cd = this.plan.cooldown;
@@ -159,23 +169,26 @@ export class DecisionCore {
       span = cd.afterLoss;
       cause = 'loss';
     }
-    if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time));
+    if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time, since));
     const maxLoss = this.plan.protections.maxDailyLossPercent;
     if (maxLoss && s.dayStartEquity && s.dailyLossPausedDay !== s.day) {
       const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
       if (s.dayRealised.isNegative() && s.dayRealised.neg().gte(limit)) {
         s.dailyLossPausedDay = s.day;
-        this.emitAt(f.time, 'protection', 'max_daily_loss', 'paused',
+        this.emitAt(f.time, candle, 'protection', 'max_daily_loss', 'paused',
           `max daily loss ${fmtDec(maxLoss)}% reached (realised ${fmtDec(s.dayRealised.toDecimalPlaces(8))} of day-start equity ${fmtDec(s.dayStartEquity.toDecimalPlaces(8))}): entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
     }
   }
 
-  /** The venue refused or dropped the working entry order (e.g. not enough balance at the fill). */
-  onEntryRejected(time: number, reason: string): void {
+  /**
+   * The venue refused or dropped the working entry order (e.g. not enough balance at the fill);
+   * `candle`: the start of the candle it happened in, when the venue knows it.
+   */
+  onEntryRejected(time: number, reason: string, candle = candleStartAt(time, this.plan.market.interval)): void {
     const w = this.state.entryOrder;
     this.state.entryOrder = null;
-    this.emitAt(time, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
+    this.emitAt(time, candle, 'order', 'entry', 'rejected', `${w ? w.side : ''} entry order rejected: ${reason}`.trim());
   }
 
   // ---------------------------------------------------------------- closed candle
@@ -249,9 +262,10 @@ export class DecisionCore {
     const p = this.state.position as PositionState;
     const long = this.long;
     const close = c.close;
+    const closeT = priceTicks(close, this.tick);
     if (this.plan.exits.placement === 'bot') {
-      const stopHit = long ? close <= this.stopF : close >= this.stopF;
-      const targetHit = long ? close >= this.targetF : close <= this.targetF;
+      const stopHit = long ? closeT <= this.stopT : closeT >= this.stopT;
+      const targetHit = long ? closeT >= this.targetT : closeT <= this.targetT;
       if (stopHit || targetHit) {
         const reason: ExitReason = stopHit ? p.stopKind : 'take_profit';
         const level = stopHit ? p.stopLoss : p.takeProfit;
@@ -264,32 +278,32 @@ export class DecisionCore {
     }
     const trail = this.plan.exits.trailingStop;
     if (!trail) return;
+    // Everything below counts whole ticks (ticks.ts): 1R, "one tick better" and "not beyond the
+    // close" are exact on the tick grid.
     const d = trail.distance;
-    const dist = d.kind === 'percent' ? close * this.trailDistF / 100 : this.atr(d.length) * this.trailDistF;
-    if (!(dist > 0)) return;
+    const distT = d.kind === 'percent' ? closeT * this.trailDistF / 100 : this.atr(d.length) * this.trailDistF / this.tick;
+    if (!(distT > 0)) return;
     if (!p.trailActive) {
       const a = trail.activation;
       if (a) {
-        const need = a.kind === 'percent' ? this.entryF * this.trailActF / 100
-          : a.kind === 'atr' ? this.atr(a.length) * this.trailActF
-          : this.riskF * this.trailActF;
-        if (!(need === need)) return;
-        const moved = long ? close - this.entryF : this.entryF - close;
-        if (moved < need) return;
+        const needT = a.kind === 'atr' ? this.atr(a.length) * this.trailActF / this.tick : this.activationT;
+        if (!(needT === needT)) return;
+        const movedT = long ? closeT - this.entryT : this.entryT - closeT;
+        if (movedT < needT) return;
       }
       p.trailActive = true;
     }
-    const cand = long ? close - dist : close + dist;
-    const better = this.stopF !== this.stopF || (long ? cand >= this.stopF + this.tick : cand <= this.stopF - this.tick);
-    if (!better) return;
+    // The candidate rounded toward the entry (precision.ts: a long's stop UP, a short's DOWN).
+    const candT = snapTicks(long ? closeT - distT : closeT + distT);
+    const stopT = long ? Math.ceil(candT) : Math.floor(candT);
+    const cur = this.stopT;
+    if (cur === cur && (long ? stopT < cur + 1 : stopT > cur - 1)) return;
+    if (long ? stopT >= closeT : stopT <= closeT) return;
     const side: Side = long ? 'long' : 'short';
-    const stop = roundStopLoss(new Decimal(cand.toPrecision(15)), side, this.rules);
-    const closeD = new Decimal(close);
-    if (long ? stop.gte(closeD) : stop.lte(closeD)) return;
-    if (p.stopLoss !== null && (long ? stop.lte(p.stopLoss) : stop.gte(p.stopLoss))) return;
+    const stop = this.rules.tickSize.mul(stopT);
     p.stopLoss = stop;
     p.stopKind = 'trailing_stop';
-    this.stopF = stop.toNumber();
+    this.stopT = stopT;
     this.out.push({ kind: 'move_stop', side, stopLoss: stop, reason: 'trailing_stop' });
   }
 
@@ -345,15 +359,16 @@ export class DecisionCore {
       return rec('none', `nothing to do: no ${side} position`);
     }
     const side: Side = a === 'enter_long' ? 'long' : 'short';
+    // Sides first: a side the bot may not trade never acts, not even to close the other side.
+    if (!(side === 'long' ? this.plan.directions.long : this.plan.directions.short)) {
+      return rec('skipped', `skipped: ${side} entries are disabled${this.plan.market.category === 'spot' && side === 'short' ? ' (spot trades long only)' : ''}`);
+    }
     const p = s.position;
     if (p !== null && p.side !== side) {
       if (s.exitPending !== null) return rec('skipped', `skipped: the ${p.side} is being closed; a new entry needs a fresh signal`);
       s.exitPending = 'reverse';
       this.out.push({ kind: 'exit', side: p.side, reason: 'reverse' });
       return rec('exit', `closing the ${p.side} at the next open; entry skipped (a new entry needs a fresh signal after the exit)`);
-    }
-    if (!(side === 'long' ? this.plan.directions.long : this.plan.directions.short)) {
-      return rec('skipped', `skipped: ${side} entries are disabled${this.plan.market.category === 'spot' && side === 'short' ? ' (spot trades long only)' : ''}`);
     }
     if (p !== null) return rec('skipped', `skipped: already ${side}`);
     if (s.entryOrder !== null) return rec('skipped', 'skipped: an entry order is already working');
@@ -435,7 +450,8 @@ export class DecisionCore {
 
   // ---------------------------------------------------------------- helpers
 
-  private cooldownFor(cause: CooldownCause, span: Span, fillBar: number, fillTime: number) {
+  /** `since`: when a time cooldown starts (the fill's time, or its candle's close; see onFill). */
+  private cooldownFor(cause: CooldownCause, span: Span, fillBar: number, fillTime: number, since: number) {
     const cd = this.plan.cooldown;
     const mult = cooldownMultiplier(cd, this.atr);
     let extraCount = 0;
@@ -443,20 +459,24 @@ export class DecisionCore {
       const n = countInWindow(this.state.recentEntries, cd.activity.window, fillBar, fillTime);
       extraCount = Math.max(0, n - cd.activity.freeTrades);
     }
-    return startCooldown(cause, stretchSpan(span, mult, cd.activity?.extra ?? null, extraCount, this.interval), fillBar, fillTime);
+    return startCooldown(cause, stretchSpan(span, mult, cd.activity?.extra ?? null, extraCount, this.interval), fillBar, since);
   }
 
   private syncPositionCache(): void {
     const p = this.state.position;
     if (p === null) {
-      this.stopF = this.targetF = this.entryF = this.riskF = NaN;
+      this.stopT = this.targetT = this.entryT = this.activationT = NaN;
       return;
     }
+    const tick = this.rules.tickSize;
     this.long = p.side === 'long';
-    this.stopF = p.stopLoss ? p.stopLoss.toNumber() : NaN;
-    this.targetF = p.takeProfit ? p.takeProfit.toNumber() : NaN;
-    this.entryF = p.entryPrice.toNumber();
-    this.riskF = p.initialRisk ? p.initialRisk.toNumber() : NaN;
+    this.stopT = p.stopLoss ? decimalTicks(p.stopLoss, tick) : NaN;
+    this.targetT = p.takeProfit ? decimalTicks(p.takeProfit, tick) : NaN;
+    this.entryT = decimalTicks(p.entryPrice, tick);
+    const a = this.plan.exits.trailingStop?.activation;
+    this.activationT = !a || a.kind === 'atr' ? NaN
+      : a.kind === 'percent' ? decimalTicks(p.entryPrice.mul(a.percent).div(HUNDRED), tick)
+      : p.initialRisk ? decimalTicks(p.initialRisk.mul(a.multiple), tick) : NaN;
   }
 
   private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string): void {
@@ -468,10 +488,8 @@ export class DecisionCore {
     this.record(d);
   }
 
-  /** Records something that happened during the candle in progress (fills, rejections): the text carries its own time. */
-  private emitAt(time: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
-    const last = this.state.lastCandle;
-    const candle = last === last ? last + this.interval : time;
+  /** Records something that happened during a candle (fills, rejections): the text carries its own time. */
+  private emitAt(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
     const text = `${fmtTime(time)} ${reason}`;
     this.record({ time, candle, kind, action, outcome, reason: tail(text, reason), text });
   }

@@ -3,7 +3,7 @@
 import { Decimal } from 'decimal.js';
 import type { Distance, Plan, TargetDistance } from '../plan/plan.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
-import { roundQty, roundStopLoss, roundTakeProfit, type Side } from './precision.ts';
+import { roundAdverseFill, roundQty, roundStopLoss, roundTakeProfit, type Side } from './precision.ts';
 
 /** Looks up ATR(length) at the signal candle; NaN while it is still warming up. */
 export type AtrLookup = (length: number) => number;
@@ -106,10 +106,11 @@ export function sizeEntry(s: SizingInput): Result<Sized> {
   };
   if (plan.risk.maxPositionQty) cap(plan.risk.maxPositionQty, `capped by max position ${plan.risk.maxPositionQty.toFixed()}`);
   if (plan.risk.maxPositionQuote) cap(plan.risk.maxPositionQuote.div(ref), `capped by max position value ${plan.risk.maxPositionQuote.toFixed()}`);
-  // What one unit costs when it fills a slippage worse than ref: margin (the whole value on spot)
-  // plus the taker fee. Keeps notional ≤ equity × leverage with room for the fee, so the order is
-  // not refused for margin when it fills.
-  const fillPrice = ref.mul(s.slippage.add(1));
+  // What one unit costs at the price the fill will use: ref a slippage worse, rounded a tick up as
+  // the simulated fill rounds a buy (a sell fills lower, so this covers shorts too). Margin (the
+  // whole value on spot) plus the taker fee: notional ≤ equity × leverage with room for the fee,
+  // so the order is not refused for margin when it fills at an unchanged open.
+  const fillPrice = roundAdverseFill(ref.mul(s.slippage.add(1)), true, rules.tickSize);
   if (rules.category === 'spot') {
     cap(Decimal.max(s.available, 0).div(fillPrice.mul(s.takerFee.add(1))), `capped by available balance ${s.available.toFixed()}`);
   } else {

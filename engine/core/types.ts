@@ -41,6 +41,11 @@ export interface Fill {
   liquidity: 'maker' | 'taker';
   /** Entries: 'signal'. Exits: what closed the position. */
   reason: ExitReason;
+  /**
+   * Start of the candle during which it happened, for the decision records. A venue that cannot
+   * tell leaves it out; the core then takes the candle that contains `time`.
+   */
+  candle?: number;
 }
 
 export type DecisionKind = 'signal' | 'exit' | 'protection' | 'order';

@@ -28,6 +28,21 @@ export function intervalMs(interval: Interval): number {
   }
 }
 
+/**
+ * Start of the candle of `interval` that contains `time`. Bybit aligns candles to UTC: minutes
+ * and days to the epoch, weeks to Monday 00:00, months to the 1st.
+ */
+export function candleStartAt(time: number, interval: Interval): number {
+  if (interval === 'M') {
+    const d = new Date(time);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  }
+  const step = intervalMs(interval);
+  // 1970-01-05 was a Monday.
+  const origin = interval === 'W' ? 4 * 1440 * MINUTE : 0;
+  return time - ((((time - origin) % step) + step) % step);
+}
+
 export function isInterval(x: unknown): x is Interval {
   return typeof x === 'string' && (INTERVALS as readonly string[]).includes(x);
 }

@@ -65,7 +65,7 @@ export interface ClosedTrade {
 
 export type SimEvent =
   | { type: 'fill'; fill: Fill; trade?: ClosedTrade }
-  | { type: 'rejected'; time: number; reason: string };
+  | { type: 'rejected'; time: number; candle: number; reason: string };
 
 interface PendingEntry {
   side: Side;
@@ -173,23 +173,23 @@ export class SimExchange implements AccountView {
     if (this.pendingExit !== null && this.position !== null) {
       const reason = this.pendingExit;
       this.pendingExit = null;
-      this.closePosition(this.marketPrice(new Decimal(c.open), this.position.side === 'short'), c.start, reason);
+      this.closePosition(this.marketPrice(new Decimal(c.open), this.position.side === 'short'), c.start, c.start, reason);
     }
     let intrabarLimitFill = false;
     const pe = this.pendingEntry;
     if (pe !== null) {
       if (pe.order.type === 'market') {
         this.pendingEntry = null;
-        this.openPosition(pe, this.marketPrice(new Decimal(c.open), pe.side === 'long'), this.taker, 'taker', c.start);
+        this.openPosition(pe, this.marketPrice(new Decimal(c.open), pe.side === 'long'), this.taker, 'taker', c.start, c.start);
       } else {
         const long = pe.side === 'long';
         const L = pe.limitF;
         if (long ? c.open <= L : c.open >= L) {
           this.pendingEntry = null;
-          this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start);
+          this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start, c.start);
         } else if (long ? c.low <= L : c.high >= L) {
           this.pendingEntry = null;
-          this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start);
+          this.openPosition(pe, pe.order.price, this.maker, 'maker', c.start, c.start);
           intrabarLimitFill = true;
         }
       }
@@ -200,14 +200,14 @@ export class SimExchange implements AccountView {
     return ev;
   }
 
-  /** Closes any open position at `price` (taker, slippage), e.g. at the end of a backtest. */
-  closeAt(price: number, time: number, reason: ExitReason): readonly SimEvent[] {
+  /** Closes any open position at `price` (taker, slippage) at `time`, in the candle starting at `candle` (end of a backtest). */
+  closeAt(price: number, time: number, candle: number, reason: ExitReason): readonly SimEvent[] {
     const ev = this.events;
     ev.length = 0;
     this.pendingEntry = null;
     this.pendingExit = null;
     if (this.position !== null) {
-      this.closePosition(this.marketPrice(new Decimal(price), this.position.side === 'short'), time, reason);
+      this.closePosition(this.marketPrice(new Decimal(price), this.position.side === 'short'), time, candle, reason);
       this.equityF = this.balanceF;
     }
     return ev;
@@ -221,28 +221,28 @@ export class SimExchange implements AccountView {
     const stop = this.stopF;
     const target = stopOnly ? NaN : this.targetF;
     // Gaps first: the open is already beyond a level, so it fills at the open.
-    if (long ? c.open <= stop : c.open >= stop) return this.trigger(new Decimal(c.open), c.start, p.stopReason);
-    if (long ? c.open >= target : c.open <= target) return this.trigger(new Decimal(c.open), c.start, 'take_profit');
-    if (long ? c.low <= stop : c.high >= stop) return this.trigger(p.stop as Decimal, c.start, p.stopReason);
-    if (long ? c.high >= target : c.low <= target) return this.trigger(p.target as Decimal, c.start, 'take_profit');
+    if (long ? c.open <= stop : c.open >= stop) return this.trigger(new Decimal(c.open), c.start, c.start, p.stopReason);
+    if (long ? c.open >= target : c.open <= target) return this.trigger(new Decimal(c.open), c.start, c.start, 'take_profit');
+    if (long ? c.low <= stop : c.high >= stop) return this.trigger(p.stop as Decimal, c.start, c.start, p.stopReason);
+    if (long ? c.high >= target : c.low <= target) return this.trigger(p.target as Decimal, c.start, c.start, 'take_profit');
   }
 
-  private trigger(level: Decimal, time: number, reason: ExitReason): void {
+  private trigger(level: Decimal, time: number, candle: number, reason: ExitReason): void {
     const p = this.position as SimPosition;
-    this.closePosition(this.marketPrice(level, p.side === 'short'), time, reason);
+    this.closePosition(this.marketPrice(level, p.side === 'short'), time, candle, reason);
   }
 
   private marketPrice(base: Decimal, buying: boolean): Decimal {
     return roundAdverseFill(base.mul(buying ? this.slipBuy : this.slipSell), buying, this.rules.tickSize);
   }
 
-  private openPosition(pe: PendingEntry, price: Decimal, rate: Decimal, liquidity: 'maker' | 'taker', time: number): void {
+  private openPosition(pe: PendingEntry, price: Decimal, rate: Decimal, liquidity: 'maker' | 'taker', time: number, candle: number): void {
     const notional = pe.qty.mul(price);
     const fee = notional.mul(rate);
     const cost = notional.div(this.leverage).add(fee);
     if (cost.gt(this.balance)) {
       this.events.push({
-        type: 'rejected', time,
+        type: 'rejected', time, candle,
         reason: `${this.spot ? 'balance' : 'margin'} ${this.balance.toFixed()} does not cover ${pe.qty.toFixed()} at ${price.toFixed()} (needs ${cost.toDecimalPlaces(8).toFixed()} incl. fee)`,
       });
       return;
@@ -254,10 +254,10 @@ export class SimExchange implements AccountView {
       onExchange: pe.onExchange, initialStop: pe.stopLoss, initialTarget: pe.takeProfit,
     };
     this.syncFloats();
-    this.events.push({ type: 'fill', fill: { time, kind: 'entry', side: pe.side, qty: pe.qty, price, fee, liquidity, reason: 'signal' } });
+    this.events.push({ type: 'fill', fill: { time, candle, kind: 'entry', side: pe.side, qty: pe.qty, price, fee, liquidity, reason: 'signal' } });
   }
 
-  private closePosition(price: Decimal, time: number, reason: ExitReason): void {
+  private closePosition(price: Decimal, time: number, candle: number, reason: ExitReason): void {
     const p = this.position as SimPosition;
     const fee = p.qty.mul(price).mul(this.taker);
     const diff = price.sub(p.entryPrice).mul(p.qty);
@@ -270,7 +270,7 @@ export class SimExchange implements AccountView {
       side: p.side, qty: p.qty, entryTime: p.entryTime, entryPrice: p.entryPrice, exitTime: time, exitPrice: price,
       grossPnl: gross, fees, netPnl: gross.sub(fees), reason, stopLoss: p.initialStop, takeProfit: p.initialTarget,
     };
-    this.events.push({ type: 'fill', fill: { time, kind: 'exit', side: p.side, qty: p.qty, price, fee, liquidity: 'taker', reason }, trade });
+    this.events.push({ type: 'fill', fill: { time, candle, kind: 'exit', side: p.side, qty: p.qty, price, fee, liquidity: 'taker', reason }, trade });
   }
 
   private syncFloats(): void {

@@ -148,3 +148,29 @@ t.test('a data gap over midnight: fills at the first candle of the new day count
     t.equal(r.trades.length, 1);
   });
 });
+
+t.test('a 12h cooldown after a stop inside a candle blocks twelve hourly candles, not eleven', async (t) => {
+  // The stop (39600) is hit some time inside the 01:00 candle, at the latest by its close at 02:00.
+  // Twelve hours from then is 14:00: signals on candles closing before 14:00 are blocked (the
+  // 01:00 … 12:00 candles, twelve of them); the 13:00 candle closes at 14:00 and may enter.
+  const plan = makePlan({
+    exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) } },
+    cooldown: { afterLoss: { unit: 'ms', ms: 12 * 3_600_000 } },
+  });
+  const script: Record<number, Signal[]> = {};
+  for (let i = 0; i < 16; i++) script[i] = [buy08];
+  const r = runBacktest(plan, scripted(script), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 39500, 39700], ...flat(14, 39700)]));
+  const x = signalTexts(r);
+  const blocked = x.filter((s) => s.includes('skipped: cooldown after loss'));
+  t.equal(blocked.length, 12, 'twelve hourly candles blocked');
+  t.equal(blocked[0], '2021-10-01 01:00 BUY signal (strength 0.8) skipped: cooldown after loss until 2021-10-01 14:00');
+  t.match(x[13], /^2021-10-01 13:00 BUY signal \(strength 0.8\) entering long/);
+  // An exit at an open is timed exactly: the exit signal at 02:00's close fills at 03:00's open,
+  // and 12 hours later, 15:00, is when the next entry may fill.
+  const plan2 = makePlan({ cooldown: { afterExit: { unit: 'ms', ms: 12 * 3_600_000 } } });
+  const r2 = runBacktest(plan2, scripted({ 0: ['enter_long'], 2: ['exit_long'], ...Object.fromEntries(Array.from({ length: 14 }, (_, i) => [i + 3, ['enter_long']])) }), BTC_LINEAR, candles(flat(18, 40000)));
+  const y = signalTexts(r2);
+  t.equal(y[2], '2021-10-01 03:00 BUY signal skipped: cooldown after exit until 2021-10-01 15:00');
+  t.match(y.find((s) => s.includes('entering')) ?? '', /^2021-10-01 00:00/);
+  t.match(y.filter((s) => s.includes('entering'))[1], /^2021-10-01 14:00 BUY signal entering long/, 'signal at the 14:00 candle, filled at 15:00');
+});

@@ -4,6 +4,7 @@ import t from 'tap';
 import { runBacktest } from '../../engine/backtest/runner.ts';
 import { BTC_LINEAR, candles, d, flat, makePlan, scripted, T0 } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
+import { candleStartAt } from '../../engine/market/candle.ts';
 
 const texts = (r: { decisions: { text: string }[] }): string[] => r.decisions.map((x) => x.text);
 const buy = (strength?: number): Signal => (strength === undefined ? { action: 'enter_long', reason: '' } : { action: 'enter_long', strength, reason: '' });
@@ -28,6 +29,14 @@ t.test('directions gate sides', async (t) => {
   const r = runBacktest(makePlan({ directions: { long: true, short: false } }), scripted({ 0: ['enter_short'] }), BTC_LINEAR, candles(flat(2, 40000)));
   t.match(texts(r)[0], /SELL SHORT signal skipped: short entries are disabled$/);
   t.equal(r.trades.length, 0);
+});
+
+t.test('a disallowed side never acts: direction long ignores enter_short while long', async (t) => {
+  const r = runBacktest(makePlan({ directions: { long: true, short: false } }), scripted({ 0: ['enter_long'], 2: ['enter_short'] }), BTC_LINEAR, candles(flat(5, 40000)));
+  t.equal(texts(r)[1], '2021-10-01 02:00 SELL SHORT signal skipped: short entries are disabled');
+  t.equal(r.decisions[1]!.outcome, 'skipped');
+  t.equal(r.trades.length, 1, 'the long stays open until the data ends');
+  t.equal(r.trades[0]!.reason, 'end_of_data');
 });
 
 t.test('opposite entry signal closes the position and skips the entry; exit when flat is a no-op', async (t) => {
@@ -112,6 +121,23 @@ t.test('leverage cap leaves room for the taker fee and slippage so the fill is n
   t.match(texts(r)[0], /entering long 0.498 /);
   t.equal(r.trades.length, 1);
   t.equal(r.trades[0]!.qty.toFixed(), '0.498');
+});
+
+t.test('leverage cap sizes with the price the fill will use, rounded a tick against the trader', async (t) => {
+  // Tick 1, step 0.00000001. The fill is 40000 × 1.00001 = 40000.4, rounded up to 40001. Sized
+  // at 40000.4: 10000 / 40000.4 = 0.24999750 → 0.24999750 × 40001 = 10000.15 > 10000, refused.
+  // Sized at 40001: 10000 / 40001 = 0.24999375 → 9999.9999… ≤ 10000, filled.
+  const rules = { ...BTC_LINEAR, tickSize: d(1), qtyStep: d('0.00000001'), minQty: d('0.00000001') };
+  for (const side of ['long', 'short'] as const) {
+    const plan = makePlan({
+      risk: { sizing: { kind: 'quote', amount: d(1000000) }, leverage: d(1) },
+      simulation: { initialEquity: d(10000), takerFeePercent: d(0), makerFeePercent: d(0), slippagePercent: d('0.001') },
+    });
+    const r = runBacktest(plan, scripted({ 0: [side === 'long' ? 'enter_long' : 'enter_short'] }), rules, candles(flat(3, 40000)));
+    t.strictSame(r.decisions.filter((x) => x.outcome === 'rejected').map((x) => x.text), [], `${side}: the order it sized is not refused`);
+    t.equal(r.trades.length, 1, `${side}: filled`);
+    if (side === 'long') t.equal(r.trades[0]?.qty.toFixed(), '0.24999375');
+  }
 });
 
 t.test('exchange minimums: below minQty or minNotional is skipped, never sent', async (t) => {
@@ -253,4 +279,29 @@ t.test('warm-up: signals before preloadBars are discarded', async (t) => {
 t.test('buy helper is used', async (t) => {
   t.equal(buy(0.5).strength, 0.5);
   t.equal(buy().strength, undefined);
+});
+
+t.test('after missing candles, records are labelled with the candle that carried the event', async (t) => {
+  // Candles 00:00 and 01:00, then nothing until 06:00: the stop (39200) is hit in the 06:00 candle.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) } }, protections: { maxDailyLossPercent: d('0.01') } });
+  const bars = candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000]]);
+  bars.push({ start: T0 + 6 * 3_600_000, open: 40000, high: 40000, low: 39000, close: 39100, volume: 1 });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, bars);
+  const exit = r.decisions.find((x) => x.kind === 'exit');
+  const pause = r.decisions.find((x) => x.action === 'max_daily_loss');
+  t.equal(exit && new Date(exit.candle).toISOString(), '2021-10-01T06:00:00.000Z', 'the stop-out belongs to the 06:00 candle');
+  t.equal(pause && new Date(pause.candle).toISOString(), '2021-10-01T06:00:00.000Z', 'so does the protection it set off');
+  t.match(exit?.text, /^2021-10-01 06:00 long position closed by stop-loss at 39200/);
+});
+
+t.test('candleStartAt: the candle of an interval that contains a time (UTC aligned)', async (t) => {
+  const at = Date.UTC(2021, 9, 6, 17, 42, 13); // a Wednesday
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  t.equal(iso(candleStartAt(at, '60')), '2021-10-06T17:00:00.000Z');
+  t.equal(iso(candleStartAt(at, '15')), '2021-10-06T17:30:00.000Z');
+  t.equal(iso(candleStartAt(at, '240')), '2021-10-06T16:00:00.000Z');
+  t.equal(iso(candleStartAt(at, 'D')), '2021-10-06T00:00:00.000Z');
+  t.equal(iso(candleStartAt(at, 'W')), '2021-10-04T00:00:00.000Z', 'weeks start on Monday');
+  t.equal(iso(candleStartAt(at, 'M')), '2021-10-01T00:00:00.000Z');
+  t.equal(iso(candleStartAt(Date.UTC(2021, 9, 6, 17), '60')), '2021-10-06T17:00:00.000Z', 'a candle start is its own candle');
 });
