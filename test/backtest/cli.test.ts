@@ -65,9 +65,9 @@ t.test('usage and data errors: clear message, right exit code, no stack trace', 
   writeFileSync(bad, 'start_ms,open,high,low,close,volume\n1633046400000,1,2,0.5,1,1\n1633050000000,1,2,zero,1,1\n');
   r = await run(['backtest', 'bots/btc-ema.yaml', '--data', bad]);
   t.equal(r.code, 1);
-  t.match(r.err, /bad.csv:3:\d+: low "zero" is not a number/);
+  t.match(r.err, /bad.csv:3:\d+: low "zero" is not a decimal number/);
   const minute = join(dir, 'minute.csv');
-  writeFileSync(minute, 'start_ms,open,high,low,close,volume\n0,1,2,0.5,1,1\n60000,1,2,0.5,1,1\n');
+  writeFileSync(minute, 'start_ms,open,high,low,close,volume\n1633046400000,1,2,0.5,1,1\n1633046460000,1,2,0.5,1,1\n');
   r = await run(['backtest', 'bots/btc-ema.yaml', '--data', minute]);
   t.equal(r.code, 1);
   t.match(r.err, /are 1 minutes apart, but btc-ema trades 60-minute candles/);
