@@ -9,6 +9,8 @@ export interface RunInfo {
   /** Data source as the user named it (CSV path or "bybit download"). */
   data: string;
   gaps?: { count: number; first?: { after: number; before: number } };
+  /** What the candle file held and how it was read (candleFileText), printed under the headline. */
+  dataText?: string;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -130,8 +132,9 @@ export function summaryText(r: BacktestResult, info: RunInfo): string {
   ];
   const lines = [
     `${p.name}: ${p.market.symbol} ${p.market.category} ${ivText}, ${fmtT(r.candles.first)} → ${fmtT(r.candles.last)} UTC, ${r.candles.count} candles (first ${r.warmupBars} warm-up)`,
-    ...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`),
   ];
+  if (info.dataText) lines.push(...info.dataText.split('\n').map((l, i) => (i === 0 ? `  data: ${l}` : `  ${l}`)));
+  lines.push(...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`));
   if (r.closedAtEnd) lines.push('  note: the position still open at the end was closed at the last close');
   if (info.gaps && info.gaps.count > 0) {
     const g = info.gaps.first;

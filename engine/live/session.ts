@@ -2,7 +2,6 @@
 // strategy and a BotRunner; per market one shared candle stream (feed.ts). Paper and live bots
 // read live public candles; a replay gives every bot its own pass over the CSV file.
 import type { MarketPlan, Network, Plan } from '../plan/plan.ts';
-import { intervalMs } from '../market/candle.ts';
 import { bundledInstrument } from '../market/instruments.ts';
 import type { Decision } from '../core/types.ts';
 import type { Logger } from '../log/index.ts';
@@ -25,6 +24,8 @@ export interface SessionOptions {
   /** Overrides every spec's market.network. */
   network?: Network;
   data?: string;
+  /** Replays: run on a candle file that names another symbol (or whose prices do not fit). */
+  allowOtherSymbol?: boolean;
   speed?: number;
   keys?: ApiKeys;
   log: Logger;
@@ -88,7 +89,9 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
       let now: (() => number) | undefined;
       if (o.mode === 'replay') {
         const rules = bundledInstrument(market.symbol, market.category);
-        const source = new CsvCandleSource({ file: o.data as string, rules, intervalMs: intervalMs(market.interval), ...(o.speed ? { speed: o.speed } : {}) });
+        const source = new CsvCandleSource({
+          file: o.data as string, rules, market, bot: plan.name, allowOtherSymbol: Boolean(o.allowOtherSymbol), ...(o.speed ? { speed: o.speed } : {}),
+        });
         sources.push(source);
         const sim = new SimVenue({ plan, source });
         venue = sim;

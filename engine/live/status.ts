@@ -56,7 +56,8 @@ export class StatusLine {
   }
 }
 
-export function replaySummary(r: BotRunner, delivered: number, file: string): string {
+/** `dataText`: what the candle file held and how it was read (candleFileText). */
+export function replaySummary(r: BotRunner, delivered: number, file: string, dataText?: string): string {
   const s = r.status();
   const { total, entry: entries, exit: exits, skipped } = r.decisionCounts;
   const start = r.plan.simulation.initialEquity;
@@ -66,6 +67,7 @@ export function replaySummary(r: BotRunner, delivered: number, file: string): st
   const pos = p.side === 'flat' ? 'flat' : `${p.side} ${p.size.toFixed()} at ${p.avgPrice.toFixed()}, unrealised ${money(s.unrealised)} (left open: a replay does not close it)`;
   return [
     `${r.plan.name}: replayed ${delivered} candles from ${file} through the live runner (sim venue)`,
+    ...(dataText ? dataText.split('\n').map((l, i) => (i === 0 ? `  data: ${l}` : `  ${l}`)) : []),
     `  decisions: ${total} (${entries} entries, ${exits} exits, ${skipped} skipped)`,
     `  equity: ${money(start)} → ${money(s.equity)}${pct}`,
     `  position at the end: ${pos}`,

@@ -46,3 +46,18 @@ export function candleStartAt(time: number, interval: Interval): number {
 export function isInterval(x: unknown): x is Interval {
   return typeof x === 'string' && (INTERVALS as readonly string[]).includes(x);
 }
+
+/** A candle length as traders write it: 1m, 15m, 90m, 1h, 4h, 1d, 1w ('1M' for monthly). */
+export function spanText(ms: number | 'M'): string {
+  if (ms === 'M') return '1M';
+  const min = ms / MINUTE;
+  if (min % 10080 === 0) return `${min / 10080}w`;
+  if (min % 1440 === 0) return `${min / 1440}d`;
+  if (min % 60 === 0) return `${min / 60}h`;
+  return Number.isInteger(min) ? `${min}m` : `${ms / 1000}s`;
+}
+
+/** The bot's candle length as traders write it (60 → 1h, D → 1d). */
+export function intervalName(interval: Interval): string {
+  return interval === 'M' ? '1M' : spanText(intervalMs(interval));
+}

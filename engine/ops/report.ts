@@ -14,7 +14,7 @@ import type { BacktestResult, TradeRecord } from '../backtest/runner.ts';
 import { CandleAggregator, EquitySampler, type EquityPoint } from '../backtest/sampling.ts';
 import type { ExitReason } from '../core/types.ts';
 import type { Candle } from '../market/candle.ts';
-import { readCandleCsv } from '../market/csv.ts';
+import { candleFileText, readCandleFile } from '../market/candle-file.ts';
 import type { Plan } from '../plan/plan.ts';
 import { checkSpecText } from '../spec/load.ts';
 import { UserError } from '../cli/exit.ts';
@@ -63,15 +63,16 @@ function equitySeries(b: OpenBot, plan: Plan, trades: readonly TradeRecord[]): {
   return out;
 }
 
-async function candlesFrom(file: string, from: number, to: number): Promise<Candle[]> {
+/** The chart's candles: the file's, checked and in the bot's interval like a backtest's, within [from, to]. */
+async function candlesFrom(file: string, plan: Plan, from: number, to: number, allowOtherSymbol: boolean): Promise<{ candles: Candle[]; text: string }> {
   const agg = new CandleAggregator(6000);
-  await readCandleCsv(file, (c) => {
+  const s = await readCandleFile({ file, market: plan.market, bot: plan.name, allowOtherSymbol }, (c) => {
     if (c.start >= from && c.start <= to) agg.add(c);
   });
-  return agg.candles;
+  return { candles: agg.candles, text: candleFileText(s) };
 }
 
-export async function buildJournalReport(b: OpenBot, opts: { data?: string; now: number }): Promise<JournalReport> {
+export async function buildJournalReport(b: OpenBot, opts: { data?: string; allowOtherSymbol?: boolean; now: number }): Promise<JournalReport> {
   const plan = await planOf(b);
   const history = tradeHistory(b.view);
   const trades = history.closed.map(toRecord);
@@ -98,7 +99,8 @@ export async function buildJournalReport(b: OpenBot, opts: { data?: string; now:
 
   const first = Math.min(b.view.runs()[0]?.startedAt ?? b.run.startedAt, trades[0]?.entryTime ?? Infinity, series[0]!.time);
   const last = Math.max(series[series.length - 1]!.time, trades[trades.length - 1]?.exitTime ?? -Infinity, history.open?.entryTime ?? -Infinity);
-  const candles = opts.data ? await candlesFrom(opts.data, first, last) : [];
+  const chart = opts.data ? await candlesFrom(opts.data, plan, first, last, Boolean(opts.allowOtherSymbol)) : undefined;
+  const candles = chart?.candles ?? [];
 
   const result: BacktestResult = {
     plan,
@@ -116,7 +118,7 @@ export async function buildJournalReport(b: OpenBot, opts: { data?: string; now:
   };
   let html = await renderHtmlReport(result, { data: opts.data ?? 'journal' });
   const heading = `${plan.name}: ${b.mode} trading on ${plan.market.symbol} ${plan.market.category}`;
-  const summary = journalSummary(b, plan, m, history, { first, last, candles: candles.length, data: opts.data, snapshots: b.view.equity().length });
+  const summary = journalSummary(b, plan, m, history, { first, last, candles: candles.length, data: chart?.text, snapshots: b.view.equity().length });
   html = html
     .replace(/<title>[^<]*<\/title>/, () => `<title>${esc(`${plan.name} ${b.mode} report`)}</title>`)
     .replace(/<h1>[\s\S]*?<\/h1>/, () => `<h1>${esc(heading)}</h1>`)
@@ -160,7 +162,7 @@ function journalSummary(
     ? `  equity curve from ${x.snapshots} equity snapshot${x.snapshots === 1 ? '' : 's'} in the journal`
     : '  equity curve rebuilt from the starting equity and each closed trade (the journal has no equity snapshots)');
   lines.push(x.candles > 0
-    ? `  price chart from ${x.data} (${x.candles} candles)`
+    ? `  price chart: ${x.candles} candles from ${x.data}`
     : '  no candles in the journal: equity only (pass --data FILE.csv to draw the price chart)');
   return `${lines.join('\n')}\n`;
 }

@@ -62,18 +62,20 @@ t.test('usage and data errors: clear message, right exit code, no stack trace', 
   t.equal(r.code, 1);
   t.match(r.err, /cannot read candle file .*nope.csv: no such file/);
   const bad = join(dir, 'bad.csv');
-  writeFileSync(bad, 'start_ms,open,high,low,close,volume\n1633046400000,1,2,0.5,1,1\n1633050000000,1,2,zero,1,1\n');
+  writeFileSync(bad, 'start_ms,open,high,low,close,volume\n1633046400000,43000,43100,42900,43000,1\n1633050000000,43000,43100,zero,43000,1\n');
   r = await run(['backtest', 'bots/btc-ema.yaml', '--data', bad]);
   t.equal(r.code, 1);
-  t.match(r.err, /bad.csv:3:\d+: low "zero" is not a number/);
+  t.match(r.err, /bad.csv:3:\d+: low "zero" is not a decimal number/);
+  // Too little finer data to fill one candle of the bot's interval.
   const minute = join(dir, 'minute.csv');
-  writeFileSync(minute, 'start_ms,open,high,low,close,volume\n0,1,2,0.5,1,1\n60000,1,2,0.5,1,1\n');
+  writeFileSync(minute, 'start_ms,open,high,low,close,volume\n1633046400000,43000,43100,42900,43000,1\n1633046460000,43000,43100,42900,43000,1\n');
   r = await run(['backtest', 'bots/btc-ema.yaml', '--data', minute]);
   t.equal(r.code, 1);
-  t.match(r.err, /are 1 minutes apart, but btc-ema trades 60-minute candles/);
+  t.match(r.err, /minute\.csv: its 2 1m candles do not fill a single whole 1h candle for btc-ema; use a longer file/);
+  // The ETH example on the BTC file: the file name says BTCUSDT.
   r = await run(['backtest', 'bots/eth-rsi-spot.yaml', '--data', DATA]);
   t.equal(r.code, 1);
-  t.match(r.err, /the closest candles are 60 minutes apart, but eth-rsi-spot trades 15-minute candles/);
+  t.match(r.err, /these are BTCUSDT candles \(going by its file name\), but eth-rsi-spot trades ETHUSDT/);
   t.notMatch(r.err, /    at /);
 });
 
@@ -81,13 +83,14 @@ t.test('unknown symbol offline: error suggests --instrument-file, which then wor
   const dir = t.testdir();
   const spec = join(dir, 'sol.yaml');
   writeFileSync(spec, readFileSync('bots/btc-ema.yaml', 'utf8').replace('symbol: BTCUSDT', 'symbol: SOLUSDT').replace('quote: 30000', 'quote: 3000'));
-  let r = await run(['backtest', spec, '--data', DATA]);
+  let r = await run(['backtest', spec, '--data', DATA, '--allow-other-symbol']);
   t.equal(r.code, 1);
   t.match(r.err, /no offline instrument rules for SOLUSDT \(linear\); botctl bundles BTCUSDT, ETHUSDT/);
   t.match(r.err, /--instrument-file/);
   const rules = join(dir, 'sol.json');
   writeFileSync(rules, JSON.stringify({ retCode: 0, result: { list: [{ symbol: 'SOLUSDT', priceFilter: { tickSize: '0.010' }, lotSizeFilter: { qtyStep: '0.1', minOrderQty: '0.1', minNotionalValue: '5', maxOrderQty: '79770.0' } }] } }));
-  r = await run(['backtest', spec, '--data', DATA, '--instrument-file', rules]);
+  r = await run(['backtest', spec, '--data', DATA, '--instrument-file', rules, '--allow-other-symbol']);
   t.equal(r.code, 0, r.err);
   t.match(r.out, /SOLUSDT linear 1h/);
+  t.match(r.out, /warning: .*BTCUSDT-1h-2021-10_2022-03\.csv holds BTCUSDT candles \(going by its file name\); btc-ema trades SOLUSDT on them because of --allow-other-symbol/);
 });

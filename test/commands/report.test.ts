@@ -81,7 +81,7 @@ t.test('report --out with --data: candles drawn, same trades', async (t) => {
   const file = join(s.dir, 'out', 'paper.html');
   const html = readFileSync(file, 'utf8');
   t.notOk(/This journal has no candles/.test(html), '/This journal has no candles/');
-  t.ok(/price chart from candles\.csv/.test(html), '/price chart from candles\\.csv/');
+  t.ok(/price chart: \d+ candles from candles\.csv: \d+ 1h candles/.test(html), 'the summary says where the candles come from');
   t.equal((html.match(/<tr class="(win|loss)">/g) ?? []).length, 3);
   const seen = await render(file);
   if (!seen) {

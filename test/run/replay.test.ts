@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Backtest } from '../../engine/backtest/runner.ts';
 import { readCandleCsv } from '../../engine/market/csv.ts';
 import { bundledInstrument } from '../../engine/market/instruments.ts';
-import { intervalMs, type Candle } from '../../engine/market/candle.ts';
+import type { Candle } from '../../engine/market/candle.ts';
 import { instantiateStrategy } from '../../engine/strategy/load.ts';
 import { BotRunner } from '../../engine/live/runner.ts';
 import { SimVenue } from '../../engine/venue/sim/venue.ts';
@@ -29,7 +29,7 @@ async function backtestDecisions(spec: string): Promise<Decision[]> {
 async function replayDecisions(spec: string): Promise<{ decisions: Decision[]; runner: BotRunner; source: CsvCandleSource }> {
   const plan = await planOf(spec);
   const rules = bundledInstrument(plan.market.symbol, plan.market.category);
-  const source = new CsvCandleSource({ file: DATA, rules, intervalMs: intervalMs(plan.market.interval) });
+  const source = new CsvCandleSource({ file: DATA, rules, market: plan.market });
   const venue = new SimVenue({ plan, source });
   const runner = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue, log: captureLog().logger, mode: 'replay', now: () => venue.now() });
   await runner.start();

@@ -7,8 +7,8 @@ import { loadBotSpec } from '../../spec/load.ts';
 import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import { instantiateStrategy } from '../../strategy/load.ts';
 import { bundledInstrument, loadInstrumentFile } from '../../market/instruments.ts';
-import { readCandleCsv } from '../../market/csv.ts';
-import { intervalMs, type Candle } from '../../market/candle.ts';
+import { candleFileText, readCandleFile } from '../../market/candle-file.ts';
+import { checkOutputPath, writeFailure } from '../output-path.ts';
 import { Backtest } from '../../backtest/runner.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
@@ -22,17 +22,19 @@ interface BacktestOpts {
   instrumentFile?: string;
   cacheDir?: string;
   bybitUrl?: string;
+  allowOtherSymbol?: boolean;
 }
 
 export function registerBacktest(cmd: Command, io: CliIo, setExit: SetExit): void {
   cmd
     .argument('<spec>', 'bot spec YAML file')
-    .option('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
+    .option('--data <file>', 'candle CSV, oldest first: botctl\'s start_ms,open,high,low,close,volume, a TradingView export or a Binance/Bybit kline CSV; data of a finer interval than the bot\'s is resampled')
     .option('--from <date>', 'first candle to use, UTC (2021-10-01 or 2021-10-01T12:00); without --data, downloads from Bybit')
     .option('--to <date>', 'end of the range, UTC, exclusive')
     .option('--json <file>', 'write the full result (metrics, trades, decisions, equity curve) as JSON')
     .option('--html <file>', 'write a self-contained HTML report (chart, equity, drawdown, trades)')
     .option('--instrument-file <file>', "the symbol's tick size, quantity step and minimums as JSON (for symbols botctl does not bundle)")
+    .option('--allow-other-symbol', 'run on a candle file that names another symbol, or whose prices do not fit the spec\'s symbol')
     .option('--cache-dir <dir>', 'where downloaded candles are cached (default ~/.cache/botctl/klines)')
     .addOption(hiddenOption(cmd, '--bybit-url <url>', 'Bybit REST base URL (tests)'))
     .addHelpText('after', `
@@ -78,35 +80,27 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
     return ExitCode.UserError;
   }
   const plan = spec.plan;
+  for (const [flag, out] of [['--json', opts.json], ['--html', opts.html]] as const) {
+    if (out === undefined) continue;
+    checkOutputPath(flag, out, [['spec', specFile], ['candle file', opts.data], ['instrument file', opts.instrumentFile], ['strategy module', plan.strategy.kind === 'module' ? plan.strategy.path : undefined]]);
+  }
   const rules = opts.instrumentFile
     ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
     : bundledInstrument(plan.market.symbol, plan.market.category);
   const strategy = await instantiateStrategy(plan);
   const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
 
-  const step = intervalMs(plan.market.interval);
-  let prev = NaN;
-  let minSpacing = Infinity;
-  const source = opts.data ?? 'bybit';
-  const botCandles = /^\d+$/.test(plan.market.interval) ? `${plan.market.interval}-minute` : plan.market.interval === 'D' ? 'daily' : plan.market.interval === 'W' ? 'weekly' : 'monthly';
-  const wrongInterval = (a: number, b: number): UserError => new UserError(
-    `${source}: candles ${new Date(a).toISOString()} and ${new Date(b).toISOString()} are ${(b - a) / 60_000} minutes apart, but ${plan.name} trades ${botCandles} candles; use data of the bot's interval`);
-  // Monthly candles vary in length; every other interval must match the data's spacing exactly.
-  const fixed = plan.market.interval !== 'M';
-  const feed = (c: Candle): void => {
-    const gap = c.start - prev; // NaN on the first candle: no check
-    if (fixed && gap === gap && (gap < step || gap % step !== 0)) throw wrongInterval(prev, c.start);
-    if (gap < minSpacing) minSpacing = gap;
-    prev = c.start;
-    bt.push(c);
-  };
-
   const bar = progressBar();
   const info: RunInfo = { data: opts.data ?? 'bybit public klines' };
   try {
     if (opts.data !== undefined) {
-      const s = await readCandleCsv(opts.data, feed, { intervalMs: step, onProgress: (done, total) => bar.update(total ? done / total : 0, opts.data as string) });
+      const file = opts.data;
+      const s = await readCandleFile({
+        file, market: plan.market, bot: plan.name, allowOtherSymbol: Boolean(opts.allowOtherSymbol),
+        onProgress: (done, total) => bar.update(total ? done / total : 0, file),
+      }, bt.push);
       info.gaps = s.gaps;
+      info.dataText = candleFileText(s);
     } else {
       // Only downloads load the Bybit client.
       const { downloadCandles, defaultCacheDir } = await import('../../backtest/download.ts');
@@ -116,18 +110,15 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
         cacheDir: opts.cacheDir ?? defaultCacheDir(),
         ...(opts.bybitUrl ? { baseUrl: opts.bybitUrl } : {}),
         onProgress: (f, what) => bar.update(f, what),
-      }, feed);
+      }, bt.push);
       info.data = `bybit ${plan.market.category} ${plan.market.symbol} ${plan.market.interval} klines (${dl.fromCache} cached, ${dl.downloaded} downloaded)`;
       info.gaps = dl.gaps;
     }
   } finally {
     bar.done();
   }
-  if (fixed && minSpacing !== Infinity && minSpacing > step) {
-    throw new UserError(`${source}: the closest candles are ${minSpacing / 60_000} minutes apart, but ${plan.name} trades ${botCandles} candles; use data of the bot's interval`);
-  }
   const result = bt.finish();
-  if (result.candles.count === 0) throw new UserError(`${source}: no candles in the chosen range`);
+  if (result.candles.count === 0) throw new UserError(`${opts.data ?? 'bybit'}: no candles in the chosen range`);
   io.out(summaryText(result, info));
   if (opts.json) {
     await writeOut(opts.json, resultToJson(result, info));
@@ -145,6 +136,6 @@ async function writeOut(file: string, text: string): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot write ${file}: ${writeFailure(e)}`);
   }
 }

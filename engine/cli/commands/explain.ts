@@ -1,14 +1,14 @@
 // botctl explain: replays a rules bot over a candle file and shows, for chosen bars, the value of
 // every sub-expression and whether each condition fired: "why didn't my bot trade at 14:00?".
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
 import { ExitCode, UsageError, UserError } from '../exit.ts';
 import { loadBotSpec } from '../../spec/load.ts';
 import { formatDiagnostics } from '../../spec/diagnostic.ts';
-import { readCandleCsv } from '../../market/csv.ts';
+import { candleFileText, readCandleFile } from '../../market/candle-file.ts';
 import { intervalMs } from '../../market/candle.ts';
+import { OutputFile, checkOutputPath } from '../output-path.ts';
 import { compileRules, renderExpressionError } from '../../../dsl/index.ts';
 import { csvHeader, csvRow, explainBar, formatUtc, parseUtcTime, type ExplainedBar } from '../../../dsl/explain.ts';
 
@@ -17,15 +17,17 @@ interface ExplainOpts {
   last?: string;
   at?: string;
   csv?: string;
+  allowOtherSymbol?: boolean;
 }
 
 export function registerExplain(cmd: Command, io: CliIo, setExit: SetExit): void {
   cmd
     .argument('<spec>', 'bot spec YAML file (a rules strategy)')
-    .requiredOption('--data <file>', 'candle CSV with header start_ms,open,high,low,close,volume (oldest first)')
+    .requiredOption('--data <file>', 'candle CSV, oldest first (botctl, TradingView or Binance/Bybit kline CSV; a finer interval is resampled)')
     .option('--last <n>', 'explain the last N bars (default 5; with --at, the N bars ending at that time)')
     .option('--at <time>', 'explain the bar at this UTC time, e.g. 2022-01-05T14:00Z or "2022-01-05 14:00"')
     .option('--csv <file>', 'also write every bar: time plus one column per sub-expression and condition')
+    .option('--allow-other-symbol', 'explain on a candle file that names another symbol, or whose prices do not fit the spec\'s symbol')
     .addHelpText('after', `
 Examples:
   botctl explain bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv
@@ -67,10 +69,14 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   if (!compiled.rules.createTracer) throw new Error('rules compiled without tracing support');
   const tracer = compiled.rules.createTracer();
 
-  const csv = opts.csv === undefined ? undefined : openCsv(opts.csv);
+  const data = opts.data as string;
+  if (opts.csv !== undefined) checkOutputPath('--csv', opts.csv, [['candle file', data], ['spec', spec]]);
+  // Written whole or not at all: a bad candle file never leaves half a series behind.
+  const csv = opts.csv === undefined ? undefined : new OutputFile('--csv', opts.csv);
   const pending: string[] = [];
   const flush = () => {
-    if (csv !== undefined && pending.length) writeSync(csv, `${pending.join('\n')}\n`);
+    if (csv === undefined || !pending.length) return;
+    csv.write(`${pending.join('\n')}\n`);
     pending.length = 0;
   };
   if (csv !== undefined) pending.push(csvHeader(tracer));
@@ -78,12 +84,11 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   // Keep only the bars that can be shown: the last `count` at or before the chosen time.
   const shown: ExplainedBar[] = [];
   let firstStart: number | undefined;
-  let secondStart: number | undefined;
   let lastStart: number | undefined;
+  let read;
   try {
-    await readCandleCsv(opts.data!, (candle) => {
+    read = await readCandleFile({ file: data, market: plan.market, bot: plan.name, allowOtherSymbol: Boolean(opts.allowOtherSymbol) }, (candle) => {
       if (firstStart === undefined) firstStart = candle.start;
-      else if (secondStart === undefined) secondStart = candle.start;
       lastStart = candle.start;
       if (csv === undefined && at !== undefined && candle.start > at) return;
       const trace = tracer.step(candle);
@@ -98,12 +103,13 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
       }
     });
     flush();
+    csv?.commit();
   } finally {
-    if (csv !== undefined) closeSync(csv);
+    csv?.abandon();
   }
 
   if (firstStart === undefined || lastStart === undefined) throw new UserError(`${opts.data}: the file has no candles`);
-  const step = secondStart === undefined ? intervalMs(plan.market.interval) : secondStart - firstStart;
+  const step = intervalMs(plan.market.interval);
   if (at !== undefined) {
     const bar = shown[shown.length - 1];
     if (!bar || at >= lastStart + step || at < firstStart) {
@@ -113,9 +119,7 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
 
   const out: string[] = [];
   out.push(`${spec} (${plan.name}) on ${opts.data}: ${plan.market.symbol}, ${formatUtc(firstStart)} to ${formatUtc(lastStart)}`);
-  if (step !== intervalMs(plan.market.interval)) {
-    out.push(`warning: the candles are ${step / 60_000} minutes apart but the spec trades ${plan.market.interval === 'D' || plan.market.interval === 'W' || plan.market.interval === 'M' ? plan.market.interval : `${plan.market.interval}-minute`} candles`);
-  }
+  if (read.resampled || read.format !== 'botctl CSV' || read.timeUnit !== 'ms' || read.warnings.length) out.push(`data: ${candleFileText(read)}`);
   out.push(`warm-up ${tracer.warmupBars} bars; averages settle after ${tracer.preloadBars} bars`);
   const lastShown = shown[shown.length - 1];
   if (at !== undefined && lastShown && at >= lastShown.candle.start + step) {
@@ -125,14 +129,4 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   if (opts.csv !== undefined) out.push('', `wrote every bar to ${opts.csv}`);
   io.out(`${out.join('\n')}\n`);
   return ExitCode.Ok;
-}
-
-function openCsv(file: string): number {
-  try {
-    return openSync(file, 'w');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'it is a directory' : err.message;
-    throw new UserError(`cannot write --csv ${file}: ${why}`);
-  }
 }

@@ -8,12 +8,14 @@ import type { SetExit } from './index.ts';
 import { ExitCode, UserError } from '../exit.ts';
 import { openBot, shown } from '../../ops/locate.ts';
 import { buildJournalReport } from '../../ops/report.ts';
+import { checkOutputPath, writeFailure } from '../output-path.ts';
 
 interface ReportOpts {
   out?: string;
   open?: boolean;
   mode?: string;
   data?: string;
+  allowOtherSymbol?: boolean;
 }
 
 export function registerReport(cmd: Command, io: CliIo, setExit: SetExit): void {
@@ -22,7 +24,8 @@ export function registerReport(cmd: Command, io: CliIo, setExit: SetExit): void 
     .option('--out <file>', 'where to write the report (default: reports/<bot>-<mode>.html)')
     .option('--open', 'open the report in the default browser')
     .option('--mode <mode>', 'paper, live or backtest (default: the mode of the most recent run)')
-    .option('--data <file>', 'candle CSV (start_ms,open,high,low,close,volume) to draw the price chart; the journal has no candles')
+    .option('--data <file>', 'candle CSV to draw the price chart (the journal has no candles); checked and resampled as in a backtest')
+    .option('--allow-other-symbol', 'draw a candle file that names another symbol, or whose prices do not fit the bot\'s symbol')
     .addHelpText('after', `
 Examples:
   botctl report btc-ema
@@ -30,13 +33,14 @@ Examples:
 The file is self-contained (chart library inlined) and opens offline.`)
     .action(async (bot: string | undefined, opts: ReportOpts) => {
       const b = await openBot(bot, opts.mode);
+      const out = resolve(opts.out ?? `reports/${b.name}-${b.mode}.html`);
       let report;
       try {
-        report = await buildJournalReport(b, { ...(opts.data ? { data: opts.data } : {}), now: Date.now() });
+        checkOutputPath('--out', out, [['journal', b.journalAbs], ['spec', b.specAbs], ['candle file', opts.data]]);
+        report = await buildJournalReport(b, { ...(opts.data ? { data: opts.data } : {}), allowOtherSymbol: Boolean(opts.allowOtherSymbol), now: Date.now() });
       } finally {
         b.journal.close();
       }
-      const out = resolve(opts.out ?? `reports/${b.name}-${b.mode}.html`);
       try {
         await mkdir(dirname(out), { recursive: true });
         // Written whole, then renamed: a browser reloading it never sees half a file.
@@ -44,7 +48,7 @@ The file is self-contained (chart library inlined) and opens offline.`)
         await writeFile(tmp, report.html);
         await rename(tmp, out);
       } catch (e) {
-        throw new UserError(`cannot write the report to ${shown(out)}: ${(e as Error).message}`);
+        throw new UserError(`cannot write the report to ${shown(out)}: ${writeFailure(e)}`);
       }
       io.out(`wrote ${shown(out)}: ${report.trades} trade${report.trades === 1 ? '' : 's'}, ${report.equityPoints} equity point${report.equityPoints === 1 ? '' : 's'}, ` +
         `${report.candles > 0 ? `${report.candles} candles` : 'no candles (equity only; --data FILE.csv adds the price chart)'}\n`);

@@ -24,6 +24,7 @@ import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
 import { formatShutdown } from '../../live/shutdown.ts';
 import { botIdOf } from '../../live/ids.ts';
 import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
+import { candleFileText } from '../../market/candle-file.ts';
 
 interface RunOpts {
   live?: boolean;
@@ -32,6 +33,7 @@ interface RunOpts {
   venue?: string;
   data?: string;
   speed?: string;
+  allowOtherSymbol?: boolean;
 }
 
 const NETWORKS: readonly Network[] = ['testnet', 'demo', 'mainnet'];
@@ -45,6 +47,7 @@ export function registerRun(cmd: Command, io: CliIo, setExit: SetExit): void {
     .option('--venue <venue>', 'sim: simulated fills (the default; on live candles, or on --data) | bybit: real orders (with --live)')
     .option('--data <file>', 'replay this candle CSV through the runner (implies --venue sim) and exit at its end')
     .option('--speed <n>', 'replay speed in candles per second (default: as fast as possible)')
+    .option('--allow-other-symbol', 'replay a candle file that names another symbol, or whose prices do not fit the spec\'s symbol')
     .addHelpText('after', `
 Examples:
   botctl run bots/btc-ema.yaml                          paper trading: live candles, simulated fills, no keys
@@ -79,6 +82,7 @@ function resolveOptions(opts: RunOpts): Resolved {
     throw new UsageError(`--network must be testnet, demo or mainnet, not "${opts.network}"`);
   }
   if (opts.data !== undefined && opts.venue === 'bybit') throw new UsageError('--data replays a file on the simulated venue; drop --venue bybit (or use --venue sim)');
+  if (opts.allowOtherSymbol && opts.data === undefined) throw new UsageError('--allow-other-symbol is about the candle file of a replay; it needs --data FILE.csv');
   if (opts.live && (opts.venue === 'sim' || opts.data !== undefined)) {
     throw new UsageError('--live places real orders on Bybit; it cannot be combined with --venue sim or --data');
   }
@@ -204,7 +208,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   const so: SessionOptions = {
     plans, mode: r.mode, log,
     ...(r.network ? { network: r.network } : {}),
-    ...(opts.data ? { data: opts.data } : {}),
+    ...(opts.data ? { data: opts.data, allowOtherSymbol: Boolean(opts.allowOtherSymbol) } : {}),
     ...(r.speed ? { speed: r.speed } : {}),
     ...(keys ? { keys } : {}),
     ...(process.env.BOTCTL_BYBIT_REST_URL ? { restUrl: process.env.BOTCTL_BYBIT_REST_URL } : {}),
@@ -293,7 +297,10 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     }
   }
   if (r.mode === 'replay') {
-    session.runners.forEach((runner, i) => io.out(replaySummary(runner, session.sources[i]?.delivered ?? 0, opts.data as string)));
+    session.runners.forEach((runner, i) => {
+      const source = session.sources[i];
+      io.out(replaySummary(runner, source?.delivered ?? 0, opts.data as string, source?.summary ? candleFileText(source.summary) : undefined));
+    });
   }
   log.close();
   return code;

@@ -1,9 +1,9 @@
 // A CSV file replayed as if it were the live kline stream: the first candles asked for as history
 // are the "past", the rest arrive one by one, each handled before the next (optionally paced to
 // N candles per second, otherwise as fast as the runner takes them).
-import type { Candle } from '../../market/candle.ts';
+import type { Candle, Interval } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
-import { readCandleCsv } from '../../market/csv.ts';
+import { loadCandleFile, type CandleFileSummary } from '../../market/candle-file.ts';
 import { UserError } from '../../cli/exit.ts';
 import type { Unsubscribe } from '../venue.ts';
 import type { CandleSource } from './source.ts';
@@ -11,7 +11,10 @@ import type { CandleSource } from './source.ts';
 export interface CsvSourceOptions {
   file: string;
   rules: InstrumentRules;
-  intervalMs: number;
+  /** The bot's market: the file gets the same checks (and resampling) as in a backtest. */
+  market: { symbol: string; interval: Interval };
+  bot?: string;
+  allowOtherSymbol?: boolean;
   /** Candles per second; undefined or 0: as fast as possible. */
   speed?: number;
 }
@@ -24,6 +27,8 @@ export class CsvCandleSource implements CandleSource {
   readonly finished: Promise<void>;
   /** Candles delivered through the subscription (not the history). */
   delivered = 0;
+  /** What the file held and how it was read, once started. */
+  summary: CandleFileSummary | undefined;
 
   constructor(private readonly opts: CsvSourceOptions) {
     this.finished = new Promise((r) => (this.resolveFinished = r));
@@ -31,17 +36,11 @@ export class CsvCandleSource implements CandleSource {
 
   async start(): Promise<void> {
     if (this.candles.length) return;
-    const all: Candle[] = [];
-    const step = this.opts.intervalMs;
-    await readCandleCsv(this.opts.file, (c) => {
-      const prev = all[all.length - 1];
-      if (prev && c.start - prev.start < step) {
-        throw new UserError(`${this.opts.file}: candles ${new Date(prev.start).toISOString()} and ${new Date(c.start).toISOString()} are ${(c.start - prev.start) / 60_000} minutes apart, but the bot trades ${step / 60_000}-minute candles; use data of the bot's interval`);
-      }
-      all.push(c);
-    }, { intervalMs: step });
-    if (all.length === 0) throw new UserError(`${this.opts.file}: no candles to replay`);
-    this.candles = all;
+    const o = this.opts;
+    const { candles, summary } = await loadCandleFile({ file: o.file, market: o.market, ...(o.bot ? { bot: o.bot } : {}), allowOtherSymbol: Boolean(o.allowOtherSymbol) });
+    if (candles.length === 0) throw new UserError(`${o.file}: no candles to replay`);
+    this.candles = candles;
+    this.summary = summary;
   }
 
   get total(): number {
