@@ -6,9 +6,8 @@ import type { SignalAction } from '../engine/strategy/strategy.ts';
 import { Checker } from './check.ts';
 import { Dag, INPUTS } from './dag.ts';
 import { parseExpression } from './syntax.ts';
-import { buildMachine, dropUnreadSlots } from './runtime.ts';
-import { condition, lazyNodes } from './lazy.ts';
-import { RulesStrategy, type StrategyPlan } from './strategy.ts';
+import type { RulesStrategy, StrategyPlan } from './strategy.ts';
+import { laneFor, type Lane } from './lanes.ts';
 import { RuleTracer } from './trace.ts';
 import { LIMITS } from './limits.ts';
 
@@ -104,17 +103,21 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
   return { ok: true, program: { dag, roots, texts, plan } };
 }
 
-/** The fast strategy: pure conditions are evaluated on demand (lazy.ts), everything else steps. */
-export function createStrategy(program: Program): RulesStrategy {
+/**
+ * The fast strategy: pure conditions are evaluated on demand (lazy.ts), everything else steps.
+ * Built from the code of its shape's lane (lanes.ts), so other rule sets in the process do not
+ * slow it down.
+ */
+export function createStrategy(program: Program, lane: Lane = laneFor(program)): RulesStrategy {
   const p = program.plan;
   const roots = [p.longEntry, p.longExit, p.shortEntry, p.shortExit].filter((id) => id >= 0);
-  const lazy = lazyNodes(program.dag, roots);
-  const machine = buildMachine(program.dag, lazy);
+  const lazy = lane.lazy.lazyNodes(program.dag, roots);
+  const machine = lane.runtime.buildMachine(program.dag, lazy);
   const sources = { providers: machine.providers, slotReads: new Set<number>() };
-  const cond = (id: number) => (id >= 0 ? condition(program.dag, lazy, id, sources) : undefined);
+  const cond = (id: number) => (id >= 0 ? lane.lazy.condition(program.dag, lazy, id, sources) : undefined);
   const conditions = { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) };
-  dropUnreadSlots(program.dag, machine, lazy, sources.slotReads, [p.strength, p.confidence]);
-  return new RulesStrategy(machine, p, conditions);
+  lane.runtime.dropUnreadSlots(program.dag, machine, lazy, sources.slotReads, [p.strength, p.confidence]);
+  return new lane.strategy.RulesStrategy(machine, p, conditions);
 }
 
 export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {

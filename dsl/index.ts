@@ -6,6 +6,7 @@ import type { RuleTracer } from './trace.ts';
 import { compile } from './compile.ts';
 
 export { renderExpressionError } from './render.ts';
+export { loadLanes } from './lanes.ts';
 export type { RuleTracer, TraceBar, TraceColumn, TraceField } from './trace.ts';
 
 /** The expression fields of a rules strategy, as written in the spec (text, not yet parsed). */

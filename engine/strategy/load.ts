@@ -7,7 +7,7 @@ import { basename, dirname, relative } from 'node:path';
 import { suggest } from '../spec/suggest.ts';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../cli/exit.ts';
-import { compileRules } from '../../dsl/index.ts';
+import { compileRules, loadLanes } from '../../dsl/index.ts';
 import type { Plan } from '../plan/plan.ts';
 import { StrategyParamsError } from './strategy.ts';
 import { ensureTypeScriptLoader } from './typescript-loader.ts';
@@ -161,6 +161,8 @@ export async function instantiateStrategy(plan: Plan): Promise<Strategy> {
       const first = result.diagnostics[0];
       throw new UserError(`the rules in ${plan.specFile} do not compile${first ? `: ${first.field}: ${first.message}` : ''}; run \`botctl validate ${plan.specFile}\``);
     }
+    // Rule sets of other shapes in this process then run on code of their own (dsl/lanes.ts).
+    await loadLanes();
     return result.rules.createStrategy();
   }
   const shown = displayPath(plan.strategy.path);
