@@ -65,6 +65,19 @@ export class VenueUnavailableError extends VenueError {
   }
 }
 
+/**
+ * Bybit refused this machine's IP address (HTTP 403, "access too frequent": more than 600 requests
+ * in 5 s, or a forbidden region). Bybit lifts the ban after about 10 minutes and asks clients to
+ * send nothing meanwhile, so every request fails at once until `until` (ms, Bybit's clock); nothing
+ * was sent, so an order refused this way certainly does not exist.
+ */
+export class VenueBannedError extends VenueUnavailableError {
+  constructor(message: string, readonly until: number) {
+    super(message, 403);
+    this.name = 'VenueBannedError';
+  }
+}
+
 /** The operation doesn't exist on this market (e.g. trading stops on spot). */
 export class VenueUnsupportedError extends VenueError {
   constructor(message: string) {

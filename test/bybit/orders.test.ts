@@ -66,7 +66,7 @@ t.test('5xx then success: one order', async (t) => {
   t.same(s.sleeps, [8, 15]);
 });
 
-t.test('rate limits (10006, HTTP 429/403) back off with growing delays, then succeed', async (t) => {
+t.test('rate limits (10006, HTTP 429) back off with growing delays, then succeed', async (t) => {
   const s = await setup();
   t.teardown(s.close);
   s.fake.rateLimit('/v5/order/create', 2);
@@ -78,7 +78,7 @@ t.test('rate limits (10006, HTTP 429/403) back off with growing delays, then suc
   t.same(s.sleeps, [30, 60, 120]);
 
   // Within bounds: after `attempts` tries the caller gets a typed error, not an endless loop.
-  s.fake.httpError('/v5/position/list', 403, 10);
+  s.fake.httpError('/v5/position/list', 429, 10);
   await t.rejects(s.venue.position(), VenueUnavailableError);
   t.equal(s.fake.requestsTo('/v5/position/list').length, 4);
 });

@@ -12,6 +12,7 @@ import { intervalMs, type Candle, type Interval } from '../../engine/market/cand
 import { FakeExchange, type ExchangeConfig, type FakeExecution, type FakeOrder } from './exchange.ts';
 import { RetCodeError } from './exchange.ts';
 import { NotFound, WRITES, handleRest, route, type Fault, type RecordedRequest } from './rest.ts';
+import { RateLimits } from './limits.ts';
 import { FakeWs, type SocketKind, type SocketSelector, type TradeOp, type TradeOutcome, type TradeReply } from './ws.ts';
 
 export type { Fault, RecordedRequest, SocketKind, SocketSelector };
@@ -62,6 +63,8 @@ export class FakeBybit {
   clockOffsetMs = 0;
   /** Fault: trading-stop answers with this retCode instead of working. */
   tradingStopFault: { retCode: number; retMsg: string } | undefined;
+  /** Per-endpoint rate limits (10006 with real headers) and the IP limit (HTTP 403 ban): limits.ts. */
+  readonly limits = new RateLimits();
 
   private readonly closed = new Map<number, Candle>();
   private open: Candle | undefined;
@@ -154,6 +157,7 @@ export class FakeBybit {
       tickerItem: () => this.tickerItem(),
       takeFault: (path: string) => this.takeFault(path),
       record: (r: RecordedRequest) => this.requests.push(r),
+      limits: this.limits,
       tradingStopFault: this.tradingStopFault,
       hung: this.hung,
     };
@@ -184,11 +188,16 @@ export class FakeBybit {
       return { reply: { retCode: fault.retCode, retMsg: fault.retMsg, data: {} } };
     }
     this.requests.push(rec);
+    const limit = this.limits.take(path, this.now());
+    if (limit?.exceeded) {
+      rec.retCode = 10006;
+      return { reply: { retCode: 10006, retMsg: 'Too many visits!', data: {}, header: RateLimits.headers(limit) } };
+    }
     const run = (): TradeReply => {
       let reply: TradeReply;
       try {
         if (WRITES.has(path) && this.readOnlyKey) throw new RetCodeError(10005, 'Permission denied, please check your API key permissions.');
-        reply = { retCode: 0, retMsg: 'OK', data: route(this.restContext(), 'POST', path, body) };
+        reply = { retCode: 0, retMsg: 'OK', data: route(this.restContext(), 'POST', path, body), header: RateLimits.headers(limit) };
       } catch (e) {
         if (e instanceof RetCodeError) reply = { retCode: e.retCode, retMsg: e.retMsg, data: {} };
         else if (e instanceof NotFound) reply = { retCode: 10001, retMsg: 'unknown op', data: {} };
@@ -291,6 +300,11 @@ export class FakeBybit {
     this.inject(path, { kind: 'hang' }, times);
   }
 
+  /** Ban this IP as Bybit does after too many requests: every REST request gets HTTP 403 for `ms`. */
+  banIp(ms = 600_000): void {
+    this.limits.bannedUntil = this.now() + ms;
+  }
+
   private takeFault(path: string): Fault | undefined {
     const q = this.faults.get(path);
     const head = q?.[0];
@@ -327,6 +341,11 @@ export class FakeBybit {
   /** Refuse /v5/trade connections (like Bybit's demo network). */
   set noTradeSocket(v: boolean) {
     this.ws.noTradeSocket = v;
+  }
+
+  /** The network is down: new connections are refused until this is set back (drop the open ones with dropSockets). */
+  set refuseConnections(v: boolean) {
+    this.ws.refuseConnections = v;
   }
 
   dropSockets(sel: SocketSelector = 'all'): number {

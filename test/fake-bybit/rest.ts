@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Decimal } from 'decimal.js';
 import type { Candle } from '../../engine/market/candle.ts';
 import { RetCodeError, type FakeExchange } from './exchange.ts';
+import { RateLimits, type LimitVerdict } from './limits.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -45,6 +46,8 @@ export interface RestContext {
   /** Fault: trading-stop fails with this code. */
   tradingStopFault?: { retCode: number; retMsg: string } | undefined;
   hung: Set<ServerResponse>;
+  /** Per-endpoint and per-IP request limits (limits.ts). */
+  limits: RateLimits;
 }
 
 const PUBLIC = new Set(['/v5/market/time', '/v5/market/kline', '/v5/market/instruments-info', '/v5/market/tickers']);
@@ -66,6 +69,14 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   }
   const rec: RecordedRequest = { method: req.method ?? '', path, params, retCode: 0, httpStatus: 200, time: Date.now() };
   ctx.record(rec);
+  if (ctx.limits.ipBanned(ctx.serverNow())) {
+    // The IP limit was broken: Bybit answers every request with HTTP 403 until the ban lifts.
+    rec.httpStatus = 403;
+    rec.retCode = 403;
+    res.writeHead(403, { 'content-type': 'text/plain' });
+    res.end('access too frequent');
+    return;
+  }
 
   const fault = ctx.takeFault(path);
   if (fault?.kind === 'hang') {
@@ -85,6 +96,11 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   if (fault?.kind === 'retCode') {
     rec.retCode = fault.retCode;
     return send(ctx, res, fault.retCode, fault.retMsg, {});
+  }
+  const limit = PUBLIC.has(path) ? undefined : ctx.limits.take(path, ctx.serverNow());
+  if (limit?.exceeded) {
+    rec.retCode = 10006;
+    return send(ctx, res, 10006, 'Too many visits!', {}, limit);
   }
 
   let retCode = 0;
@@ -115,18 +131,12 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     res.on('close', () => ctx.hung.delete(res));
     return;
   }
-  send(ctx, res, retCode, retMsg, result);
+  send(ctx, res, retCode, retMsg, result, limit);
 }
 
-function send(ctx: RestContext, res: ServerResponse, retCode: number, retMsg: string, result: unknown): void {
+function send(ctx: RestContext, res: ServerResponse, retCode: number, retMsg: string, result: unknown, limit?: LimitVerdict): void {
   const body = JSON.stringify({ retCode, retMsg, result, retExtInfo: {}, time: ctx.serverNow() });
-  const now = ctx.serverNow();
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    'x-bapi-limit': '10',
-    'x-bapi-limit-status': '9',
-    'x-bapi-limit-reset-timestamp': String(now),
-  });
+  res.writeHead(200, { 'content-type': 'application/json', ...RateLimits.headers(limit) });
   res.end(body);
 }
 

@@ -33,6 +33,8 @@ export interface TradeReply {
   retCode: number;
   retMsg: string;
   data: unknown;
+  /** Rate-limit headers (X-Bapi-Limit...); default: the limit untouched. */
+  header?: Record<string, string>;
 }
 
 export interface TradeOutcome {
@@ -61,6 +63,8 @@ export class FakeWs {
   rejectTradeAuth = false;
   /** Fault: refuse /v5/trade upgrades (as on Bybit's demo network, which has no WS trade). */
   noTradeSocket = false;
+  /** Fault: refuse every new connection (the network is down: reconnects fail until it is back). */
+  refuseConnections = false;
   /** Every message a client sent, for assertions. */
   readonly received: Array<{ kind: SocketKind; msg: unknown }> = [];
   /** Connections ever accepted, per kind (reconnects count). */
@@ -71,7 +75,7 @@ export class FakeWs {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const kind = PATHS[path];
-    if (!kind || (kind === 'trade' && this.noTradeSocket)) {
+    if (!kind || (kind === 'trade' && this.noTradeSocket) || this.refuseConnections) {
       socket.destroy();
       return;
     }
@@ -155,7 +159,10 @@ export class FakeWs {
       const t = String(this.opts.serverNow());
       this.send(c, {
         reqId, retCode: reply.retCode, retMsg: reply.retMsg, op, data: reply.data, retExtInfo: {},
-        header: { 'X-Bapi-Limit': '10', 'X-Bapi-Limit-Status': '9', 'X-Bapi-Limit-Reset-Timestamp': t, Traceid: randomUUID(), Timenow: t },
+        header: {
+          'X-Bapi-Limit': reply.header?.['x-bapi-limit'] ?? '10', 'X-Bapi-Limit-Status': reply.header?.['x-bapi-limit-status'] ?? '9',
+          'X-Bapi-Limit-Reset-Timestamp': reply.header?.['x-bapi-limit-reset-timestamp'] ?? t, Traceid: randomUUID(), Timenow: t,
+        },
         connId: c.connId,
       });
     };

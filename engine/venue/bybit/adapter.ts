@@ -14,6 +14,7 @@ import {
   OrderRejectedError,
   OrderStateUnknownError,
   VenueAuthError,
+  VenueBannedError,
   VenueError,
   VenueUnavailableError,
   VenueUnsupportedError,
@@ -87,7 +88,9 @@ export interface BybitVenueOptions {
   ws?: {
     pingIntervalMs?: number;
     pongTimeoutMs?: number;
+    /** First reconnect delay; each consecutive failure doubles it (with jitter) up to maxReconnectDelayMs (30 s). */
     reconnectDelayMs?: number;
+    maxReconnectDelayMs?: number;
     /** Wait this long for a subscription ack / stream login (default 15 s). */
     readyTimeoutMs?: number;
     /** When history lacks candles the stream skipped, look again after this long (default 1 s). */
@@ -157,6 +160,7 @@ export class BybitVenue implements Venue {
         pingIntervalMs: w.pingIntervalMs ?? 10_000,
         pongTimeoutMs: w.pongTimeoutMs ?? 2_000,
         reconnectDelayMs: w.reconnectDelayMs ?? 500,
+        maxReconnectDelayMs: w.maxReconnectDelayMs ?? 30_000,
         readyTimeoutMs: w.readyTimeoutMs ?? 15_000,
       },
       this.log,
@@ -194,6 +198,7 @@ export class BybitVenue implements Venue {
         pingIntervalMs: w.pingIntervalMs ?? 10_000,
         pongTimeoutMs: w.pongTimeoutMs ?? 2_000,
         reconnectDelayMs: w.reconnectDelayMs ?? 500,
+        maxReconnectDelayMs: w.maxReconnectDelayMs ?? 30_000,
         replyTimeoutMs: w.tradeReplyTimeoutMs ?? 2_000,
       },
       this.log,
@@ -360,7 +365,8 @@ export class BybitVenue implements Venue {
         return this.rest.submitOrder(body as never);
       });
     } catch (e) {
-      if (!(e instanceof VenueUnavailableError)) throw e;
+      // A ban (HTTP 403) means Bybit refused the request before looking at it: no order exists.
+      if (!(e instanceof VenueUnavailableError) || e instanceof VenueBannedError) throw e;
       // Sent, never answered: the order may exist. Ask before declaring anything.
       const found = await this.orderStatus(req.orderLinkId).catch(() => undefined);
       if (found) return found;
@@ -573,8 +579,7 @@ export class BybitVenue implements Venue {
 
   /** Server time is public and needed to fix 10002 itself, so it bypasses the resync path. */
   private async rawCall(label: string, send: () => Promise<unknown>): Promise<Envelope> {
-    const inner = new Caller(this.opts.retry ?? {}, this.redactor, this.log, async () => {});
-    return inner.call(label, send);
+    return this.caller.call(label, send, { resync: false });
   }
 
   private throwOrderError(env: Envelope, what: string): void {

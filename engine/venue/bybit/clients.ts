@@ -14,7 +14,8 @@ export class BotRestClient extends RestClientV5 {
   constructor(options: ConstructorParameters<typeof RestClientV5>[0], network: ConstructorParameters<typeof RestClientV5>[1]) {
     // syncTimeBeforePrivateRequests makes the library ask fetchTimeOffset() before each signed
     // request; we answer from memory, so it costs no network call.
-    super({ ...options, ...fastSigning(options?.secret), syncTimeBeforePrivateRequests: true, enable_time_sync: false }, network);
+    // parseAPIRateLimits: every answer carries Bybit's X-Bapi-Limit headers (call.ts honours them).
+    super({ ...options, ...fastSigning(options?.secret), syncTimeBeforePrivateRequests: true, enable_time_sync: false, parseAPIRateLimits: true }, network);
   }
 
   override async fetchTimeOffset(): Promise<number> {
@@ -31,9 +32,47 @@ const LOOPBACK_PATHS: Partial<Record<WsKey, string>> = {
   v5PrivateTrade: '/v5/trade',
 };
 
+/** How stream reconnects back off: exponential from `reconnectTimeout`, with jitter, capped. */
+export interface ReconnectBackoff {
+  /** Ceiling of one delay (default 30 s). */
+  maxDelayMs?: number;
+  /** 0..1; jitter source (injectable for tests). */
+  random?: () => number;
+}
+
 export class BotWsClient extends WebsocketClient {
-  constructor(options: WSClientConfigurableOptions, logger: Logger, private readonly baseUrl?: string) {
+  /** Consecutive failed connections per socket; reset once one has stayed up. */
+  private readonly failures = new Map<WsKey, number>();
+  private readonly upSince = new Map<WsKey, number>();
+
+  constructor(options: WSClientConfigurableOptions, logger: Logger, private readonly baseUrl?: string, backoff: ReconnectBackoff = {}) {
     super({ ...options, ...fastSigning(options.secret) }, libraryLogger(logger));
+    // bybit-api retries a lost socket every `reconnectTimeout` forever (a dead network: every
+    // 0.5 s). Its scheduler is private, so the instance's copy is wrapped: each consecutive failure
+    // doubles the delay ("equal jitter": at least half of it), up to maxDelayMs.
+    const base = options.reconnectTimeout ?? 500;
+    const max = Math.max(base, backoff.maxDelayMs ?? 30_000);
+    const random = backoff.random ?? Math.random;
+    const self = this as unknown as { reconnectWithDelay(wsKey: WsKey, ms: number): void };
+    const schedule = self.reconnectWithDelay.bind(this);
+    self.reconnectWithDelay = (wsKey) => {
+      const exp = Math.min(max, base * 2 ** (this.failures.get(wsKey) ?? 0));
+      schedule(wsKey, Math.round(exp / 2 + (exp / 2) * random()));
+    };
+    this.on('reconnect', ({ wsKey }) => {
+      // A connection that dropped soon after opening does not reset the back-off.
+      const up = this.upSince.get(wsKey);
+      const stable = up !== undefined && Date.now() - up >= max;
+      this.failures.set(wsKey, stable ? 1 : (this.failures.get(wsKey) ?? 0) + 1);
+      this.upSince.delete(wsKey);
+    });
+    this.on('reconnected', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
+    this.on('open', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
+  }
+
+  /** Consecutive failed connections of a socket (0 while it is up and has been for a while). */
+  failuresOf(wsKey: WsKey): number {
+    return this.failures.get(wsKey) ?? 0;
   }
 
   /** Last word on every outgoing frame: false drops it (see TradeSocket's abandoned requests). */

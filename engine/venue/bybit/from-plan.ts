@@ -45,7 +45,7 @@ export function bybitVenueOptions(plan: Plan, env: NodeJS.ProcessEnv, logger?: L
   if (env[ENV_FAST_TIMERS] === '1') {
     opts.httpTimeoutMs = 500;
     opts.retry = { attempts: 4, baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 300 };
-    opts.ws = { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, readyTimeoutMs: 3000, historyRetryMs: 50 };
+    opts.ws = { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 100, maxReconnectDelayMs: 1000, readyTimeoutMs: 3000, historyRetryMs: 50 };
   }
   return opts;
 }

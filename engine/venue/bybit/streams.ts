@@ -23,6 +23,8 @@ export interface StreamSettings {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   reconnectDelayMs: number;
+  /** Reconnects back off exponentially from reconnectDelayMs up to this (with jitter). */
+  maxReconnectDelayMs: number;
   /** How long to wait for a subscription ack (or login) before giving up. */
   readyTimeoutMs: number;
 }
@@ -32,6 +34,8 @@ export class BybitStreams {
   private klineHandler: ((k: StreamKline) => void) | undefined;
   private klineTopic: string | undefined;
   private offsetMs = 0;
+  /** Streams whose loss has been reported and whose return has not: one log line per change. */
+  private readonly down = new Map<'market' | 'account', number>();
   /** Called when the public socket is back, so missed candles can be fetched. */
   onMarketReconnected: () => void = () => {};
 
@@ -87,17 +91,31 @@ export class BybitStreams {
       },
       this.log,
       s.wsBaseUrl,
+      { maxDelayMs: s.maxReconnectDelayMs },
     );
     ws.setTimeOffsetMs(this.offsetMs);
     const streamOf = (wsKey: unknown) => (wsKey === 'v5Private' ? 'account' : 'market');
     ws.on('reconnect', ({ wsKey }) => {
-      this.log.warn('stream connection lost; reconnecting', { stream: streamOf(wsKey) });
-      this.emit({ kind: 'connection', time: this.serverNow(), stream: streamOf(wsKey), state: 'down' });
+      // Once per loss: while the network stays down the reconnects back off silently.
+      const stream = streamOf(wsKey);
+      if (this.down.has(stream)) return;
+      this.down.set(stream, Date.now());
+      this.log.warn('stream connection lost; reconnecting', { stream });
+      this.emit({ kind: 'connection', time: this.serverNow(), stream, state: 'down' });
     });
-    ws.on('reconnected', ({ wsKey }) => {
-      this.log.info('stream reconnected', { stream: streamOf(wsKey) });
-      if (streamOf(wsKey) === 'market') this.onMarketReconnected();
-      this.emit({ kind: 'connection', time: this.serverNow(), stream: streamOf(wsKey), state: 'up' });
+    const back = ({ wsKey }: { wsKey: unknown }) => {
+      const stream = streamOf(wsKey);
+      const since = this.down.get(stream);
+      if (since === undefined) return;
+      this.down.delete(stream);
+      this.log.info('stream reconnected', { stream, downMs: Date.now() - since });
+      if (stream === 'market') this.onMarketReconnected();
+      this.emit({ kind: 'connection', time: this.serverNow(), stream, state: 'up' });
+    };
+    // Back means subscribed again (pushes flow only from then on). bybit-api's own 'reconnected'
+    // is not emitted for a connection that follows failed attempts, so the ack is the signal.
+    ws.on('response', (r: Raw) => {
+      if (r?.op === 'subscribe' && r.success === true) back({ wsKey: r.wsKey });
     });
     ws.on('exception', (e: Raw) => {
       if (e?.op === 'auth') {

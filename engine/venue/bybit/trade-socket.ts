@@ -19,6 +19,7 @@ export interface TradeSocketSettings {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   reconnectDelayMs: number;
+  maxReconnectDelayMs: number;
   /** A request without a reply after this long counts as unanswered. */
   replyTimeoutMs: number;
 }
@@ -53,6 +54,7 @@ export class TradeSocket {
       },
       log,
       s.wsBaseUrl,
+      { maxDelayMs: s.maxReconnectDelayMs },
     );
     this.ws.on('authenticated', (e: Raw) => {
       // bybit-api logs in on connect and again for the first request; Bybit answers the second

@@ -1,0 +1,106 @@
+// Bybit's request limits through the real client: the rate-limit headers are read
+// (parseAPIRateLimits), a spent budget waits for X-Bapi-Limit-Reset-Timestamp, a 10006 is retried
+// at that time, HTTP 403 (IP ban) stops every request until the ban has passed, and lost streams
+// reconnect with a growing delay, logged once per loss.
+import t from 'tap';
+import { VenueBannedError } from '../../engine/venue/errors.ts';
+import { d, setup, until } from '../fake-bybit/harness.ts';
+
+const market = (id: string) => ({ orderLinkId: id, side: 'buy' as const, type: 'market' as const, qty: d('0.001') });
+
+/** Retry sleeps that move the fake's clock instead of waiting: no real time passes. */
+function fakeClockSleeps() {
+  const waits: number[] = [];
+  const holder: { fake?: { clockOffsetMs: number } } = {};
+  const retry = {
+    attempts: 4, baseDelayMs: 10, rateLimitDelayMs: 40, maxDelayMs: 2000, random: () => 0.5,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      if (holder.fake) holder.fake.clockOffsetMs += ms;
+    },
+  };
+  return { waits, holder, retry };
+}
+
+t.test('a spent request budget waits for the reset Bybit announced instead of being refused', async (t) => {
+  const { waits, holder, retry } = fakeClockSleeps();
+  const s = await setup({ fake: { price: 50000 }, venue: { retry } });
+  t.teardown(s.close);
+  holder.fake = s.fake;
+  s.fake.limits.limits.set('/v5/order/create', 2);
+  await s.venue.placeOrder(market('budget-1'));
+  await s.venue.placeOrder(market('budget-2'));
+  await s.venue.placeOrder(market('budget-3'));
+  const codes = s.fake.requestsTo('/v5/order/create').map((r) => r.retCode);
+  t.same(codes, [0, 0, 0], 'never refused: the third waited until the window freed up');
+  t.equal(waits.length, 1, 'one wait, before the third order');
+  t.ok(waits[0]! > 0 && waits[0]! <= 1000, `waited ${waits[0]} ms, within Bybit's one-second window`);
+  t.match(s.logText(), /order\/create: request budget spent; waiting \d+ ms/);
+});
+
+t.test('10006 with a reset timestamp: retried when Bybit said, not after a guessed delay', async (t) => {
+  const { waits, holder, retry } = fakeClockSleeps();
+  const s = await setup({ fake: { price: 50000 }, venue: { retry } });
+  t.teardown(s.close);
+  holder.fake = s.fake;
+  // Someone else on the account (another bot) spent the budget just now.
+  const now = s.fake.now();
+  for (let i = 0; i < 10; i++) s.fake.limits.take('/v5/order/create', now);
+  await s.venue.placeOrder(market('reset-1'));
+  const reqs = s.fake.requestsTo('/v5/order/create');
+  t.same(reqs.map((r) => r.retCode), [10006, 0], 'refused once, then placed');
+  t.equal(waits.length, 1);
+  // The guessed delay would be the rate-limit base (40 ms in this harness); Bybit's reset is ~1 s away.
+  t.ok(waits[0]! > 500 && waits[0]! <= 1020, `waited ${waits[0]} ms until the announced reset`);
+  t.equal(s.fake.orders().length, 1);
+});
+
+t.test('HTTP 403 (IP ban): no retries, nothing sent until the ban is over, then requests go again', async (t) => {
+  const s = await setup({ fake: { price: 50000 }, venue: { retry: { attempts: 4, baseDelayMs: 10, rateLimitDelayMs: 40, maxDelayMs: 200, random: () => 0.5, ipBanMs: 150 } } });
+  t.teardown(s.close);
+  s.fake.banIp(100);
+  const before = s.fake.requests.length;
+  const err = await s.venue.position().catch((e: unknown) => e);
+  t.ok(err instanceof VenueBannedError, 'a typed ban error');
+  t.match((err as Error).message, /banned this machine's IP address \(HTTP 403.*no request is sent until .* UTC/);
+  t.equal(s.fake.requests.length - before, 1, 'one request, not retried');
+  // While banned, nothing reaches Bybit: hammering would only extend the ban.
+  await t.rejects(s.venue.placeOrder(market('ban-1')), VenueBannedError);
+  await t.rejects(s.venue.equity(), VenueBannedError);
+  t.equal(s.fake.requests.length - before, 1, 'nothing more was sent');
+  t.equal(s.fake.orders().length, 0);
+  t.match(s.logText(), /Bybit banned this machine's IP address \(HTTP 403 on position\/list\)/);
+  await until(() => s.venue['caller'].bannedUntil < Date.now(), 2000, 'ban over');
+  const pos = await s.venue.position();
+  t.equal(pos.side, 'flat', 'requests work again after the ban');
+});
+
+t.test('network down: stream reconnects back off exponentially, logged once per loss', async (t) => {
+  const s = await setup({ venue: { ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 20, maxReconnectDelayMs: 320, readyTimeoutMs: 8000 } } });
+  t.teardown(s.close);
+  const seen: number[] = [];
+  const unsub = await s.venue.subscribeCandles(() => {});
+  t.teardown(unsub);
+  await until(() => s.fake.subscribers('linear') > 0, 3000, 'subscribed');
+  const before = s.fake.connectCount('linear');
+  // Count connection attempts as the server sees them (refused ones included).
+  const server = s.fake['ws'] as unknown as { handleUpgrade: (...a: unknown[]) => void };
+  const upgrade = server.handleUpgrade.bind(server);
+  server.handleUpgrade = (req: unknown, ...rest: unknown[]) => {
+    if (String((req as { url?: string }).url).includes('/v5/public/linear')) seen.push(Date.now());
+    upgrade(req, ...rest);
+  };
+  s.fake.refuseConnections = true;
+  s.fake.dropSockets('linear');
+  await until(() => seen.length >= 6, 8000, 'six refused attempts');
+  const gaps = seen.slice(1).map((x, i) => x - seen[i]!);
+  // 20 ms doubling (equal jitter: at least half) up to 320 ms: the later gaps are far longer than the first.
+  t.ok(gaps.at(-1)! >= 120, `the delay grew: gaps ${gaps.join(', ')} ms`);
+  t.ok(gaps.at(-1)! > gaps[0]! * 3, `later attempts wait longer than the first: ${gaps.join(', ')}`);
+  t.ok(gaps.every((g) => g <= 320 + 150), 'never more than the ceiling (plus scheduling slack)');
+  s.fake.refuseConnections = false;
+  await until(() => s.fake.connectCount('linear') > before && /stream reconnected/.test(s.logText()), 5000, 'back');
+  const lost = s.logText().split('\n').filter((l) => l.includes('stream connection lost; reconnecting') && l.includes('"market"'));
+  t.equal(lost.length, 1, `one "connection lost" line for ${seen.length} failed attempts`);
+  t.match(s.logText(), /"stream":"market","downMs":\d+,"msg":"stream reconnected"/);
+});
