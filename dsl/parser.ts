@@ -19,8 +19,9 @@ const structuredErrors: IParserErrorMessageProvider = {
 };
 
 export class RuleParser extends CstParser {
-  constructor() {
-    super(allTokens, { recoveryEnabled: false, maxLookahead: 2, errorMessageProvider: structuredErrors });
+  /** `validate` runs Chevrotain's grammar checks (ambiguities, left recursion): the tests do. */
+  constructor(opts: { validate?: boolean } = {}) {
+    super(allTokens, { recoveryEnabled: false, maxLookahead: 2, errorMessageProvider: structuredErrors, skipValidations: !opts.validate });
     this.performSelfAnalysis();
   }
 

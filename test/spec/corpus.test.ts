@@ -1,9 +1,15 @@
 // Every broken spec in test/fixtures/specs/ must fail with exactly these located messages, so
 // a trader always sees the same precise `file:line:col: error: message`.
 import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { ValidateFunction } from 'ajv';
 import { loadBotSpec } from '../../engine/spec/load.ts';
 import type { Diagnostic } from '../../engine/spec/diagnostic.ts';
+import { numbersForValidation, runtimeValidator, validateShape, validatorModuleSource, VALIDATOR_FILE } from '../../engine/spec/schema.ts';
+import { SpecSource } from '../../engine/spec/source.ts';
+import { build } from '../../scripts/build.mjs';
 
 process.chdir(fileURLToPath(new URL('../..', import.meta.url)));
 const F = 'test/fixtures/specs';
@@ -171,4 +177,25 @@ t.test('valid but doubtful settings get warnings', async (t) => {
     `${F}/warnings.yaml:11:25: warning: a 0.15% stop is inside the round-trip taker fees (0.2%): fees alone cost more than the planned loss`,
     `${F}/warnings.yaml:14:15: warning: after_loss is not longer than after_exit, so it never changes anything`,
   ]);
+});
+
+// botctl validates with the code ajv generated at build time (dist/); these tests, run from the
+// sources, compile the schema at run time. Both must report the same errors for every spec.
+t.test('the validator generated at build time reports exactly what ajv compiled at run time reports', async (t) => {
+  await build();
+  const shippedFile = `dist/engine/spec/${VALIDATOR_FILE}`;
+  t.equal(readFileSync(shippedFile, 'utf8'), validatorModuleSource(), 'dist/ holds the validator generated from the current schema');
+  const shipped = createRequire(import.meta.url)(`../../${shippedFile}`) as ValidateFunction;
+  const runtime = runtimeValidator();
+  const files = [...readdirSync(F).map((f) => `${F}/${f}`), ...readdirSync('bots').filter((f) => f.endsWith('.yaml')).map((f) => `bots/${f}`)];
+  let withErrors = 0;
+  for (const file of files) {
+    const src = new SpecSource(file, readFileSync(file, 'utf8'));
+    if (src.syntaxDiagnostics().some((d) => d.severity === 'error')) continue; // never reaches the schema
+    const data = numbersForValidation(src.doc.toJS());
+    const expected = validateShape(data, runtime);
+    t.strictSame(validateShape(data, shipped), expected, file);
+    if (expected.length > 0) withErrors++;
+  }
+  t.ok(withErrors >= 10, `the corpus makes the schema fail in ${withErrors} files`);
 });

@@ -1,0 +1,14 @@
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+let t = cpu(); const out = []; const lap = (s) => { const n = cpu(); out.push(`${s}=${(n - t).toFixed(0)}`); t = n; };
+await import('commander'); lap('commander');
+await import('yaml'); lap('yaml');
+await import('decimal.js'); lap('decimal');
+await import('./dist/dsl/chevrotain.js'); lap('chevrotain');
+await import('./dist/dsl/index.js'); lap('dsl');
+const { loadBotSpec } = await import('./dist/engine/spec/load.js'); lap('spec');
+const { createRequire } = await import('node:module'); createRequire(import.meta.url)('./dist/engine/spec/bot-schema-validator.cjs'); lap('validator');
+const { ruleLexer } = await import('./dist/dsl/lexer.js'); ruleLexer(); lap('lexer');
+const { ruleParser } = await import('./dist/dsl/parser.js'); ruleParser(); lap('parser');
+await loadBotSpec('bots/btc-ema.yaml'); lap('load1');
+await loadBotSpec('bots/btc-ema.yaml'); lap('load2');
+console.log(out.join(' '));
