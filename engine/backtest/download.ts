@@ -37,6 +37,8 @@ export interface DownloadRequest {
 
 export interface DownloadSummary {
   count: number;
+  first?: number;
+  last?: number;
   fromCache: number;
   downloaded: number;
   gaps: { count: number; first?: { after: number; before: number } };
@@ -74,6 +76,8 @@ export async function downloadCandles(req: DownloadRequest, onCandle: (c: Candle
         summary.gaps.count++;
       }
       prev = c.start;
+      if (summary.count === 0) summary.first = c.start;
+      summary.last = c.start;
       summary.count++;
       onCandle(c);
     }

@@ -95,14 +95,8 @@ export async function readCandleFile(req: CandleFileRequest, onCandle: (c: Candl
   /** Every candle after the first: a whole number of the file's candle lengths after the one before. */
   const check = (c: Candle, line: number): void => {
     if (prev === prev) {
-      const gap = c.start - prev;
-      if (spacing === 'M') {
-        if (!isMonthStart(c.start)) fail(line, `${fmt(c.start)} is not the start of a month, but the file holds monthly candles (they open on the 1st at 00:00 UTC)`);
-      } else if (gap % (spacing as number) !== 0) {
-        fail(line, gap < (spacing as number)
-          ? `this candle opens ${spanText(gap)} after the one on line ${prevLine} (${fmt(prev)} → ${fmt(c.start)} UTC), closer than the file's ${spanText(spacing as number)} candles; a candle file holds one interval`
-          : `this candle opens ${spanText(gap)} after the one on line ${prevLine} (${fmt(prev)} → ${fmt(c.start)} UTC): not a whole number of the file's ${spanText(spacing as number)} candles; is a candle shifted, or are two intervals mixed?`);
-      }
+      const problem = spacingProblem(prev, c.start, prevLine, spacing as number | 'M');
+      if (problem) fail(line, problem);
     }
     prev = c.start;
     prevLine = line;
@@ -215,6 +209,21 @@ export function candleFileText(s: CandleFileSummary): string {
   }
   if (s.first !== undefined && s.last !== undefined) line += `, ${fmt(s.first)} → ${fmt(s.last)} UTC`;
   return [line, ...s.warnings].join('\n');
+}
+
+/**
+ * Why a candle opening at `start` cannot follow the one at `prev` (on `prevLine`) in a file of
+ * `spacing` candles, or undefined when it can (right after it, or after whole missing candles).
+ */
+export function spacingProblem(prev: number, start: number, prevLine: number, spacing: number | 'M'): string | undefined {
+  const gap = start - prev;
+  if (spacing === 'M') {
+    return isMonthStart(start) ? undefined : `${fmt(start)} is not the start of a month, but the file holds monthly candles (they open on the 1st at 00:00 UTC)`;
+  }
+  if (gap % spacing === 0) return undefined;
+  return gap < spacing
+    ? `this candle opens ${spanText(gap)} after the one on line ${prevLine} (${fmt(prev)} → ${fmt(start)} UTC), closer than the file's ${spanText(spacing)} candles; a candle file holds one interval`
+    : `this candle opens ${spanText(gap)} after the one on line ${prevLine} (${fmt(prev)} → ${fmt(start)} UTC): not a whole number of the file's ${spanText(spacing)} candles; is a candle shifted, or are two intervals mixed?`;
 }
 
 function isMonthStart(t: number): boolean {

@@ -61,3 +61,15 @@ export function spanText(ms: number | 'M'): string {
 export function intervalName(interval: Interval): string {
   return interval === 'M' ? '1M' : spanText(intervalMs(interval));
 }
+
+const INTERVAL_WORDS: Record<string, Interval> = {
+  '1m': '1', '3m': '3', '5m': '5', '15m': '15', '30m': '30', '1h': '60', '2h': '120', '4h': '240', '6h': '360', '12h': '720',
+  '1d': 'D', d: 'D', '1w': 'W', w: 'W', '1M': 'M', M: 'M',
+};
+
+/** An interval as a trader types it: Bybit's code (60, 240, D) or the usual short form (1h, 4h, 1d). */
+export function parseInterval(text: string): Interval | undefined {
+  const t = text.trim();
+  if (isInterval(t)) return t;
+  return INTERVAL_WORDS[t] ?? INTERVAL_WORDS[t.toLowerCase()];
+}

@@ -63,6 +63,8 @@ export interface CsvOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Called once the header (or its absence) is understood, before the first candle. */
   onFormat?: (format: string, meta: CsvMeta) => void;
+  /** Candles in any order (botctl data import sorts a newest-first file); order and duplicates are then the caller's to check. */
+  anyOrder?: boolean;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle, line: nu
     throw new UserError(`cannot read candle file ${file}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`);
   }
   try {
-    const parser = new CandleParser(file, onCandle, opts.intervalMs ?? NaN, opts.onFormat);
+    const parser = new CandleParser(file, onCandle, opts.intervalMs ?? NaN, opts.onFormat, Boolean(opts.anyOrder));
     const buf = Buffer.allocUnsafe(CHUNK);
     let keep = 0;
     let done = 0;
@@ -231,6 +233,7 @@ class CandleParser {
     private readonly onCandle: (c: Candle, line: number) => void,
     private interval: number,
     private readonly onFormat: ((format: string, meta: CsvMeta) => void) | undefined,
+    private readonly anyOrder: boolean,
   ) {}
 
   /** Parses the complete lines in buf[0, end) (and the tail too at EOF); returns bytes consumed. */
@@ -369,7 +372,7 @@ class CandleParser {
     const l = vals[3] as number;
     const c = vals[4] as number;
     const vol = vals[5] as number;
-    const prev = this.prev;
+    const prev = this.anyOrder ? NaN : this.prev;
     if (start <= prev) {
       if (start === prev) this.fail(1, `duplicate candle: ${fmtDate(start)} UTC (${start}) appears twice in a row`);
       this.fail(1, `time goes backwards: ${fmtDate(start)} UTC (${start}) comes after ${fmtDate(prev)} (${prev}); candles must be oldest first (botctl data import reorders a newest-first file)`);
@@ -389,7 +392,7 @@ class CandleParser {
         if (s.gaps.count === 0) s.gaps.first = { after: prev, before: start };
         s.gaps.count++;
       }
-    } else s.first = start;
+    } else if (s.count === 0) s.first = start;
     this.prev = start;
     s.count++;
     this.onCandle({ start, open: o, high: h, low: l, close: c, volume: vol }, this.lineNo);

@@ -2,51 +2,19 @@
 // 1000-candle windows, newest-first pages put in order, duplicates dropped, the forming candle
 // left out, complete windows cached on disk and not fetched again.
 import t from 'tap';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadCandles } from '../../engine/backtest/download.ts';
 import type { Candle } from '../../engine/market/candle.ts';
+import { klineServer, priceAt } from '../helpers/kline-server.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-function priceAt(start: number): number {
-  return 40000 + ((start / H) % 97) * 10;
-}
-
-async function fakeBybit(t: { teardown: (f: () => void) => void }, opts: { missing?: Set<number> } = {}) {
-  const seen: Record<string, string>[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/v5/market/kline') {
-      res.writeHead(404).end();
-      return;
-    }
-    const q = Object.fromEntries(url.searchParams.entries());
-    seen.push(q);
-    const step = Number(q.interval) * 60_000;
-    const start = Number(q.start);
-    const end = Number(q.end);
-    const list: string[][] = [];
-    for (let s = Math.ceil(start / step) * step; s <= end && list.length < Number(q.limit); s += step) {
-      if (opts.missing?.has(s)) continue;
-      const p = priceAt(s);
-      list.push([String(s), String(p), String(p + 5), String(p - 5), String(p + 1), '1.5', '60000']);
-    }
-    list.reverse(); // Bybit: newest first
-    if (list.length > 1) list.splice(1, 0, list[1]!.slice()); // a duplicated row
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: q.category, symbol: q.symbol, list }, retExtInfo: {}, time: Date.now() }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
-
 t.test('downloads in explicit windows, in order, without duplicates; caches complete windows', async (t) => {
-  const fake = await fakeBybit(t);
+  const fake = await klineServer(t);
   const cacheDir = t.testdir();
   const from = T0 + 500 * H;
   const to = T0 + 2600 * H; // spans 3 windows of 1000 hours
@@ -76,7 +44,7 @@ t.test('downloads in explicit windows, in order, without duplicates; caches comp
 });
 
 t.test('the still-forming candle and windows not yet closed are not cached', async (t) => {
-  const fake = await fakeBybit(t);
+  const fake = await klineServer(t);
   const cacheDir = t.testdir();
   const now = T0 + 1500 * H + 30 * 60_000; // mid-candle
   const got: Candle[] = [];
@@ -87,7 +55,7 @@ t.test('the still-forming candle and windows not yet closed are not cached', asy
 });
 
 t.test('gaps in the exchange data are counted', async (t) => {
-  const fake = await fakeBybit(t, { missing: new Set([T0 + 10 * H, T0 + 11 * H, T0 + 50 * H]) });
+  const fake = await klineServer(t, { missing: new Set([T0 + 10 * H, T0 + 11 * H, T0 + 50 * H]) });
   const s = await downloadCandles({ category: 'linear', symbol: 'BTCUSDT', interval: '60', from: T0, to: T0 + 100 * H, cacheDir: t.testdir(), baseUrl: fake.baseUrl, now: T0 + 5000 * H }, () => {});
   t.equal(s.count, 97);
   t.same(s.gaps, { count: 2, first: { after: T0 + 9 * H, before: T0 + 12 * H } });
@@ -107,7 +75,7 @@ t.test('exchange refusals and unreachable hosts are user errors with a hint', as
 
 t.test('botctl backtest --from/--to downloads (from the fake), caches, and backtests', async (t) => {
   const { main } = await import('../../engine/cli/main.ts');
-  const fake = await fakeBybit(t);
+  const fake = await klineServer(t);
   const cacheDir = t.testdir();
   const args = ['backtest', 'bots/btc-ema.yaml', '--from', '2024-01-01', '--to', '2024-03-01', '--bybit-url', fake.baseUrl, '--cache-dir', cacheDir];
   let out = '';

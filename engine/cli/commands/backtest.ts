@@ -9,6 +9,7 @@ import { instantiateStrategy } from '../../strategy/load.ts';
 import { bundledInstrument, loadInstrumentFile } from '../../market/instruments.ts';
 import { candleFileText, readCandleFile } from '../../market/candle-file.ts';
 import { checkOutputPath, writeFailure } from '../output-path.ts';
+import { parseUtc } from '../utc-option.ts';
 import { Backtest } from '../../backtest/runner.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
@@ -53,17 +54,6 @@ Exit status: 0 ok, 1 bad spec or data, 2 wrong command line.`)
 
 function hiddenOption(cmd: Command, flags: string, description: string) {
   return cmd.createOption(flags, description).hideHelp();
-}
-
-/** Parses a UTC date or date-time; a bare date means its 00:00 UTC. */
-export function parseUtc(text: string, flag: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?Z?$/.exec(text.trim());
-  const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) : NaN;
-  const back = new Date(ms);
-  if (!m || Number.isNaN(ms) || back.getUTCDate() !== +m[3]! || back.getUTCMonth() + 1 !== +m[2]! || back.getUTCHours() !== +(m[4] ?? 0) || back.getUTCMinutes() !== +(m[5] ?? 0)) {
-    throw new UsageError(`${flag} "${text}" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
-  }
-  return ms;
 }
 
 async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliIo): Promise<number> {

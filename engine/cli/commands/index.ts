@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Regist
     description: 'Replay a bot spec over historical candles on the simulated exchange and report the results.',
     load: async () => (await import('./backtest.ts')).registerBacktest,
   },
+  data: {
+    description: 'Download, list and import candle data for backtests (Bybit klines, TradingView and Binance CSVs).',
+    load: async () => (await import('./data.ts')).registerData,
+  },
   run: {
     description: 'Run bots: paper trading on live Bybit candles (default), real orders with --live, or a CSV replay.',
     load: async () => (await import('./run.ts')).registerRun,
