@@ -241,6 +241,9 @@ export class FakeBybit {
       this.closed.set(c.start, c);
       if (this.open?.start === c.start) this.open = undefined;
     } else {
+      // The stream moved on to a later candle: the one forming until now has closed (Bybit's
+      // history has it, whether or not its confirm frame went out).
+      if (this.open && this.open.start < c.start && !this.closed.has(this.open.start)) this.closed.set(this.open.start, this.open);
       this.open = c;
     }
     if (!opts.keepPrice) {

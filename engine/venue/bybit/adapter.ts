@@ -4,7 +4,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Decimal } from 'decimal.js';
-import type { Candle, Interval } from '../../market/candle.ts';
+import { intervalMs, type Candle, type Interval } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
 import type { Category, Network } from '../../plan/plan.ts';
 import { Redactor, silentLogger, type Logger } from '../../log/index.ts';
@@ -93,8 +93,10 @@ export interface BybitVenueOptions {
     maxReconnectDelayMs?: number;
     /** Wait this long for a subscription ack / stream login (default 15 s). */
     readyTimeoutMs?: number;
-    /** When history lacks candles the stream skipped, look again after this long (default 1 s). */
+    /** When history lacks candles the stream skipped, or cannot be read, look again after this long (default 1 s, doubling). */
     historyRetryMs?: number;
+    /** How long a failed backfill is retried before the candle is decided without the gap (default: a quarter of the interval, at most 60 s). */
+    backfillWindowMs?: number;
     /** Trade socket: an order request without a reply after this long goes to REST (default 2 s). */
     tradeReplyTimeoutMs?: number;
     /** start() waits this long for the trade socket login before going on with REST (default 3 s). */
@@ -296,24 +298,29 @@ export class BybitVenue implements Venue {
       last = recent[0]?.start ?? this.serverNow() - lookbackMs(interval, 1);
     }
     let active = true;
-    const seq = new CandleSequencer(
-      last,
-      interval,
-      (from, to) => this.closedCandles(from, to),
-      (c) => (active ? onClosedCandle(c) : undefined),
-      (e) => this.log.warn('candle stream: backfill or handler failed; the next candle retries the backfill', { error: this.describe(e) }),
-      (from, to) =>
+    const step = intervalMs(interval);
+    const seq = new CandleSequencer(last, interval, {
+      backfill: (from, to) => this.closedCandles(from, to),
+      deliver: (c) => (active ? onClosedCandle(c) : undefined),
+      onError: (e) => this.log.warn('candle stream: backfill or handler failed; deciding without the missing candles', { error: this.describe(e) }),
+      onHole: (from, to) =>
         this.log.error('Bybit history has no candles for a stretch the stream skipped; continuing without them', {
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
         }),
-      this.opts.ws?.historyRetryMs ?? 1000,
-    );
+      onRetry: (e, attempt, delayMs) => this.log.warn('candle history could not be read; trying again within the candle', { attempt, delayMs, error: this.describe(e) }),
+      onUnconfirmed: (start, from) =>
+        this.log.warn(`the stream moved to the next candle without confirming ${new Date(start).toISOString()}: closed from ${from === 'history' ? 'REST history' : "the stream's last update"}`),
+      retryMs: this.opts.ws?.historyRetryMs ?? 1000,
+      // Retried for a quarter of the candle (at most a minute), then decided without the gap.
+      retryWindowMs: this.opts.ws?.backfillWindowMs ?? Math.min(step / 4, 60_000),
+    });
     this.sequencer = seq;
     const topic = `kline.${interval}.${symbol}`;
     await this.streams.openKlines(topic, (k) => {
       if (k.interval !== interval) this.health.count('kline-frame', `interval ${k.interval} instead of ${interval}`);
       else if (k.confirm) seq.pushed(k.candle);
+      else seq.updated(k.candle);
     });
     // Anything that closed between the caller's history and this subscription.
     void seq.catchUp(this.serverNow());
@@ -329,10 +336,11 @@ export class BybitVenue implements Venue {
   }
 
   /** Counters for status output: duplicates skipped, candles recovered from REST, bad frames. */
-  streamStats(): { duplicates: number; backfilled: number; malformed: Record<string, number> } {
+  streamStats(): { duplicates: number; backfilled: number; unconfirmed: number; malformed: Record<string, number> } {
     return {
       duplicates: this.sequencer?.duplicates ?? 0,
       backfilled: this.sequencer?.backfilled ?? 0,
+      unconfirmed: this.sequencer?.unconfirmed ?? 0,
       malformed: this.health.counts(),
     };
   }
