@@ -8,7 +8,7 @@ import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import {
-  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueBannedError, VenueUnsupportedError,
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueBannedError, VenueSetupError, VenueUnsupportedError,
 } from '../venue/errors.ts';
 import { isOpenStatus, type OrderRequest, type OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
@@ -65,7 +65,7 @@ export class Intents {
         x.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
         return;
       }
-      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
       if (e instanceof VenueBannedError) {
         // Refused before Bybit looked at it: no order exists. Sent when the ban lifts, if no newer
         // candle has closed by then (a later signal decides on fresher prices).
@@ -102,7 +102,7 @@ export class Intents {
       x.settlement.lookUpLater(t);
       x.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
     } catch (e) {
-      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
       if (e instanceof VenueBannedError) {
         // Not sent. The decision to close stands: it goes out when the ban lifts, unless the
         // position has closed by then (its exchange-side stop, say).

@@ -7,7 +7,7 @@ import { serializeState } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import type { NotificationEvent } from '../notify/index.ts';
-import { VenueAuthError, VenueBannedError } from '../venue/errors.ts';
+import { VenueAuthError, VenueBannedError, VenueSetupError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
 import type { RunRecorder } from './types.ts';
 
@@ -90,7 +90,8 @@ export class Records {
     log.error(what, { error: text });
     o.recorder?.error?.(`${what}: ${text}`, now());
     this.tell({ kind: 'error', time: now(), message: `${what}: ${text}`, source: 'runner' });
-    if (e instanceof VenueAuthError) o.onFatal?.(e);
+    // Keys refused, or an account set up so that nothing can be traded (hedge mode switched on mid-run).
+    if (e instanceof VenueAuthError || e instanceof VenueSetupError) o.onFatal?.(e);
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   VenueAuthError,
   VenueBannedError,
   VenueError,
+  VenueSetupError,
   VenueUnavailableError,
   VenueUnsupportedError,
 } from '../errors.ts';
@@ -180,10 +181,32 @@ export class BybitVenue implements Venue {
     await this.syncClock();
     await this.instrument();
     if (this.hasKeys()) {
-      if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
       await this.streams.openAccount();
+      // Before any order (and before leverage is set): an account the bot cannot trade is refused.
+      await this.checkAccount();
+      if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
       await this.openTradeSocket();
     }
+  }
+
+  /**
+   * The account settings a one-way bot needs, checked before any order: a unified account, a
+   * margin mode in which leverage can be set, and one-way position mode on the symbol
+   * (docs/v5/account/account-info.mdx, docs/v5/position/position-mode.mdx).
+   */
+  private async checkAccount(): Promise<void> {
+    const env = await this.checked<{ unifiedMarginStatus?: unknown; marginMode?: unknown }>('account/info', () => this.rest.getAccountInfo());
+    const { symbol, category } = this.opts;
+    if (Number(env.result.unifiedMarginStatus) === 1) {
+      throw new VenueSetupError(
+        'botctl needs a Unified Trading Account, and the account of this API key is a classic account. ' +
+          'Upgrade it on Bybit (Assets → Unified Trading Account → Upgrade), then start botctl again.',
+      );
+    }
+    if (category !== 'linear') return;
+    if (env.result.marginMode === 'PORTFOLIO_MARGIN') throw new VenueSetupError(portfolioMarginText(symbol), 110038);
+    if (env.result.marginMode === 'ISOLATED_MARGIN') this.log.info('account margin mode: isolated (each position carries its own margin)');
+    await this.positionRows();
   }
 
   private async openTradeSocket(): Promise<void> {
@@ -492,16 +515,29 @@ export class BybitVenue implements Venue {
       const size = coinBalance(w, this.baseCoin);
       return { side: size.gt(0) ? 'long' : 'flat', size, avgPrice: new Decimal(0), updatedAt: this.serverNow() };
     }
-    const env = await this.checked<{ list?: unknown[] }>('position/list', () =>
-      this.rest.getPositionInfo({ category: 'linear', symbol: this.opts.symbol }),
-    );
-    const row = env.result.list?.find((p) => (p as Raw)?.symbol === this.opts.symbol);
+    const row = (await this.positionRows())[0];
     if (!row) return { side: 'flat', size: new Decimal(0), avgPrice: new Decimal(0), updatedAt: this.serverNow() };
     try {
       return parsePosition(row);
     } catch (e) {
       throw new VenueError(`Bybit sent an unreadable position: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * The symbol's position rows. Two rows (positionIdx 1 and 2) mean hedge mode, where every
+   * one-way order is refused (10001) and a short can hide on the second row: refused with how to
+   * switch, at start and whenever a read shows it (the mode can be switched while flat).
+   */
+  private async positionRows(): Promise<unknown[]> {
+    const env = await this.checked<{ list?: unknown[] }>('position/list', () =>
+      this.rest.getPositionInfo({ category: 'linear', symbol: this.opts.symbol }),
+    );
+    const rows = (env.result.list ?? []).filter((p) => (p as Raw)?.symbol === this.opts.symbol);
+    if (rows.some((p) => Number((p as Raw).positionIdx) !== 0 && (p as Raw).positionIdx !== undefined)) {
+      throw new VenueSetupError(hedgeModeText(this.opts.symbol, rows as Raw[]));
+    }
+    return rows;
   }
 
   async setTradingStop(req: TradingStopRequest): Promise<void> {
@@ -531,7 +567,13 @@ export class BybitVenue implements Venue {
       this.rest.setLeverage({ category: 'linear', symbol: this.opts.symbol, buyLeverage: x, sellLeverage: x }),
     );
     if (env.retCode === 0 || env.retCode === LEVERAGE_NOT_MODIFIED) return;
-    throw new VenueError(`Bybit refused leverage ${x} on ${this.opts.symbol} (retCode ${env.retCode}): ${this.redactor.redactString(env.retMsg)}`, env.retCode);
+    const { symbol } = this.opts;
+    const msg = this.redactor.redactString(env.retMsg);
+    if (env.retCode === 110038) throw new VenueSetupError(portfolioMarginText(symbol), env.retCode);
+    if (env.retCode === 110013) {
+      throw new VenueSetupError(`Bybit refused leverage ${x} on ${symbol}: the position's risk limit tier does not allow it (110013 ${msg}). Lower risk.leverage, or pick a lower risk limit for ${symbol} on Bybit.`, env.retCode);
+    }
+    throw new VenueSetupError(`Bybit refused leverage ${x} on ${symbol} (retCode ${env.retCode}: ${msg}); set risk.leverage to a value Bybit allows for ${symbol}.`, env.retCode);
   }
 
   async equity(): Promise<Equity> {
@@ -593,6 +635,8 @@ export class BybitVenue implements Venue {
   private throwOrderError(env: Envelope, what: string): void {
     if (env.retCode === 0) return;
     const msg = this.redactor.redactString(env.retMsg);
+    // The symbol was switched to hedge mode (possible while flat): every one-way order fails so.
+    if (/position ?idx not match position mode/i.test(msg)) throw new VenueSetupError(hedgeModeText(this.opts.symbol, []), env.retCode);
     if (INSUFFICIENT_BALANCE.has(env.retCode)) {
       throw new InsufficientBalanceError(`not enough balance to ${what} (Bybit ${env.retCode}: ${msg})`, env.retCode);
     }
@@ -627,6 +671,19 @@ export class BybitVenue implements Venue {
     const text = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unknown error';
     return this.redactor.redactString(text);
   }
+}
+
+function hedgeModeText(symbol: string, rows: Raw[]): string {
+  const open = rows.filter((r) => typeof r.size === 'string' && Number(r.size) > 0).map((r) => `${r.side === 'Buy' ? 'long' : 'short'} ${String(r.size)}`);
+  return `${symbol} is in hedge mode on this Bybit account (two positions per symbol: positionIdx 1 and 2${open.length ? `; open: ${open.join(', ')}` : ''}), and botctl trades one-way mode. ` +
+    `Switch ${symbol} to one-way mode: on Bybit's ${symbol} trading screen, Settings → Position Mode → One-Way Mode, or with the API ` +
+    `POST /v5/position/switch-mode {"category":"linear","symbol":"${symbol}","mode":0}. Bybit switches only while ${symbol} has no position and no open order.`;
+}
+
+function portfolioMarginText(symbol: string): string {
+  return `this Bybit account uses portfolio margin, where Bybit lets no one set the leverage of ${symbol} (110038); botctl sets risk.leverage on the symbol and sizes positions by it. ` +
+    'Switch the account to cross margin (or isolated margin): on Bybit, Assets → Unified Trading Account → Margin Mode, or with the API ' +
+    'POST /v5/account/set-margin-mode {"setMarginMode":"REGULAR_MARGIN"}.';
 }
 
 /** Refusals REST's retry loop knows how to handle (rate limit, busy, clock, login): send it there. */
