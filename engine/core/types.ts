@@ -60,7 +60,8 @@ export interface Decision {
   time: number;
   candle: number;
   kind: DecisionKind;
-  action: SignalAction | ExitReason | 'entry' | 'max_daily_loss' | 'max_drawdown' | 'max_trades_per_day' | 'resume' | 'limit_timeout';
+  /** 'exchange': the live runner's notes about the exchange itself (an IP ban, changed instrument rules). */
+  action: SignalAction | ExitReason | 'entry' | 'max_daily_loss' | 'max_drawdown' | 'max_trades_per_day' | 'resume' | 'limit_timeout' | 'exchange';
   outcome: DecisionOutcome;
   /** The engine's words: "skipped: cooldown after loss, 2 of 3 bars left". */
   reason: string;

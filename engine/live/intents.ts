@@ -6,9 +6,9 @@ import { Decimal } from 'decimal.js';
 import type { Candle } from '../market/candle.ts';
 import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
-import { fmtDec } from '../core/format.ts';
+import { fmtDec, fmtTime } from '../core/format.ts';
 import {
-  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueUnsupportedError,
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueBannedError, VenueSetupError, VenueUnsupportedError,
 } from '../venue/errors.ts';
 import { isOpenStatus, type OrderRequest, type OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
@@ -65,7 +65,23 @@ export class Intents {
         x.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
         return;
       }
-      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
+      if (e instanceof VenueBannedError) {
+        // Refused before Bybit looked at it: no order exists. Sent when the ban lifts, if no newer
+        // candle has closed by then (a later signal decides on fresher prices).
+        x.orders.forget(link);
+        x.records.banned(e);
+        x.records.decide(c, 'order', 'entry', 'none', `entry order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; it is sent then if no newer candle has closed`);
+        this.afterBan(e, () => {
+          if (x.core.state.entryOrder === null) return undefined; // cancelled meanwhile
+          if (x.lastStart !== c.start) {
+            x.core.onEntryRejected(x.now(), `not sent: Bybit's IP ban lasted past the candle it was decided on (${fmtTime(c.start)})`);
+            return undefined;
+          }
+          return this.enter(intent, c);
+        });
+        return;
+      }
       // Sent but unanswered: the exchange may have it. Settle looks it up before anything else.
       t.unknown = true;
       x.records.failed(`entry order ${link} may or may not have reached the exchange; looking it up`, e);
@@ -86,7 +102,16 @@ export class Intents {
       x.settlement.lookUpLater(t);
       x.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
     } catch (e) {
-      if (e instanceof VenueAuthError) throw e;
+      if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
+      if (e instanceof VenueBannedError) {
+        // Not sent. The decision to close stands: it goes out when the ban lifts, unless the
+        // position has closed by then (its exchange-side stop, say).
+        x.orders.forget(link);
+        x.records.banned(e);
+        x.records.decide(c, 'order', reason, 'none', `exit order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; the ${side} is closed then`);
+        this.afterBan(e, () => (x.core.state.position?.side === side ? this.exit(side, reason, c) : undefined));
+        return;
+      }
       if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
         t.applied = true;
         // Most often the exchange stop closed the position first; settle will see it. Otherwise
@@ -115,6 +140,14 @@ export class Intents {
       x.protection.stopToRetry = stopLoss;
       x.records.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position (retried on the next candle)`);
     }
+  }
+
+  /** Runs `send` in the bot's lane once the IP ban is over (it decides itself whether it still applies). */
+  private afterBan(e: VenueBannedError, send: () => Promise<void> | undefined): void {
+    const x = this.x;
+    setTimeout(() => {
+      if (!x.stopped) void x.queue.run(async () => (x.stopped ? undefined : send()));
+    }, Math.max(0, e.until - x.now()) + 50).unref();
   }
 
   amendsOnTimeout(): boolean {

@@ -51,6 +51,11 @@ export class OrderBook {
     return this.byKey.get(key);
   }
 
+  /** An order that was never sent (refused before reaching the exchange): tracked afresh if sent later. */
+  forget(key: string): void {
+    this.byKey.delete(key);
+  }
+
   /** The exchange's own order (stop-loss / take-profit close), tracked on first sight. */
   exchangeOrder(orderId: string, side: Side): TrackedOrder {
     return this.track({ key: `id:${orderId}`, purpose: 'exchange', side, reason: 'stop_loss', stopLoss: null, takeProfit: null, qty: ZERO });

@@ -5,9 +5,9 @@
 import type { Candle } from '../market/candle.ts';
 import { serializeState } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
-import { fmtTime } from '../core/format.ts';
+import { fmtDec, fmtTime } from '../core/format.ts';
 import type { NotificationEvent } from '../notify/index.ts';
-import { VenueAuthError } from '../venue/errors.ts';
+import { VenueAuthError, VenueBannedError, VenueSetupError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
 import type { RunRecorder } from './types.ts';
 
@@ -25,6 +25,8 @@ export class Records {
   readonly decisions: Decision[] = [];
   readonly counts = { total: 0, entry: 0, exit: 0, skipped: 0 };
   errors = 0;
+  /** The IP ban already reported (its end, ms): one record per ban, however many calls it refuses. */
+  private banReported = 0;
   /** Decisions of the candle being executed, published once its orders are sent. */
   private deferred: Decision[] | null = null;
 
@@ -78,13 +80,40 @@ export class Records {
   }
 
   failed(what: string, e: unknown): void {
+    if (e instanceof VenueBannedError) {
+      this.banned(e);
+      return;
+    }
     const { o, log, now } = this.x;
     this.errors++;
     const text = errText(e);
     log.error(what, { error: text });
     o.recorder?.error?.(`${what}: ${text}`, now());
     this.tell({ kind: 'error', time: now(), message: `${what}: ${text}`, source: 'runner' });
-    if (e instanceof VenueAuthError) o.onFatal?.(e);
+    // Keys refused, or an account set up so that nothing can be traded (hedge mode switched on mid-run).
+    if (e instanceof VenueAuthError || e instanceof VenueSetupError) o.onFatal?.(e);
+  }
+
+  /**
+   * Bybit banned the IP (HTTP 403): nothing can be sent until `e.until`. Said once per ban, with
+   * what protects the position meanwhile (its exchange-side stops keep working on Bybit).
+   */
+  banned(e: VenueBannedError): void {
+    const x = this.x;
+    if (e.until <= this.banReported) return;
+    const fresh = this.banReported < x.now();
+    this.banReported = e.until;
+    if (!fresh) return; // the same ban, extended by a request that slipped through
+    const p = x.core?.state.position ?? null;
+    const onExchange = x.plan.exits.placement === 'exchange';
+    const cover = p === null ? 'no position is open'
+      : onExchange && p.stopLoss ? `the ${p.side} ${fmtDec(p.qty)} stays under its exchange-side stop-loss ${fmtDec(p.stopLoss)}${p.takeProfit ? ` and take-profit ${fmtDec(p.takeProfit)}` : ''}, which Bybit keeps working`
+      : `the ${p.side} ${fmtDec(p.qty)} has no exchange-side stop-loss while botctl cannot reach Bybit`;
+    const text = `Bybit has banned this machine's IP address (HTTP 403, too many requests) until ${fmtTime(e.until)} UTC: botctl sends nothing until then; ${cover}`;
+    this.errors++;
+    x.log.error(text, { until: new Date(e.until).toISOString() });
+    x.o.recorder?.error?.(text, x.now());
+    this.decideAt(x.now(), 'protection', 'exchange', 'paused', text);
   }
 
   /** Journal writes never take the runner down; a failure is logged loudly. */

@@ -124,6 +124,10 @@ export class BotRunner {
     await venue.start();
     x.rules = await venue.instrument();
     x.rebuildCore();
+    const maxLeverage = x.rules.maxLeverage;
+    if (x.live && plan.market.category === 'linear' && maxLeverage && plan.risk.leverage.gt(maxLeverage)) {
+      throw new UserError(`${plan.specFile}: risk.leverage ${fmtDec(plan.risk.leverage)} is above Bybit's maximum leverage for ${plan.market.symbol} (${fmtDec(maxLeverage)}); set risk.leverage to ${fmtDec(maxLeverage)} or less`);
+    }
     if (plan.market.category === 'linear') await venue.setLeverage(plan.risk.leverage);
     this.offEvents = venue.onEvent((e) => x.stream.onEvent(e));
 

@@ -21,6 +21,18 @@ export class VenueAuthError extends UserError {
   }
 }
 
+/**
+ * The Bybit account is set up in a way botctl cannot trade (hedge mode, portfolio margin, a
+ * classic account, leverage Bybit refuses). The message says what is wrong and how to change it;
+ * retrying cannot help. A UserError, so the CLI prints it plainly and exits 1.
+ */
+export class VenueSetupError extends UserError {
+  constructor(message: string, readonly code?: number) {
+    super(message);
+    this.name = 'VenueSetupError';
+  }
+}
+
 /** Not enough balance/margin for the order: the core records the entry as skipped. */
 export class InsufficientBalanceError extends VenueError {
   constructor(message: string, code?: number) {

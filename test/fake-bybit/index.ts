@@ -13,6 +13,7 @@ import { FakeExchange, type ExchangeConfig, type FakeExecution, type FakeOrder }
 import { RetCodeError } from './exchange.ts';
 import { NotFound, WRITES, handleRest, route, type Fault, type RecordedRequest } from './rest.ts';
 import { RateLimits } from './limits.ts';
+import { FakeAccount, type MarginMode, type PositionMode } from './account.ts';
 import { FakeWs, type SocketKind, type SocketSelector, type TradeOp, type TradeOutcome, type TradeReply } from './ws.ts';
 
 export type { Fault, RecordedRequest, SocketKind, SocketSelector };
@@ -35,6 +36,12 @@ export interface FakeBybitOptions {
   apiSecret?: string;
   /** The key may only read: writes get 10005. */
   readOnlyKey?: boolean;
+  /** 'hedge': two positions per symbol (positionIdx 1/2); orders with positionIdx 0 are refused. Default one-way. */
+  positionMode?: PositionMode;
+  /** Default REGULAR_MARGIN (cross). */
+  marginMode?: MarginMode;
+  /** 1: classic account; 3..6: unified (default 6). */
+  unifiedMarginStatus?: number;
   /** Overrides for the instrument's rules (strings, as on the wire). */
   instrument?: Partial<Pick<ExchangeConfig, 'tickSize' | 'qtyStep' | 'minOrderQty' | 'maxOrderQty' | 'minNotional' | 'maxLeverage'>>;
 }
@@ -65,6 +72,8 @@ export class FakeBybit {
   tradingStopFault: { retCode: number; retMsg: string } | undefined;
   /** Per-endpoint rate limits (10006 with real headers) and the IP limit (HTTP 403 ban): limits.ts. */
   readonly limits = new RateLimits();
+  /** Position mode, margin mode and account type (account.ts); tests may change them mid-run. */
+  readonly account = new FakeAccount();
 
   private readonly closed = new Map<number, Candle>();
   private open: Candle | undefined;
@@ -89,6 +98,9 @@ export class FakeBybit {
     this.interval = opts.interval;
     this.exchange = exchange;
     this.readOnlyKey = opts.readOnlyKey ?? false;
+    if (opts.positionMode) this.account.positionMode = opts.positionMode;
+    if (opts.marginMode) this.account.marginMode = opts.marginMode;
+    if (opts.unifiedMarginStatus !== undefined) this.account.unifiedMarginStatus = opts.unifiedMarginStatus;
     for (const c of opts.candles ?? []) this.closed.set(c.start, c);
   }
 
@@ -158,6 +170,7 @@ export class FakeBybit {
       takeFault: (path: string) => this.takeFault(path),
       record: (r: RecordedRequest) => this.requests.push(r),
       limits: this.limits,
+      account: this.account,
       tradingStopFault: this.tradingStopFault,
       hung: this.hung,
     };
@@ -241,6 +254,9 @@ export class FakeBybit {
       this.closed.set(c.start, c);
       if (this.open?.start === c.start) this.open = undefined;
     } else {
+      // The stream moved on to a later candle: the one forming until now has closed (Bybit's
+      // history has it, whether or not its confirm frame went out).
+      if (this.open && this.open.start < c.start && !this.closed.has(this.open.start)) this.closed.set(this.open.start, this.open);
       this.open = c;
     }
     if (!opts.keepPrice) {

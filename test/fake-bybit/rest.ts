@@ -6,6 +6,7 @@ import { Decimal } from 'decimal.js';
 import type { Candle } from '../../engine/market/candle.ts';
 import { RetCodeError, type FakeExchange } from './exchange.ts';
 import { RateLimits, type LimitVerdict } from './limits.ts';
+import type { FakeAccount } from './account.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -48,12 +49,14 @@ export interface RestContext {
   hung: Set<ServerResponse>;
   /** Per-endpoint and per-IP request limits (limits.ts). */
   limits: RateLimits;
+  /** Position mode, margin mode, account type (account.ts). */
+  account: FakeAccount;
 }
 
 const PUBLIC = new Set(['/v5/market/time', '/v5/market/kline', '/v5/market/instruments-info', '/v5/market/tickers']);
 export const WRITES = new Set([
   '/v5/order/create', '/v5/order/amend', '/v5/order/cancel', '/v5/order/cancel-all',
-  '/v5/position/trading-stop', '/v5/position/set-leverage',
+  '/v5/position/trading-stop', '/v5/position/set-leverage', '/v5/position/switch-mode',
 ]);
 
 export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -185,6 +188,7 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
       return { category: cat, list: [ctx.tickerItem()] };
     case 'POST /v5/order/create': {
       wantCategory(); wantSymbol();
+      if (cat === 'linear') ctx.account.checkPositionIdx(p);
       const o = ex.createOrder(p);
       return { orderId: o.orderId, orderLinkId: o.orderLinkId };
     }
@@ -227,16 +231,24 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
     case 'GET /v5/position/list':
       if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
       wantSymbol();
-      return { category: 'linear', list: [ex.positionView()], nextPageCursor: '' };
+      return { category: 'linear', list: ctx.account.positionRows(ex), nextPageCursor: '' };
     case 'POST /v5/position/trading-stop':
       if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
       if (ctx.tradingStopFault) throw new RetCodeError(ctx.tradingStopFault.retCode, ctx.tradingStopFault.retMsg);
+      ctx.account.checkPositionIdx(p);
       ex.setTradingStop(p);
       return {};
     case 'POST /v5/position/set-leverage':
       if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
+      ctx.account.checkSetLeverage();
       ex.setLeverage(p);
       return {};
+    case 'POST /v5/position/switch-mode':
+      if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
+      ctx.account.switchMode(ex, p);
+      return {};
+    case 'GET /v5/account/info':
+      return ctx.account.infoView();
     case 'GET /v5/account/wallet-balance':
       if (p.accountType !== 'UNIFIED') throw new RetCodeError(10001, 'accountType only support UNIFIED.');
       return { list: [ex.walletView()] };

@@ -30,6 +30,8 @@ export interface LiveBot {
   next: number;
   /** Notifications the runner sent (entries, exits, stop moves, protections, errors). */
   notes: NotificationEvent[];
+  /** Errors the runner declared fatal (keys refused, an account it cannot trade). */
+  fatal: Error[];
   /** Candle starts pushed (or added while sockets were down), in order. */
   pushed: number[];
   /** A candle at the next start: flat at `price` unless OHLC given; `code` is the volume signal. */
@@ -84,6 +86,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   o.before?.(fake);
   const log = captureLog(o.logLevel ?? 'info');
   const notes: NotificationEvent[] = [];
+  const fatal: Error[] = [];
   const venueOptions: BybitVenueOptions = {
     network: 'testnet', category: 'linear', symbol: 'BTCUSDT', interval: '1',
     key: fake.apiKey, secret: fake.apiSecret, restBaseUrl: fake.restUrl, wsBaseUrl: fake.wsBase,
@@ -94,7 +97,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     ...o.venue,
   };
   const makeRunner = async (v: BybitVenue) => {
-    const r = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e) });
+    const r = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e), onFatal: (e) => fatal.push(e) });
     await r.start();
     await r.idle();
     return r;
@@ -102,7 +105,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   const venue = new BybitVenue(venueOptions);
   const runner = await makeRunner(venue);
   const bot: LiveBot = {
-    fake, venue, runner, plan, log, notes,
+    fake, venue, runner, plan, log, notes, fatal,
     next: first + 3 * MINUTE,
     pushed: [],
     candle(code, p, ohlc = {}) {

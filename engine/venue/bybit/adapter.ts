@@ -4,7 +4,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Decimal } from 'decimal.js';
-import type { Candle, Interval } from '../../market/candle.ts';
+import { intervalMs, type Candle, type Interval } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
 import type { Category, Network } from '../../plan/plan.ts';
 import { Redactor, silentLogger, type Logger } from '../../log/index.ts';
@@ -16,6 +16,7 @@ import {
   VenueAuthError,
   VenueBannedError,
   VenueError,
+  VenueSetupError,
   VenueUnavailableError,
   VenueUnsupportedError,
 } from '../errors.ts';
@@ -93,8 +94,10 @@ export interface BybitVenueOptions {
     maxReconnectDelayMs?: number;
     /** Wait this long for a subscription ack / stream login (default 15 s). */
     readyTimeoutMs?: number;
-    /** When history lacks candles the stream skipped, look again after this long (default 1 s). */
+    /** When history lacks candles the stream skipped, or cannot be read, look again after this long (default 1 s, doubling). */
     historyRetryMs?: number;
+    /** How long a failed backfill is retried before the candle is decided without the gap (default: a quarter of the interval, at most 60 s). */
+    backfillWindowMs?: number;
     /** Trade socket: an order request without a reply after this long goes to REST (default 2 s). */
     tradeReplyTimeoutMs?: number;
     /** start() waits this long for the trade socket login before going on with REST (default 3 s). */
@@ -178,10 +181,32 @@ export class BybitVenue implements Venue {
     await this.syncClock();
     await this.instrument();
     if (this.hasKeys()) {
-      if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
       await this.streams.openAccount();
+      // Before any order (and before leverage is set): an account the bot cannot trade is refused.
+      await this.checkAccount();
+      if (this.opts.leverage && this.opts.category === 'linear') await this.setLeverage(this.opts.leverage);
       await this.openTradeSocket();
     }
+  }
+
+  /**
+   * The account settings a one-way bot needs, checked before any order: a unified account, a
+   * margin mode in which leverage can be set, and one-way position mode on the symbol
+   * (docs/v5/account/account-info.mdx, docs/v5/position/position-mode.mdx).
+   */
+  private async checkAccount(): Promise<void> {
+    const env = await this.checked<{ unifiedMarginStatus?: unknown; marginMode?: unknown }>('account/info', () => this.rest.getAccountInfo());
+    const { symbol, category } = this.opts;
+    if (Number(env.result.unifiedMarginStatus) === 1) {
+      throw new VenueSetupError(
+        'botctl needs a Unified Trading Account, and the account of this API key is a classic account. ' +
+          'Upgrade it on Bybit (Assets → Unified Trading Account → Upgrade), then start botctl again.',
+      );
+    }
+    if (category !== 'linear') return;
+    if (env.result.marginMode === 'PORTFOLIO_MARGIN') throw new VenueSetupError(portfolioMarginText(symbol), 110038);
+    if (env.result.marginMode === 'ISOLATED_MARGIN') this.log.info('account margin mode: isolated (each position carries its own margin)');
+    await this.positionRows();
   }
 
   private async openTradeSocket(): Promise<void> {
@@ -296,24 +321,29 @@ export class BybitVenue implements Venue {
       last = recent[0]?.start ?? this.serverNow() - lookbackMs(interval, 1);
     }
     let active = true;
-    const seq = new CandleSequencer(
-      last,
-      interval,
-      (from, to) => this.closedCandles(from, to),
-      (c) => (active ? onClosedCandle(c) : undefined),
-      (e) => this.log.warn('candle stream: backfill or handler failed; the next candle retries the backfill', { error: this.describe(e) }),
-      (from, to) =>
+    const step = intervalMs(interval);
+    const seq = new CandleSequencer(last, interval, {
+      backfill: (from, to) => this.closedCandles(from, to),
+      deliver: (c) => (active ? onClosedCandle(c) : undefined),
+      onError: (e) => this.log.warn('candle stream: backfill or handler failed; deciding without the missing candles', { error: this.describe(e) }),
+      onHole: (from, to) =>
         this.log.error('Bybit history has no candles for a stretch the stream skipped; continuing without them', {
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
         }),
-      this.opts.ws?.historyRetryMs ?? 1000,
-    );
+      onRetry: (e, attempt, delayMs) => this.log.warn('candle history could not be read; trying again within the candle', { attempt, delayMs, error: this.describe(e) }),
+      onUnconfirmed: (start, from) =>
+        this.log.warn(`the stream moved to the next candle without confirming ${new Date(start).toISOString()}: closed from ${from === 'history' ? 'REST history' : "the stream's last update"}`),
+      retryMs: this.opts.ws?.historyRetryMs ?? 1000,
+      // Retried for a quarter of the candle (at most a minute), then decided without the gap.
+      retryWindowMs: this.opts.ws?.backfillWindowMs ?? Math.min(step / 4, 60_000),
+    });
     this.sequencer = seq;
     const topic = `kline.${interval}.${symbol}`;
     await this.streams.openKlines(topic, (k) => {
       if (k.interval !== interval) this.health.count('kline-frame', `interval ${k.interval} instead of ${interval}`);
       else if (k.confirm) seq.pushed(k.candle);
+      else seq.updated(k.candle);
     });
     // Anything that closed between the caller's history and this subscription.
     void seq.catchUp(this.serverNow());
@@ -329,10 +359,11 @@ export class BybitVenue implements Venue {
   }
 
   /** Counters for status output: duplicates skipped, candles recovered from REST, bad frames. */
-  streamStats(): { duplicates: number; backfilled: number; malformed: Record<string, number> } {
+  streamStats(): { duplicates: number; backfilled: number; unconfirmed: number; malformed: Record<string, number> } {
     return {
       duplicates: this.sequencer?.duplicates ?? 0,
       backfilled: this.sequencer?.backfilled ?? 0,
+      unconfirmed: this.sequencer?.unconfirmed ?? 0,
       malformed: this.health.counts(),
     };
   }
@@ -484,16 +515,29 @@ export class BybitVenue implements Venue {
       const size = coinBalance(w, this.baseCoin);
       return { side: size.gt(0) ? 'long' : 'flat', size, avgPrice: new Decimal(0), updatedAt: this.serverNow() };
     }
-    const env = await this.checked<{ list?: unknown[] }>('position/list', () =>
-      this.rest.getPositionInfo({ category: 'linear', symbol: this.opts.symbol }),
-    );
-    const row = env.result.list?.find((p) => (p as Raw)?.symbol === this.opts.symbol);
+    const row = (await this.positionRows())[0];
     if (!row) return { side: 'flat', size: new Decimal(0), avgPrice: new Decimal(0), updatedAt: this.serverNow() };
     try {
       return parsePosition(row);
     } catch (e) {
       throw new VenueError(`Bybit sent an unreadable position: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * The symbol's position rows. Two rows (positionIdx 1 and 2) mean hedge mode, where every
+   * one-way order is refused (10001) and a short can hide on the second row: refused with how to
+   * switch, at start and whenever a read shows it (the mode can be switched while flat).
+   */
+  private async positionRows(): Promise<unknown[]> {
+    const env = await this.checked<{ list?: unknown[] }>('position/list', () =>
+      this.rest.getPositionInfo({ category: 'linear', symbol: this.opts.symbol }),
+    );
+    const rows = (env.result.list ?? []).filter((p) => (p as Raw)?.symbol === this.opts.symbol);
+    if (rows.some((p) => Number((p as Raw).positionIdx) !== 0 && (p as Raw).positionIdx !== undefined)) {
+      throw new VenueSetupError(hedgeModeText(this.opts.symbol, rows as Raw[]));
+    }
+    return rows;
   }
 
   async setTradingStop(req: TradingStopRequest): Promise<void> {
@@ -523,7 +567,13 @@ export class BybitVenue implements Venue {
       this.rest.setLeverage({ category: 'linear', symbol: this.opts.symbol, buyLeverage: x, sellLeverage: x }),
     );
     if (env.retCode === 0 || env.retCode === LEVERAGE_NOT_MODIFIED) return;
-    throw new VenueError(`Bybit refused leverage ${x} on ${this.opts.symbol} (retCode ${env.retCode}): ${this.redactor.redactString(env.retMsg)}`, env.retCode);
+    const { symbol } = this.opts;
+    const msg = this.redactor.redactString(env.retMsg);
+    if (env.retCode === 110038) throw new VenueSetupError(portfolioMarginText(symbol), env.retCode);
+    if (env.retCode === 110013) {
+      throw new VenueSetupError(`Bybit refused leverage ${x} on ${symbol}: the position's risk limit tier does not allow it (110013 ${msg}). Lower risk.leverage, or pick a lower risk limit for ${symbol} on Bybit.`, env.retCode);
+    }
+    throw new VenueSetupError(`Bybit refused leverage ${x} on ${symbol} (retCode ${env.retCode}: ${msg}); set risk.leverage to a value Bybit allows for ${symbol}.`, env.retCode);
   }
 
   async equity(): Promise<Equity> {
@@ -585,6 +635,8 @@ export class BybitVenue implements Venue {
   private throwOrderError(env: Envelope, what: string): void {
     if (env.retCode === 0) return;
     const msg = this.redactor.redactString(env.retMsg);
+    // The symbol was switched to hedge mode (possible while flat): every one-way order fails so.
+    if (/position ?idx not match position mode/i.test(msg)) throw new VenueSetupError(hedgeModeText(this.opts.symbol, []), env.retCode);
     if (INSUFFICIENT_BALANCE.has(env.retCode)) {
       throw new InsufficientBalanceError(`not enough balance to ${what} (Bybit ${env.retCode}: ${msg})`, env.retCode);
     }
@@ -619,6 +671,19 @@ export class BybitVenue implements Venue {
     const text = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unknown error';
     return this.redactor.redactString(text);
   }
+}
+
+function hedgeModeText(symbol: string, rows: Raw[]): string {
+  const open = rows.filter((r) => typeof r.size === 'string' && Number(r.size) > 0).map((r) => `${r.side === 'Buy' ? 'long' : 'short'} ${String(r.size)}`);
+  return `${symbol} is in hedge mode on this Bybit account (two positions per symbol: positionIdx 1 and 2${open.length ? `; open: ${open.join(', ')}` : ''}), and botctl trades one-way mode. ` +
+    `Switch ${symbol} to one-way mode: on Bybit's ${symbol} trading screen, Settings → Position Mode → One-Way Mode, or with the API ` +
+    `POST /v5/position/switch-mode {"category":"linear","symbol":"${symbol}","mode":0}. Bybit switches only while ${symbol} has no position and no open order.`;
+}
+
+function portfolioMarginText(symbol: string): string {
+  return `this Bybit account uses portfolio margin, where Bybit lets no one set the leverage of ${symbol} (110038); botctl sets risk.leverage on the symbol and sizes positions by it. ` +
+    'Switch the account to cross margin (or isolated margin): on Bybit, Assets → Unified Trading Account → Margin Mode, or with the API ' +
+    'POST /v5/account/set-margin-mode {"setMarginMode":"REGULAR_MARGIN"}.';
 }
 
 /** Refusals REST's retry loop knows how to handle (rate limit, busy, clock, login): send it there. */

@@ -69,25 +69,54 @@ export function lookbackMs(interval: Interval, count: number): number {
   return (count + 2) * step;
 }
 
+export interface SequencerHooks {
+  /** Closed candles with start in [fromMs, toMs] from REST. */
+  backfill(fromMs: number, toMs: number): Promise<Candle[]>;
+  deliver(c: Candle): void | Promise<void>;
+  onError(e: unknown): void;
+  /** History still lacks candles before a pushed one after a second look: report and move on. */
+  onHole?(fromMs: number, toMs: number): void;
+  /** A backfill failed and is tried again (`attempt` from 1) within the candle. */
+  onRetry?(e: unknown, attempt: number, delayMs: number): void;
+  /** The stream moved on without confirming the candle that starts at `start`. */
+  onUnconfirmed?(start: number, from: 'history' | 'stream'): void;
+  /** First delay before looking at history again (doubles per retry). */
+  retryMs: number;
+  /** How long a backfill is retried before the pushed candle is decided without the missing ones. */
+  retryWindowMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /**
  * Serialises stream pushes and backfills so candles reach the handler one at a time, in start
  * order, each once. `lastStart` is the newest candle delivered (or already known to the caller).
+ *
+ * On time: a candle that reveals a gap waits for the backfill, retried within the candle (a REST
+ * hiccup must not push the decision to the next candle), and is decided once the missing ones are
+ * in or the retry window has passed. A candle the stream never confirmed is closed as soon as the
+ * stream shows the next one: from history when it has it, else from the stream's last picture.
  */
 export class CandleSequencer {
   private queue: Promise<void> = Promise.resolve();
   duplicates = 0;
   backfilled = 0;
+  /** Candles closed without a confirm frame (from history or from the stream's last update). */
+  unconfirmed = 0;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** The newest in-progress update, per candle start: the fallback for a candle never confirmed. */
+  private forming: Candle | undefined;
+  private closing = -1;
 
   constructor(
     private lastStart: number,
     private readonly interval: Interval,
-    private readonly backfill: (fromMs: number, toMs: number) => Promise<Candle[]>,
-    private readonly deliver: (c: Candle) => void | Promise<void>,
-    private readonly onError: (e: unknown) => void,
-    /** History still lacks candles before a pushed one after a second look: report and move on. */
-    private readonly onHole: (fromMs: number, toMs: number) => void = () => {},
-    private readonly holeRetryMs = 1000,
-  ) {}
+    private readonly h: SequencerHooks,
+  ) {
+    this.now = h.now ?? Date.now;
+    this.sleep = h.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   get last(): number {
     return this.lastStart;
@@ -100,17 +129,28 @@ export class CandleSequencer {
         this.duplicates++;
         return;
       }
-      if (c.start > nextStart(this.lastStart, this.interval)) {
-        await this.fill(c.start - 1);
-        if (c.start > nextStart(this.lastStart, this.interval)) {
-          // REST can lag the stream by a moment; look once more before declaring a hole, so a
-          // slow history never stalls the live stream.
-          await new Promise((r) => setTimeout(r, this.holeRetryMs));
-          await this.fill(c.start - 1);
-          if (c.start > nextStart(this.lastStart, this.interval)) this.onHole(nextStart(this.lastStart, this.interval), c.start - 1);
-        }
-      }
+      await this.fillBefore(c.start);
       if (c.start > this.lastStart) await this.emit(c);
+    });
+  }
+
+  /**
+   * An in-progress update. When it belongs to a later candle than the one expected next, the
+   * stream has moved on: the expected candle (and any before it) closed without its confirm frame.
+   */
+  updated(c: Candle): void {
+    const expected = nextStart(this.lastStart, this.interval);
+    if (c.start <= expected) {
+      if (c.start === expected) this.forming = c;
+      return;
+    }
+    if (this.closing >= c.start) return;
+    this.closing = c.start;
+    const last = this.forming;
+    this.enqueue(async () => {
+      const want = nextStart(this.lastStart, this.interval);
+      if (want >= c.start) return; // confirmed meanwhile
+      await this.fillBefore(c.start, last);
     });
   }
 
@@ -124,24 +164,63 @@ export class CandleSequencer {
     return this.queue;
   }
 
-  private async fill(toMs: number): Promise<void> {
+  /**
+   * Everything before `start` from history, retried within the window; `streamCopy`: the stream's
+   * last picture of the candle just before, used when history does not have it yet.
+   */
+  private async fillBefore(start: number, streamCopy?: Candle): Promise<void> {
+    if (start <= nextStart(this.lastStart, this.interval)) return;
+    const deadline = this.now() + this.h.retryWindowMs;
+    for (let attempt = 1, delay = this.h.retryMs; ; attempt++, delay *= 2) {
+      try {
+        await this.fill(start - 1, streamCopy ? 'history' : undefined);
+        break;
+      } catch (e) {
+        if (this.now() + delay > deadline) {
+          this.h.onError(e);
+          break;
+        }
+        this.h.onRetry?.(e, attempt, delay);
+        await this.sleep(delay);
+      }
+    }
+    if (start > nextStart(this.lastStart, this.interval) && streamCopy && streamCopy.start === nextStart(this.lastStart, this.interval)) {
+      // History lags the stream: the stream's last update is the closed candle's best picture.
+      this.unconfirmed++;
+      this.h.onUnconfirmed?.(streamCopy.start, 'stream');
+      await this.emit(streamCopy);
+    }
+    if (start > nextStart(this.lastStart, this.interval) && !streamCopy) {
+      // REST can lag the stream by a moment; look once more before declaring a hole, so a
+      // slow history never stalls the live stream.
+      await this.sleep(this.h.retryMs);
+      await this.fill(start - 1).catch((e: unknown) => this.h.onError(e));
+      if (start > nextStart(this.lastStart, this.interval)) this.h.onHole?.(nextStart(this.lastStart, this.interval), start - 1);
+    }
+  }
+
+  private async fill(toMs: number, note?: 'history'): Promise<void> {
     const from = nextStart(this.lastStart, this.interval);
     if (from > toMs) return;
-    const missing = await this.backfill(from, toMs);
+    const missing = await this.h.backfill(from, toMs);
     for (const c of missing) {
       if (c.start <= this.lastStart) continue;
-      this.backfilled++;
+      if (note) {
+        this.unconfirmed++;
+        this.h.onUnconfirmed?.(c.start, note);
+      } else this.backfilled++;
       await this.emit(c);
     }
   }
 
   private async emit(c: Candle): Promise<void> {
     this.lastStart = c.start;
-    await this.deliver(c);
+    if (this.forming !== undefined && this.forming.start <= c.start) this.forming = undefined;
+    await this.h.deliver(c);
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(job).catch((e: unknown) => this.onError(e));
+    const run = this.queue.then(job).catch((e: unknown) => this.h.onError(e));
     this.queue = run;
     return run;
   }
