@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BENCHES: [string, string][] = [
+  ['Commands, whole process: start-up, and a 1M-candle backtest vs the same bot written by hand', 'commands.ts'],
   ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop', 'dsl.ts'],
   ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
