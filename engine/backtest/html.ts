@@ -31,7 +31,7 @@ export async function renderHtmlReport(r: BacktestResult, info: RunInfo): Promis
       stop: t.stopLoss ? t.stopLoss.toNumber() : null, target: t.takeProfit ? t.takeProfit.toNumber() : null,
       reason: t.reason, net: t.netPnl.toNumber(), qty: t.qty.toFixed(),
     })),
-    equity: r.equity.map((e) => [sec(e.time), e.equity.toNumber(), -e.drawdownPercent]),
+    equity: chartSeries(r.equity),
   };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const rows = r.trades.slice(0, TABLE_ROWS).map((t, i) => `<tr class="${t.netPnl.isNegative() ? 'loss' : 'win'}"><td>${i + 1}</td><td>${t.side}</td>` +
@@ -68,6 +68,22 @@ ${rows}
 <script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
+}
+
+/**
+ * Equity points as the chart library needs them: strictly increasing times in whole seconds. A
+ * journal records equity on every candle and again on a fill, so several points can share a
+ * second; the last one of each second is the equity after it.
+ */
+function chartSeries(points: BacktestResult['equity']): [number, number, number][] {
+  const sorted = points.map((e, i) => ({ e, i })).sort((a, b) => a.e.time - b.e.time || a.i - b.i);
+  const out: [number, number, number][] = [];
+  for (const { e } of sorted) {
+    const row: [number, number, number] = [sec(e.time), e.equity.toNumber(), -e.drawdownPercent];
+    if (out.length && (out[out.length - 1] as [number, number, number])[0] === row[0]) out[out.length - 1] = row;
+    else out.push(row);
+  }
+  return out;
 }
 
 function fmt(ms: number): string {

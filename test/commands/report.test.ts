@@ -4,6 +4,9 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { botctl, buildPaperJournal } from '../fixtures/commands/journal.ts';
+import { Journal, RunJournal } from '../../engine/journal/index.ts';
+import { main } from '../../engine/cli/main.ts';
+import { renderReport } from '../helpers/browser.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const H = 3_600_000;
@@ -99,4 +102,28 @@ t.test('report: bad --data is a located user error, exit 1', async (t) => {
   t.equal(r.code, 1);
   t.match(r.err, /bad\.csv:2/);
   t.notMatch(r.err, /\n\s+at /);
+});
+
+t.test('report on a paper journal with repeated equity timestamps: every chart has points, the console is clean', async (t) => {
+  const s = buildPaperJournal(t.testdir());
+  // A paper run records equity on every candle and again on a fill: rows can share a time.
+  const j = Journal.open(s.journal);
+  const run = new RunJournal(j, j.runs().at(-1)!);
+  for (const [time, equity] of [[s.times.t1Exit, '10019.5'], [s.times.t1Exit, '10019.6'], [s.times.t2Exit, '10008'], [s.now - 10_000, '10005.3']] as const) {
+    run.recordEquity({ time, equity, coin: 'USDT' });
+  }
+  j.close();
+  const out = join(s.dir, 'report.html');
+  let err = '';
+  const code = await main(['report', s.spec, '--out', out], { out: () => {}, err: (x) => void (err += x) });
+  t.equal(code, 0, err);
+  const seen = await renderReport(out, 'journal-report.png');
+  if (!seen) {
+    t.comment('SKIPPED: chromium not installed');
+    return;
+  }
+  t.same(seen.problems, [], 'no console errors');
+  t.same(seen.requests, [], 'opens offline');
+  for (const id of ['equity', 'drawdown']) t.ok((seen.charts[id]?.ink ?? 0) > 200, `${id} chart has points (${seen.charts[id]?.ink} coloured pixels)`);
+  t.comment(`screenshot: ${seen.screenshot}`);
 });
