@@ -30,6 +30,18 @@ export interface Program {
   plan: StrategyPlan;
 }
 
+/** Parsing is the slow part of a compile and does not depend on params: remembered per text. */
+const parses = new Map<string, ReturnType<typeof parseExpression>>();
+function parseCached(text: string): ReturnType<typeof parseExpression> {
+  let p = parses.get(text);
+  if (p === undefined) {
+    p = parseExpression(text);
+    if (parses.size >= 256) parses.delete(parses.keys().next().value as string);
+    parses.set(text, p);
+  }
+  return p;
+}
+
 export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
   const dag = new Dag();
   const diagnostics: DslDiagnostic[] = [];
@@ -44,7 +56,7 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
       diagnostics.push({ field, offset: 0, length: 1, message: `${field} must be an expression written as text` });
       continue;
     }
-    const parsed = parseExpression(text);
+    const parsed = parseCached(text);
     if (!parsed.ok) {
       for (const p of parsed.problems) diagnostics.push({ field, ...p });
       continue;

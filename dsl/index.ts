@@ -44,7 +44,22 @@ export type CompileResult =
   | { ok: true; rules: CompiledRules }
   | { ok: false; diagnostics: DslDiagnostic[] };
 
-/** Compiles the expressions with the spec's `params` (constants usable as lengths and offsets). */
+/**
+ * Compiles the expressions with the spec's `params` (constants usable as lengths and offsets).
+ * The last results are remembered: a spec is compiled when it is checked and again when its
+ * strategy is built, and a sweep checks thousands of specs with a few dozen distinct params.
+ * A compiled program is immutable; every strategy it creates has its own state.
+ */
 export function compileRules(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
-  return compile(exprs, params);
+  const key = JSON.stringify([exprs.long_entry, exprs.long_exit, exprs.short_entry, exprs.short_exit, exprs.strength, exprs.confidence, [...params]]);
+  let r = compiled.get(key);
+  if (r === undefined) {
+    r = compile(exprs, params);
+    if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, r);
+  }
+  return r;
 }
+
+const COMPILED_KEPT = 256;
+const compiled = new Map<string, CompileResult>();

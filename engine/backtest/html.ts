@@ -11,7 +11,7 @@ import { summaryText, type RunInfo } from './output.ts';
 const TABLE_ROWS = 5000;
 
 let libCache: string | null = null;
-async function chartLibrary(): Promise<string> {
+export async function chartLibrary(): Promise<string> {
   if (libCache === null) {
     const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
     libCache = await readFile(join(dirname(pkg), 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');

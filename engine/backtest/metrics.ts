@@ -21,10 +21,17 @@ export interface Metrics {
   winRatePercent: number | null;
   /** Gross profit of winners / gross loss of losers (net of fees); null without a losing trade. */
   profitFactor: Decimal | null;
+  wins: number;
+  losses: number;
+  /** Net P&L of the winners, and of the losers as a positive amount. */
+  grossProfit: Decimal;
+  grossLoss: Decimal;
   /** Average net P&L per trade in quote coin. */
   averageTrade: Decimal | null;
   /** Average R multiple per trade (net P&L / initial risk at the stop), over trades with a stop. */
   expectancyR: number | null;
+  /** Trades with a stop, which expectancyR averages over. */
+  rTrades: number;
   averageWin: Decimal | null;
   averageLoss: Decimal | null;
   /** Share of candles that ended with a position open. */
@@ -32,6 +39,19 @@ export interface Metrics {
   fees: Decimal;
   bars: number;
   days: number;
+  /** Lowest and highest equity at a candle close (float, as the drawdown is measured). */
+  lowEquity: number;
+  highEquity: number;
+  /** The daily returns behind Sharpe and Sortino, so runs over consecutive periods can be joined. */
+  daily: DailyReturns;
+}
+
+export interface DailyReturns {
+  count: number;
+  sum: number;
+  sumSq: number;
+  /** Sum of squares of the negative days. */
+  downSq: number;
 }
 
 const DAY = 86_400_000;
@@ -40,6 +60,7 @@ export class MetricsAccumulator {
   private bars = 0;
   private inPositionBars = 0;
   private peak = -Infinity;
+  private low = Infinity;
   private maxDd = 0;
   private maxDdPct = 0;
   private day = NaN;
@@ -68,6 +89,7 @@ export class MetricsAccumulator {
     this.bars++;
     if (inPosition) this.inPositionBars++;
     if (equity > this.peak) this.peak = equity;
+    if (equity < this.low) this.low = equity;
     const dd = this.peak - equity;
     if (dd > this.maxDd) this.maxDd = dd;
     const ddPct = this.peak > 0 ? dd / this.peak : 0;
@@ -115,6 +137,7 @@ export class MetricsAccumulator {
     if (this.day === this.day) {
       const eq = finalEquity.toNumber();
       if (eq > this.peak) this.peak = eq;
+      if (eq < this.low) this.low = eq;
       const dd = this.peak - eq;
       if (dd > this.maxDd) this.maxDd = dd;
       const ddPct = this.peak > 0 ? dd / this.peak : 0;
@@ -123,12 +146,8 @@ export class MetricsAccumulator {
       this.closeDay();
     }
     this.day = NaN;
-    const n = this.nDays;
-    const mean = n > 0 ? this.sum / n : 0;
-    const variance = n > 1 ? (this.sumSq - n * mean * mean) / (n - 1) : 0;
-    const std = Math.sqrt(Math.max(0, variance));
-    const down = n > 0 ? Math.sqrt(this.downSq / n) : 0;
-    const ann = Math.sqrt(365);
+    const daily = { count: this.nDays, sum: this.sum, sumSq: this.sumSq, downSq: this.downSq };
+    const { sharpe, sortino } = dailyRatios(daily);
     const netPnl = finalEquity.sub(this.initialEquity);
     return {
       initialEquity: this.initialEquity,
@@ -137,19 +156,38 @@ export class MetricsAccumulator {
       returnPercent: this.initialEquity.isZero() ? new Decimal(0) : netPnl.div(this.initialEquity).mul(100),
       maxDrawdownPercent: this.maxDdPct * 100,
       maxDrawdown: this.maxDd,
-      sharpe: n > 1 && std > 0 ? (mean / std) * ann : null,
-      sortino: n > 1 && down > 0 ? (mean / down) * ann : null,
+      sharpe,
+      sortino,
       tradeCount: this.trades,
       winRatePercent: this.trades > 0 ? (this.wins / this.trades) * 100 : null,
       profitFactor: this.grossLoss.gt(0) ? this.grossWin.div(this.grossLoss) : null,
+      wins: this.wins,
+      losses: this.losses,
+      grossProfit: this.grossWin,
+      grossLoss: this.grossLoss,
       averageTrade: this.trades > 0 ? this.netSum.div(this.trades) : null,
       expectancyR: this.rCount > 0 ? this.rSum / this.rCount : null,
+      rTrades: this.rCount,
       averageWin: this.wins > 0 ? this.grossWin.div(this.wins) : null,
       averageLoss: this.losses > 0 ? this.grossLoss.div(this.losses).neg() : null,
       exposurePercent: this.bars > 0 ? (this.inPositionBars / this.bars) * 100 : 0,
       fees: this.fees,
       bars: this.bars,
-      days: n,
+      days: daily.count,
+      lowEquity: this.low === Infinity ? this.initialEquity.toNumber() : this.low,
+      highEquity: this.peak === -Infinity ? this.initialEquity.toNumber() : this.peak,
+      daily,
     };
   }
+}
+
+/** Sharpe and Sortino from daily returns: annualised with √365, risk-free rate 0. */
+export function dailyRatios(d: DailyReturns): { sharpe: number | null; sortino: number | null } {
+  const n = d.count;
+  const mean = n > 0 ? d.sum / n : 0;
+  const variance = n > 1 ? (d.sumSq - n * mean * mean) / (n - 1) : 0;
+  const std = Math.sqrt(Math.max(0, variance));
+  const down = n > 0 ? Math.sqrt(d.downSq / n) : 0;
+  const ann = Math.sqrt(365);
+  return { sharpe: n > 1 && std > 0 ? (mean / std) * ann : null, sortino: n > 1 && down > 0 ? (mean / down) * ann : null };
 }

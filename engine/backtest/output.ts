@@ -13,10 +13,10 @@ export interface RunInfo {
   dataText?: string;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const dec = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+export const dec = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
 /** Floats rounded for stable, readable output. */
-const fl = (x: number | null, digits = 6): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+export const fl = (x: number | null, digits = 6): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 export function resultToJson(r: BacktestResult, info: RunInfo): string {
   const p = r.plan;

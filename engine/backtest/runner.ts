@@ -25,6 +25,15 @@ export interface BacktestOptions {
   chartCandles?: number;
   /** Called with every decision after warm-up, kept or not (e.g. to stream them to a file). */
   onDecision?: (d: Decision) => void;
+  /**
+   * Metrics only: no trades, decisions, equity curve or chart candles are kept (a sweep runs
+   * thousands of backtests and keeps their metrics).
+   */
+  lean?: boolean;
+  /** After every candle in the range: its start, the equity at its close (float), whether a position is open. */
+  onBar?: (time: number, equity: number, inPosition: boolean) => void;
+  /** Every closed trade, as the metrics see it. */
+  onTrade?: (t: ClosedTrade) => void;
 }
 
 export interface TradeRecord extends ClosedTrade {
@@ -70,9 +79,13 @@ export class Backtest {
   private closedAtEnd = false;
   private peakF = -Infinity;
   private readonly preload: number;
+  private readonly lean: boolean;
+  private readonly onBar: ((time: number, equity: number, inPosition: boolean) => void) | undefined;
 
   constructor(readonly plan: Plan, readonly strategy: Strategy, readonly rules: InstrumentRules, private readonly opts: BacktestOptions = {}) {
-    this.maxRecords = opts.maxRecords ?? 100_000;
+    this.lean = opts.lean ?? false;
+    this.onBar = opts.onBar;
+    this.maxRecords = this.lean ? 0 : opts.maxRecords ?? 100_000;
     this.from = opts.from ?? -Infinity;
     this.to = opts.to ?? Infinity;
     this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
@@ -106,16 +119,21 @@ export class Backtest {
     const eq = sim.equityApprox();
     const inPos = sim.position !== null;
     this.metrics.onBar(c.start, eq, inPos);
-    if (eq > this.peakF) this.peakF = eq;
-    if (this.equity.wants()) {
-      const peak = this.peakF;
-      this.equity.tick(() => ({ time: c.start, equity: sim.equity(), drawdownPercent: peak > 0 ? ((peak - eq) / peak) * 100 : 0 }));
-    } else this.equity.tick(NO_POINT);
-    this.chart.add(c);
+    if (this.onBar !== undefined) this.onBar(c.start, eq, inPos);
+    if (!this.lean) this.sample(c, eq);
     this.last = c;
     this.bar++;
     this.seen++;
   };
+
+  private sample(c: Candle, eq: number): void {
+    if (eq > this.peakF) this.peakF = eq;
+    if (this.equity.wants()) {
+      const peak = this.peakF;
+      this.equity.tick(() => ({ time: c.start, equity: this.sim.equity(), drawdownPercent: peak > 0 ? ((peak - eq) / peak) * 100 : 0 }));
+    } else this.equity.tick(NO_POINT);
+    this.chart.add(c);
+  }
 
   private applyEvents(events: readonly SimEvent[]): void {
     for (const ev of events) {
@@ -130,6 +148,7 @@ export class Backtest {
 
   private onTrade(t: ClosedTrade): void {
     this.metrics.onTrade(t);
+    this.opts.onTrade?.(t);
     if (this.trades.length >= this.maxRecords) {
       this.omittedTrades++;
       return;

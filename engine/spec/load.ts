@@ -47,13 +47,23 @@ export async function checkSpecText(file: string, text: string, specHash: string
     return fail([src.at([], message, { hint: 'start from bots/btc-ema.yaml' })]);
   }
 
-  const data = src.doc.toJS() as unknown;
+  return checkSpecData(src, src.doc.toJS() as unknown, specHash, syntax);
+}
+
+/**
+ * The checks after parsing, on the spec's data: schema, conflicting settings, the rules or the
+ * module, then the Plan. A sweep runs them on each combination: the parsed spec with some values
+ * replaced (`SpecSource.withValues`), exactly the checks `botctl validate` runs on the file.
+ */
+export async function checkSpecData(src: SpecSource, data: unknown, specHash: string, syntaxWarnings: Diagnostic[] = []): Promise<SpecResult> {
+  const file = src.file;
+  const fail = (diagnostics: Diagnostic[]): SpecResult => ({ ok: false, file, diagnostics: diagnostics.sort(compareDiagnostics) });
   const v = new SpecValues(src, data);
   const errors: Diagnostic[] = [
     ...schemaDiagnostics(src, data, validateShape(numbersForValidation(data))),
     ...semanticDiagnostics(v),
   ];
-  const warnings: Diagnostic[] = [...syntax, ...semanticWarnings(v)];
+  const warnings: Diagnostic[] = [...syntaxWarnings, ...semanticWarnings(v)];
 
   const specFileAbs = resolvePath(file);
   let warmupBars: number | undefined;

@@ -87,12 +87,22 @@ export function validateShape(data: unknown, validate: ValidateFunction = valida
   return [...(validate.errors ?? [])];
 }
 
-/** Follows a local `$ref`, keeping the referring node's own keywords (2020-12 allows siblings). */
+const resolved = new WeakMap<SchemaNode, SchemaNode>();
+
+/**
+ * Follows a local `$ref`, keeping the referring node's own keywords (2020-12 allows siblings).
+ * Remembered per node: every spec check walks the same schema (a sweep checks thousands of specs).
+ */
 export function resolve(node: SchemaNode): SchemaNode {
   if (!node.$ref) return node;
-  const target = pointer(botSchema, node.$ref.replace(/^#/, ''));
-  const { $ref: _ref, ...own } = node;
-  return { ...(target as SchemaNode), ...own };
+  let r = resolved.get(node);
+  if (r === undefined) {
+    const target = pointer(botSchema, node.$ref.replace(/^#/, ''));
+    const { $ref: _ref, ...own } = node;
+    r = { ...(target as SchemaNode), ...own };
+    resolved.set(node, r);
+  }
+  return r;
 }
 
 /** The schema node at a JSON pointer (`/properties/risk`), or undefined. */

@@ -10,10 +10,26 @@ export type Path = readonly (string | number)[];
 export class SpecSource implements SourceText {
   readonly doc: Document.Parsed;
   private readonly lines: LineCounter;
+  /** Scalars replaced by `withValues`: path (joined with NUL) → the text written in their place. */
+  private overrides: ReadonlyMap<string, string> | undefined;
 
   constructor(readonly file: string, readonly text: string) {
     this.lines = new LineCounter();
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  }
+
+  /**
+   * This spec with some scalars written differently (a sweep's combination), without parsing it
+   * again: positions still point into this file, and `scalarSource` gives the new texts.
+   */
+  withValues(texts: ReadonlyMap<string, string>): SpecSource {
+    const variant = Object.create(this) as SpecSource;
+    variant.overrides = texts;
+    return variant;
+  }
+
+  static pathKey(path: Path): string {
+    return path.join('\u0000');
   }
 
   linePos(offset: number): { line: number; col: number } {
@@ -132,6 +148,8 @@ export class SpecSource implements SourceText {
 
   /** Source text of a scalar as written (`0.10` stays `0.10`), for exact Decimal conversion. */
   scalarSource(path: Path): string | undefined {
+    const replaced = this.overrides?.get(SpecSource.pathKey(path));
+    if (replaced !== undefined) return replaced;
     const n = this.node(path);
     if (!isScalar(n)) return undefined;
     return (n as Scalar & { source?: string }).source ?? String(n.value);

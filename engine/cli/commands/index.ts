@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Regist
     description: 'Replay a bot spec over historical candles on the simulated exchange and report the results.',
     load: async () => (await import('./backtest.ts')).registerBacktest,
   },
+  sweep: {
+    description: 'Backtest a spec over ranges of its numbers on every core, rank the results (with walk-forward validation) and write the best back into a spec.',
+    load: async () => (await import('./sweep.ts')).registerSweep,
+  },
   data: {
     description: 'Download, list and import candle data for backtests (Bybit klines, TradingView and Binance CSVs).',
     load: async () => (await import('./data.ts')).registerData,
