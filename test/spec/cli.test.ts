@@ -1,8 +1,10 @@
 // `botctl validate` through the real command line: output, --json, exit codes 0/1/2.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BOTCTL } from '../helpers/run-cli.ts';
+import { validatorModuleSource, VALIDATOR_FILE } from '../../engine/spec/schema.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -79,4 +81,9 @@ t.test('validate --help explains the command', async (t) => {
   t.match(r.out, /Usage: botctl validate \[options\] <file\.\.\.>/);
   t.match(r.out, /--json/);
   t.match(r.out, /Exit status: 0 if every file is valid, 1 if any is not/);
+});
+
+t.test('botctl validates with the code ajv generates from the current schema', async (t) => {
+  // test/spec/corpus.test.ts checks that this code reports what ajv's run-time compile reports.
+  t.equal(readFileSync(`${root}/dist/engine/spec/${VALIDATOR_FILE}`, 'utf8'), validatorModuleSource());
 });

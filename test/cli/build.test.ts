@@ -1,0 +1,51 @@
+// `botctl` runs the compiled build in dist/ only while it is current; after an edit it runs the
+// TypeScript sources and says so, so nobody ever runs (or tests) code older than the sources.
+// Checked on a copy of the package whose dist/ is a stand-in that says where it ran from.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function project(t: Test): string {
+  const dir = t.testdir();
+  for (const d of ['bin', 'scripts']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  for (const d of ['engine', 'dsl', 'schemas', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
+  mkdirSync(join(dir, 'dist', 'engine', 'cli'), { recursive: true });
+  writeFileSync(join(dir, 'dist', 'engine', 'cli', 'main.js'), "export async function main() { process.stdout.write('the build in dist/ ran\\n'); return 0; }\n");
+  return dir;
+}
+
+function stamp(dir: string, startedAt: number, inputs: string[]): void {
+  writeFileSync(join(dir, 'dist', 'build.json'), JSON.stringify({ startedAt, inputs }));
+}
+
+const run = (dir: string) => spawnSync(process.execPath, [join(dir, 'bin', 'botctl.js'), '--version'], { cwd: dir, encoding: 'utf8' });
+
+t.test('a current build runs; an input edited after it, or no complete build, runs the sources instead, with a notice', async (t) => {
+  const dir = project(t);
+  const edited = join(dir, 'scripts', 'build.mjs');
+  utimesSync(edited, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  stamp(dir, Date.now() - 1000, ['scripts/build.mjs', 'package.json']);
+  utimesSync(join(dir, 'package.json'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const current = run(dir);
+  t.equal(current.stdout, 'the build in dist/ ran\n');
+  t.equal(current.stderr, '', 'no notice');
+
+  utimesSync(edited, new Date(), new Date()); // saved after the build started
+  const stale = run(dir);
+  t.equal(stale.status, 0, stale.stderr);
+  t.match(stale.stdout, /^\d+\.\d+\.\d+\n$/, 'the sources ran (the real --version)');
+  t.match(stale.stderr, /^botctl: scripts\/build\.mjs changed since dist\/ was built; running the TypeScript sources instead \(slow start; `npm run build` fixes that\)\n$/);
+
+  stamp(dir, Date.now() + 60_000, ['scripts/build.mjs', 'engine/no-longer-there.ts']);
+  t.match(run(dir).stderr, /engine\/no-longer-there\.ts changed since dist\/ was built/, 'a deleted input counts as changed');
+
+  stamp(dir, Date.now() + 60_000, ['scripts/build.mjs']);
+  t.equal(run(dir).stdout, 'the build in dist/ ran\n', 'rebuilt: current again');
+  writeFileSync(join(dir, 'dist', 'build.json'), '{"startedAt": 1'); // a build that died while writing it
+  t.match(run(dir).stderr, /^botctl: there is no complete build in dist\/; running the TypeScript sources instead/);
+});
