@@ -14,8 +14,9 @@ import { didYouMean } from '../spec/suggest.ts';
 import type { Objective } from './objective.ts';
 import type { ParamInput } from './params.ts';
 import type { WalkForward } from './windows.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-export const SWEEP_SCHEMA_URL = new URL('../../schemas/sweep.schema.json', import.meta.url);
+export const SWEEP_SCHEMA_URL = new URL('schemas/sweep.schema.json', PACKAGE_ROOT);
 
 export interface SweepFile {
   params: ParamInput[];
