@@ -49,3 +49,18 @@ t.test('a current build runs; an input edited after it, or no complete build, ru
   writeFileSync(join(dir, 'dist', 'build.json'), '{"startedAt": 1'); // a build that died while writing it
   t.match(run(dir).stderr, /^botctl: there is no complete build in dist\/; running the TypeScript sources instead/);
 });
+
+t.test('package data files are found from PACKAGE_ROOT, which is right from the sources and from dist/', async (t) => {
+  // dist/ is one folder deeper than the sources: `new URL('../../schemas/x.json', import.meta.url)`
+  // works from engine/spec/ and misses from dist/engine/spec/.
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const offenders: string[] = [];
+  for (const top of ['engine', 'dsl']) {
+    for (const f of readdirSync(join(ROOT, top), { recursive: true }) as string[]) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(join(ROOT, top, f), 'utf8');
+      if (/new URL\(\s*['"`]\.\.\/[^'"`]*['"`]\s*,\s*import\.meta\.url\s*\)/.test(text)) offenders.push(`${top}/${f}`);
+    }
+  }
+  t.strictSame(offenders, [], 'use new URL(path, PACKAGE_ROOT) (engine/package-root.ts)');
+});
