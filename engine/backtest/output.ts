@@ -4,6 +4,7 @@
 import type { Decimal } from 'decimal.js';
 import type { Decision } from '../core/types.ts';
 import type { BacktestResult, TradeRecord } from './runner.ts';
+import { drawdownPolicyText } from '../spec/summary.ts';
 
 export interface RunInfo {
   /** Data source as the user named it (CSV path or "bybit download"). */
@@ -135,6 +136,9 @@ export function summaryText(r: BacktestResult, info: RunInfo): string {
   ];
   if (info.dataText) lines.push(...info.dataText.split('\n').map((l, i) => (i === 0 ? `  data: ${l}` : `  ${l}`)));
   lines.push(...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`));
+  const drawdown = drawdownPolicyText(p, m.initialEquity);
+  if (drawdown) lines.push(`  ${drawdown}`);
+  if (r.pausedSince !== null) lines.push(`  note: entries were paused from ${fmtT(r.pausedSince)} UTC to the end (a backtest is never resumed)`);
   if (r.closedAtEnd) lines.push('  note: the position still open at the end was closed at the last close');
   if (info.gaps && info.gaps.count > 0) {
     const g = info.gaps.first;

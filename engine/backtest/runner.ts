@@ -55,6 +55,8 @@ export interface BacktestResult {
   chart: { candles: Candle[]; barsPerCandle: number };
   /** Position still open when the data ended was closed at the last close (reason end_of_data). */
   closedAtEnd: boolean;
+  /** When the drawdown protection paused entries for good (nobody resumes a backtest), if it did. */
+  pausedSince: number | null;
 }
 
 export class Backtest {
@@ -199,6 +201,7 @@ export class Backtest {
       equity: this.equity.points,
       chart: { candles: this.chart.candles, barsPerCandle: this.chart.barsPerCandle },
       closedAtEnd: this.closedAtEnd,
+      pausedSince: this.core.state.drawdownPause?.forever ? this.core.state.drawdownPause.sinceTime : null,
     };
   }
 }

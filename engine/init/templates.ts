@@ -104,7 +104,6 @@ cooldown:
 protections:
   max_daily_loss_percent: 3
   max_drawdown_percent: 15
-  resume_after: 1d
   max_trades_per_day: 6
 ${FOOTER}`;
   return { yaml, files: [], notes };

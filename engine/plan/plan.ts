@@ -114,9 +114,15 @@ export interface CooldownPlan {
 export interface ProtectionsPlan {
   /** Pause entries for the rest of the UTC day once the day's realised loss reaches this percent of the day's starting equity. */
   maxDailyLossPercent?: Decimal;
-  /** Pause entries once equity falls this percent below its peak; `resumeAfter` lifts the pause (never, if absent). */
+  /**
+   * Pause entries once equity falls this percent below its all-time peak. The pause lasts until the
+   * trader runs `botctl resume` (the drawdown is then measured from the equity at that moment)...
+   */
   maxDrawdownPercent?: Decimal;
-  drawdownResumeAfter?: Span;
+  /** ...or, with a cool-off, lifts by itself after this long and measures the next drawdown from there. */
+  drawdownCoolOff?: Span;
+  /** Hard floor: once equity closes below this, entries stop until `botctl resume`, cool-off or not. */
+  haltBelowEquity?: Decimal;
   /** Pause entries for the rest of the UTC day after this many entries that day. */
   maxTradesPerDay?: number;
 }

@@ -74,7 +74,7 @@ const expected: Record<string, string[]> = {
   liquidation: [`${F}/liquidation.yaml:12:25: error: a stop-loss 6% away is beyond the liquidation price at 20× leverage (about 5% away)`],
   volatility: [
     `${F}/volatility.yaml:13:50: error: baseline_length (20) must be longer than atr_length (50): the baseline is the normal volatility the recent one is compared with`,
-    `${F}/volatility.yaml:15:3: error: \`resume_after\` in \`protections\` needs \`max_drawdown_percent\``,
+    `${F}/volatility.yaml:15:3: error: \`drawdown_cool_off\` in \`protections\` needs \`max_drawdown_percent\``,
   ],
   'expr-traps': [
     `${F}/expr-traps.yaml:9:12: error: strategy.long.entry is the YAML true/false value \`true\`, not a rule`,
@@ -83,6 +83,7 @@ const expected: Record<string, string[]> = {
   ],
   'expr-comment-cut': [`${F}/expr-comment-cut.yaml:9:12: error: strategy.long.entry is empty: everything after \`#\` is a YAML comment, so the rule was cut off`],
   'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
+  'resume-after': [`${F}/resume-after.yaml:14:3: error: \`resume_after\` is gone: a drawdown pause now lasts until \`botctl resume resume-after\`; to lift it by itself after a time, write \`drawdown_cool_off: 1d\``],
   'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
   'module-syntax-js': ["test/fixtures/strategies/syntax-error-js.mjs:3:15: error: syntax error: Unexpected token ';'"],
