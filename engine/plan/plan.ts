@@ -69,13 +69,13 @@ export interface RiskPlan {
   sizing: Sizing;
   /** Cap on the position size in base coin. */
   maxPositionQty?: Decimal;
-  /** Cap on the position value in quote coin at entry price. */
+  /** Cap on the position value in quote coin at the signal close (or limit price). */
   maxPositionQuote?: Decimal;
   /** Linear: leverage set on the exchange and used to cap notional (equity × leverage). Spot: 1. */
   leverage: Decimal;
 }
 
-/** How far from the entry price a stop (or trailing distance) sits. */
+/** How far from the signal close (or the limit price) a stop sits, or how far behind the best close a trailing stop. */
 export type Distance =
   | { kind: 'percent'; percent: Decimal }
   | { kind: 'atr'; length: number; multiple: Decimal };

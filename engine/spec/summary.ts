@@ -107,7 +107,8 @@ export function summarize(plan: Plan, extra: { warmupBars?: number; modulePath?:
   if (x.stopLoss) protect.push(`a stop ${distanceText(x.stopLoss)} away`);
   if (x.takeProfit) protect.push(`a take-profit at ${distanceText(x.takeProfit)}`);
   if (x.trailingStop) {
-    protect.push(`a trailing stop ${distanceText(x.trailingStop.distance)} behind the best price${x.trailingStop.activation ? ` once ${distanceText(x.trailingStop.activation)} in profit` : ''}`);
+    const start = x.trailingStop.activation ? ` once ${distanceText(x.trailingStop.activation)} in profit` : x.stopLoss ? '' : ', which is also the initial stop,';
+    protect.push(`a trailing stop ${distanceText(x.trailingStop.distance)} behind the best close${start}`);
   }
   const caps: string[] = [];
   if (r.maxPositionQty) caps.push(`${r.maxPositionQty.toString()} ${m.symbol.replace(new RegExp(`${quote}$`), '')}`);

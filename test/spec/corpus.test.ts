@@ -47,7 +47,7 @@ const expected: Record<string, string[]> = {
   'sizing-none': [`${F}/sizing-none.yaml:9:1: error: \`risk\` needs one of \`quantity\`, \`quote\` or \`risk_percent\``],
   'sizing-two': [`${F}/sizing-two.yaml:11:3: error: \`risk\` takes only one of \`quantity\`, \`quote\` or \`risk_percent\`, but has \`quantity\` and \`risk_percent\``],
   'stop-zero': [`${F}/stop-zero.yaml:12:14: error: risk.stop_loss.percent must be greater than 0`],
-  'trailing-no-stop': [`${F}/trailing-no-stop.yaml:11:3: error: a trailing stop needs a stop-loss to start from`],
+  'trailing-no-stop': [`${F}/trailing-no-stop.yaml:11:34: error: a trailing stop with an \`activation\` needs a stop-loss: until it activates, nothing would protect the position`],
   'spot-short': [`${F}/spot-short.yaml:10:3: error: spot cannot go short: a spot bot can only buy the coin and sell it again`],
   'spot-module-short': [`${F}/spot-module-short.yaml:9:14: error: spot cannot go short, so \`direction: both\` is not possible`],
   'spot-leverage': [`${F}/spot-leverage.yaml:11:13: error: leverage applies only to linear perpetuals; spot trades without leverage`],

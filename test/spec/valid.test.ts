@@ -122,3 +122,15 @@ t.test("a drawdown cool-off says in validate's summary how far equity may fall i
   const floored = await loadBotSpec(spec('floor.yaml', base.replace('drawdown_cool_off: 1d', 'drawdown_cool_off: 1d\n  halt_below_equity: 7000')));
   t.match(floored.ok && floored.summary, /for 1 day; then the next 10% is measured from the equity at that moment\. In total, entries stop once equity closes below 7000 USDT \(30% below the starting 10000\), until `botctl resume btc-ema`\./);
 });
+
+t.test('a trailing stop without activation is the stop-loss itself: valid, no "no stop_loss" warning, sizes risk_percent', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'trail.yaml');
+  writeFileSync(file, readFileSync('bots/btc-ema.yaml', 'utf8')
+    .replace(/  stop_loss:\n    atr: \{ length: 14, multiple: 2 \}\n  take_profit:\n    risk_reward: 2 [^\n]*\n/, '  trailing_stop: { percent: 1.5 }\n'));
+  const r = await loadBotSpec(file);
+  t.ok(r.ok, r.ok ? '' : r.diagnostics.map((x) => x.message).join('; '));
+  if (!r.ok) return;
+  t.strictSame(r.warnings.map((w) => w.message), []);
+  t.match(r.summary, /risks 1% of equity per trade with a trailing stop 1\.5% behind the best close, which is also the initial stop,/);
+});
