@@ -1,6 +1,7 @@
 // Pure helpers for `botctl explain`: time parsing, value formatting, the per-bar report and CSV
 // rows. The command (engine/cli/commands/explain.ts) does the file reading and writing.
 import type { Candle } from '../engine/market/candle.ts';
+import type { Decision } from '../engine/core/types.ts';
 import type { RuleField } from './index.ts';
 import type { RuleTracer, TraceBar } from './trace.ts';
 
@@ -45,8 +46,11 @@ export interface ExplainedBar {
   trace: TraceBar;
 }
 
-/** The report for one bar: candle, each field with what it decided, then every named value. */
-export function explainBar(tracer: RuleTracer, bar: ExplainedBar): string {
+/**
+ * The report for one bar: candle, each field with what it decided, the decision core's records
+ * for the candle (entered, or skipped and why; fills and protections), then every named value.
+ */
+export function explainBar(tracer: RuleTracer, bar: ExplainedBar, decisions: readonly Decision[] = []): string {
   const { candle, trace } = bar;
   const lines: string[] = [];
   const c = candle;
@@ -60,6 +64,13 @@ export function explainBar(tracer: RuleTracer, bar: ExplainedBar): string {
     lines.push(`  signals: ${trace.signals.map((s) => s.action + (s.strength !== undefined ? ` strength ${fmt(s.strength)}` : '') + (s.confidence !== undefined ? ` confidence ${fmt(s.confidence)}` : '')).join(', ')}`);
   } else {
     lines.push('  signals: none');
+  }
+  // A record's text starts with its time; on this bar's own time it is left out.
+  const own = `${formatUtc(c.start).slice(0, 16)} `;
+  for (const d of decisions) lines.push(`  decision: ${d.text.startsWith(own) ? d.text.slice(own.length) : d.text}`);
+  if (decisions.length === 0) {
+    const muted = trace.signals.length > 0 && trace.index < tracer.preloadBars;
+    lines.push(muted ? `  decision: none (signals before bar ${tracer.preloadBars} are ignored while the averages settle)` : '  decision: none');
   }
   // Whole expressions were shown above; list the parts they are made of.
   const roots = new Set(tracer.fields.map((f) => f.column));

@@ -4,6 +4,7 @@
 import type { Decimal } from 'decimal.js';
 import type { Decision } from '../core/types.ts';
 import type { BacktestResult, TradeRecord } from './runner.ts';
+import { drawdownPolicyText } from '../spec/summary.ts';
 
 export interface RunInfo {
   /** Data source as the user named it (CSV path or "bybit download"). */
@@ -21,6 +22,7 @@ export const fl = (x: number | null, digits = 6): number | null => (x === null |
 export function resultToJson(r: BacktestResult, info: RunInfo): string {
   const p = r.plan;
   const m = r.metrics;
+  const finalEquity8 = m.finalEquity.toDecimalPlaces(8);
   const out = {
     format: 'botctl-backtest/1',
     bot: { name: p.name, specFile: p.specFile, specHash: p.specHash },
@@ -43,8 +45,9 @@ export function resultToJson(r: BacktestResult, info: RunInfo): string {
     },
     metrics: {
       initialEquity: dec(m.initialEquity),
-      finalEquity: dec(m.finalEquity.toDecimalPlaces(8)),
-      netPnl: dec(m.netPnl.toDecimalPlaces(8)),
+      finalEquity: dec(finalEquity8),
+      // Rounded once: net P&L is the printed final equity less the initial, to the digit.
+      netPnl: dec(finalEquity8.sub(m.initialEquity)),
       returnPercent: dec(m.returnPercent.toDecimalPlaces(4)),
       maxDrawdownPercent: fl(m.maxDrawdownPercent, 4),
       maxDrawdown: fl(m.maxDrawdown, 4),
@@ -118,7 +121,7 @@ export function summaryText(r: BacktestResult, info: RunInfo): string {
   const iv = p.market.interval;
   const ivText = /^\d+$/.test(iv) ? (Number(iv) % 60 === 0 ? `${Number(iv) / 60}h` : `${iv}m`) : iv;
   const rows: [string, string][] = [
-    ['Net P&L', `${money(m.netPnl, quote)} (${m.returnPercent.isNegative() ? '' : '+'}${m.returnPercent.toFixed(2)} %)`],
+    ['Net P&L', `${money(m.finalEquity.toDecimalPlaces(2).sub(m.initialEquity), quote)} (${m.returnPercent.isNegative() ? '' : '+'}${m.returnPercent.toFixed(2)} %)`],
     ['Final equity', `${m.finalEquity.toDecimalPlaces(2).toFixed(2)} ${quote} (from ${m.initialEquity.toFixed()})`],
     ['Max drawdown', `${pct(m.maxDrawdownPercent)} (${m.maxDrawdown.toFixed(2)} ${quote})`],
     ['Sharpe', `${num(m.sharpe)} (daily returns, annualised)`],
@@ -135,7 +138,10 @@ export function summaryText(r: BacktestResult, info: RunInfo): string {
   ];
   if (info.dataText) lines.push(...info.dataText.split('\n').map((l, i) => (i === 0 ? `  data: ${l}` : `  ${l}`)));
   lines.push(...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`));
-  if (r.closedAtEnd) lines.push('  note: the position still open at the end was closed at the last close');
+  const drawdown = drawdownPolicyText(p, m.initialEquity);
+  if (drawdown) lines.push(`  ${drawdown}`);
+  if (r.pausedSince !== null) lines.push(`  note: entries were paused from ${fmtT(r.pausedSince)} UTC to the end (a backtest is never resumed)`);
+  if (r.closedAtEnd) lines.push('  note: the position still open at the end was closed at market at the last close (slippage and taker fee included)');
   if (info.gaps && info.gaps.count > 0) {
     const g = info.gaps.first;
     lines.push(`  warning: ${info.gaps.count} gap(s) in the data${g ? `, first between ${fmtT(g.after)} and ${fmtT(g.before)}` : ''}`);

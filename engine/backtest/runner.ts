@@ -53,8 +53,10 @@ export interface BacktestResult {
   omitted: { trades: number; decisions: number };
   equity: EquityPoint[];
   chart: { candles: Candle[]; barsPerCandle: number };
-  /** Position still open when the data ended was closed at the last close (reason end_of_data). */
+  /** Position still open when the data ended was closed at market at the last close (reason end_of_data). */
   closedAtEnd: boolean;
+  /** When the drawdown protection paused entries for good (nobody resumes a backtest), if it did. */
+  pausedSince: number | null;
 }
 
 export class Backtest {
@@ -169,7 +171,7 @@ export class Backtest {
     this.decisions.push(d);
   }
 
-  /** Ends the run: closes any open position at the last close and computes the metrics. */
+  /** Ends the run: closes any open position at market at the last close and computes the metrics. */
   finish(): BacktestResult {
     const last = this.last;
     if (last !== null && this.sim.position !== null) {
@@ -199,6 +201,7 @@ export class Backtest {
       equity: this.equity.points,
       chart: { candles: this.chart.candles, barsPerCandle: this.chart.barsPerCandle },
       closedAtEnd: this.closedAtEnd,
+      pausedSince: this.core.state.drawdownPause?.forever ? this.core.state.drawdownPause.sinceTime : null,
     };
   }
 }

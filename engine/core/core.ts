@@ -55,6 +55,10 @@ export class DecisionCore {
   private readonly takerFee: Decimal;
   private readonly slippage: Decimal;
   private readonly ddFraction: number;
+  /** halt_below_equity as a float (NaN when not set). */
+  private readonly floorF: number;
+  /** "`botctl resume btc-ema`": what lifts a pause that only the trader can lift. */
+  private readonly resumeCommand: string;
   // The trailing stop's distance and activation as floats: they are read on every candle in a position.
   private readonly trailDistF: number;
   private readonly trailActF: number;
@@ -81,6 +85,8 @@ export class DecisionCore {
     this.takerFee = plan.simulation.takerFeePercent.div(HUNDRED);
     this.slippage = plan.simulation.slippagePercent.div(HUNDRED);
     this.ddFraction = plan.protections.maxDrawdownPercent ? plan.protections.maxDrawdownPercent.toNumber() / 100 : NaN;
+    this.floorF = plan.protections.haltBelowEquity ? plan.protections.haltBelowEquity.toNumber() : NaN;
+    this.resumeCommand = `\`botctl resume ${plan.name}\``;
     const trail = plan.exits.trailingStop;
     this.trailDistF = !trail ? NaN : trail.distance.kind === 'percent' ? trail.distance.percent.toNumber() : trail.distance.multiple.toNumber();
     const act = trail?.activation;
@@ -206,7 +212,7 @@ export class DecisionCore {
     if (utcDay(c.start) > s.day) this.rollDay(utcDay(c.start), account);
     this.lastEquityF = account.equityApprox();
 
-    if (this.ddFraction === this.ddFraction) this.checkDrawdown(c, closeTime, account);
+    if (this.ddFraction === this.ddFraction || this.floorF === this.floorF) this.checkDrawdown(c, closeTime, account);
     if (s.position !== null && s.exitPending === null) this.managePosition(c, closeTime);
     if (s.entryOrder !== null && s.entryOrder.order.type === 'limit') this.checkLimitTimeout(c, closeTime, account);
     for (let i = 0; i < signals.length; i++) this.onSignal(signals[i] as Signal, c, closeTime, account);
@@ -227,35 +233,78 @@ export class DecisionCore {
     s.dayEntries = 0;
   }
 
+  /**
+   * Max drawdown, measured at each close from the peak equity: the all-time peak, until the trader
+   * resumes (`resume`) or a cool-off ends, which restart it from the equity at that moment. The
+   * hard floor (halt_below_equity) stops entries whatever the cool-off says.
+   */
   private checkDrawdown(c: Candle, closeTime: number, account: AccountView): void {
     const s = this.state;
+    const pr = this.plan.protections;
     const eq = account.equityApprox();
+    if (eq > s.highestEquity) s.highestEquity = eq;
     const pause = s.drawdownPause;
+    if (eq < this.floorF && pause?.cause !== 'floor') {
+      s.drawdownPause = { sinceTime: closeTime, untilBar: null, untilMs: null, forever: true, cause: 'floor' };
+      this.emit(closeTime, c.start, 'protection', 'halt_below_equity', 'paused',
+        `equity ${fmtNum(eq)} is below halt_below_equity ${fmtDec(pr.haltBelowEquity as Decimal)}: entries stopped until ${this.resumeCommand}`);
+      return;
+    }
     if (pause !== null && !pause.forever) {
       const over = pause.untilBar !== null ? s.bar >= pause.untilBar : closeTime >= (pause.untilMs as number);
       if (over) {
         s.drawdownPause = null;
         s.peakEquity = eq;
-        this.emit(closeTime, c.start, 'protection', 'resume', 'none', `max drawdown pause over: entries allowed again, peak equity reset to ${fmtNum(eq)}`);
+        this.emit(closeTime, c.start, 'protection', 'resume', 'none',
+          `drawdown cool-off over: entries allowed again; the next ${fmtDec(pr.maxDrawdownPercent as Decimal)}% is measured from equity ${fmtNum(eq)}, ${belowPeak(eq, s.highestEquity)}% below the all-time peak ${fmtNum(s.highestEquity)}`);
         return;
       }
     }
+    if (!(this.ddFraction === this.ddFraction)) return;
     if (eq > s.peakEquity) s.peakEquity = eq;
     if (s.drawdownPause === null && eq <= s.peakEquity * (1 - this.ddFraction)) {
-      const resume = this.plan.protections.drawdownResumeAfter;
-      const dd = (1 - eq / s.peakEquity) * 100;
+      const coolOff = pr.drawdownCoolOff;
       s.drawdownPause = {
         sinceTime: closeTime,
-        untilBar: resume?.unit === 'bars' ? s.bar + resume.bars : null,
-        untilMs: resume?.unit === 'ms' ? closeTime + resume.ms : null,
-        forever: !resume,
+        untilBar: coolOff?.unit === 'bars' ? s.bar + coolOff.bars : null,
+        untilMs: coolOff?.unit === 'ms' ? closeTime + coolOff.ms : null,
+        forever: !coolOff,
+        cause: 'drawdown',
       };
-      const until = !resume ? 'for the rest of the run (no drawdown resume set)'
-        : resume.unit === 'bars' ? `for ${resume.bars} bars, until ${fmtTime(closeTime + resume.bars * this.interval)}`
-        : `until ${fmtTime(closeTime + resume.ms)}`;
+      const until = !coolOff ? `until ${this.resumeCommand}`
+        : coolOff.unit === 'bars' ? `for ${coolOff.bars} bars, until ${fmtTime(closeTime + coolOff.bars * this.interval)}`
+        : `until ${fmtTime(closeTime + coolOff.ms)}`;
       this.emit(closeTime, c.start, 'protection', 'max_drawdown', 'paused',
-        `max drawdown ${fmtDec(this.plan.protections.maxDrawdownPercent as Decimal)}% reached (equity ${fmtNum(eq)} is ${dd.toFixed(2)}% below the peak ${fmtNum(s.peakEquity)}): entries paused ${until}`);
+        `max drawdown ${fmtDec(pr.maxDrawdownPercent as Decimal)}% reached (equity ${fmtNum(eq)} is ${belowPeak(eq, s.peakEquity)}% below the peak ${fmtNum(s.peakEquity)}): entries paused ${until}`);
     }
+  }
+
+  /**
+   * The trader lifted a pause only they can lift (`botctl resume`, requested at `time`): entries
+   * are allowed again and the drawdown is measured from the equity now. Below halt_below_equity
+   * it is refused. The same request read again (after a restart) is ignored.
+   */
+  resume(time: number): void {
+    const s = this.state;
+    if (s.resumeRequest !== null && time <= s.resumeRequest) return;
+    s.resumeRequest = time;
+    const candle = candleStartAt(time, this.plan.market.interval);
+    const pause = s.drawdownPause;
+    const pr = this.plan.protections;
+    const eq = this.lastEquityF;
+    if (pause === null || pause.sinceTime > time) {
+      this.emitAt(time, candle, 'protection', 'resume', 'none', '`botctl resume`: nothing to resume, entries were not paused by a drawdown');
+      return;
+    }
+    if (eq < this.floorF) {
+      this.emitAt(time, candle, 'protection', 'resume', 'none',
+        `resume refused: equity ${fmtNum(eq)} is below halt_below_equity ${fmtDec(pr.haltBelowEquity as Decimal)}; lower halt_below_equity in the spec, restart the bot and resume again`);
+      return;
+    }
+    s.drawdownPause = null;
+    if (eq === eq) s.peakEquity = eq;
+    const next = this.ddFraction === this.ddFraction && eq === eq ? ` (the next pause comes below ${fmtNum(eq * (1 - this.ddFraction))})` : '';
+    this.emitAt(time, candle, 'protection', 'resume', 'none', `entries resumed by \`botctl resume\`: drawdown now measured from equity ${fmtNum(eq)}${next}`);
   }
 
   private managePosition(c: Candle, closeTime: number): void {
@@ -392,8 +441,9 @@ export class DecisionCore {
     const pr = this.plan.protections;
     const dd = s.drawdownPause;
     if (dd !== null) {
-      const until = dd.forever ? 'for the rest of the run' : dd.untilBar !== null ? `until ${fmtTime(closeTime + (dd.untilBar - s.bar) * this.interval)}` : `until ${fmtTime(dd.untilMs as number)}`;
-      return `max drawdown ${fmtDec(pr.maxDrawdownPercent as Decimal)}% reached, entries paused ${until}`;
+      if (dd.cause === 'floor') return `equity fell below halt_below_equity ${fmtDec(pr.haltBelowEquity as Decimal)}, entries stopped until ${this.resumeCommand}`;
+      const until = dd.forever ? this.resumeCommand : dd.untilBar !== null ? fmtTime(closeTime + (dd.untilBar - s.bar) * this.interval) : fmtTime(dd.untilMs as number);
+      return `max drawdown ${fmtDec(pr.maxDrawdownPercent as Decimal)}% reached, entries paused until ${until}`;
     }
     const fillDay = utcDay(closeTime);
     if (s.dailyLossPausedDay === fillDay) return `max daily loss ${fmtDec(pr.maxDailyLossPercent as Decimal)}% reached, entries paused until ${fmtTime(dayStart(fillDay + 1))} UTC`;
@@ -516,6 +566,11 @@ interface Verdict {
 
 function verdict(outcome: DecisionOutcome, why: string): Verdict {
   return { outcome, why };
+}
+
+/** How far `eq` is below `peak`, in percent with two decimals. */
+function belowPeak(eq: number, peak: number): string {
+  return ((1 - eq / peak) * 100).toFixed(2);
 }
 
 function scoreText(sig: Signal): string {

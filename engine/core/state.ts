@@ -35,10 +35,13 @@ export interface WorkingEntry {
 
 export interface DrawdownPause {
   sinceTime: number;
+  /** Cool-off: the bar, or the candle close time, from which entries resume by themselves. */
   untilBar: number | null;
   untilMs: number | null;
-  /** No resume configured: entries stay paused for the rest of the run. */
+  /** Only `botctl resume` lifts it (no cool-off, or the equity floor). */
   forever: boolean;
+  /** What set it off: the drawdown limit, or equity below `halt_below_equity`. Absent in older journals: drawdown. */
+  cause?: 'drawdown' | 'floor';
 }
 
 export interface CoreState {
@@ -58,8 +61,13 @@ export interface CoreState {
   dayEntries: number;
   dailyLossPausedDay: number | null;
   tradesPausedDay: number | null;
+  /** The peak the drawdown is measured from: all-time, until a resume or a cool-off restarts it. */
   peakEquity: number;
+  /** The highest equity ever seen (for the words of a cool-off). */
+  highestEquity: number;
   drawdownPause: DrawdownPause | null;
+  /** Time of the last `botctl resume` request handled, so a request read again is not applied twice. */
+  resumeRequest: number | null;
   atr: AtrState[];
 }
 
@@ -79,7 +87,9 @@ export function initialState(): CoreState {
     dailyLossPausedDay: null,
     tradesPausedDay: null,
     peakEquity: -Infinity,
+    highestEquity: -Infinity,
     drawdownPause: null,
+    resumeRequest: null,
     atr: [],
   };
 }

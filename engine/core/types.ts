@@ -61,7 +61,7 @@ export interface Decision {
   candle: number;
   kind: DecisionKind;
   /** 'exchange': the live runner's notes about the exchange itself (an IP ban, changed instrument rules). */
-  action: SignalAction | ExitReason | 'entry' | 'max_daily_loss' | 'max_drawdown' | 'max_trades_per_day' | 'resume' | 'limit_timeout' | 'exchange';
+  action: SignalAction | ExitReason | 'entry' | 'max_daily_loss' | 'max_drawdown' | 'halt_below_equity' | 'max_trades_per_day' | 'resume' | 'limit_timeout' | 'exchange';
   outcome: DecisionOutcome;
   /** The engine's words: "skipped: cooldown after loss, 2 of 3 bars left". */
   reason: string;

@@ -37,8 +37,8 @@ export interface RenderedSpec {
 
 function stopLines(style: StopStyle, indent: string): string {
   return style === 'atr'
-    ? `${indent}stop_loss:\n${indent}  atr: { length: 14, multiple: 2 }   # 2 × ATR(14) from the entry price\n`
-    : `${indent}stop_loss:\n${indent}  percent: 2                        # 2% from the entry price\n`;
+    ? `${indent}stop_loss:\n${indent}  atr: { length: 14, multiple: 2 }   # 2 × ATR(14) from the signal close\n`
+    : `${indent}stop_loss:\n${indent}  percent: 2                        # 2% from the signal close\n`;
 }
 
 function header(a: InitAnswers, schemaPath: string, what: string): string {
@@ -104,7 +104,6 @@ cooldown:
 protections:
   max_daily_loss_percent: 3
   max_drawdown_percent: 15
-  resume_after: 1d
   max_trades_per_day: 6
 ${FOOTER}`;
   return { yaml, files: [], notes };
@@ -135,7 +134,7 @@ entry_order:
   offset_percent: 0.05    # bid 0.05% better than the signal candle's close
   timeout: 2 bars
   on_timeout: cancel
-${riskBlock(a, '2', '  take_profit:\n    percent: 4            # 4% from the entry price\n')}
+${riskBlock(a, '2', '  take_profit:\n    percent: 4            # 4% from the signal close\n')}
 cooldown:
   after_exit: 4 bars
   after_loss: 2h

@@ -7,7 +7,7 @@ import { Journal, type RunJournal } from '../journal/index.ts';
 import type { RunRecorder } from './runner.ts';
 import type { OrderState } from '../venue/venue.ts';
 import type { OrderUpdate } from '../journal/types.ts';
-import { CORE_STATE_KIND } from '../ops/core-state.ts';
+import { CORE_STATE_KIND, RESUME_STATE_KIND } from '../ops/core-state.ts';
 
 export interface JournalRecorders {
   recorderFor(plan: Plan): RunRecorder;
@@ -62,6 +62,7 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
           fills: (fs) => run.recordFills(fs),
         }),
         recovered: (summary, time) => run.saveState(RECOVERY_STATE_KIND, summary, time) /* Decimals serialise as text */,
+        resumeRequest: () => run.view.lastState(RESUME_STATE_KIND)?.time,
         position: (p) => run.recordPosition({
           time: p.updatedAt, side: p.side, qty: p.size,
           ...(p.side !== 'flat' ? { entryPrice: p.avgPrice } : {}),

@@ -46,6 +46,9 @@ export function mergeSavedState(fresh: CoreState, saved: CoreState, stepMs: numb
       tradesPausedDay: saved.tradesPausedDay,
     } : {}),
     peakEquity: Math.max(fresh.peakEquity, saved.peakEquity),
+    // Journals from before these fields existed have no all-time peak or resume request.
+    highestEquity: Math.max(fresh.highestEquity, saved.highestEquity ?? saved.peakEquity),
+    resumeRequest: saved.resumeRequest ?? null,
     drawdownPause: saved.drawdownPause ? { ...saved.drawdownPause, untilBar: bar(saved.drawdownPause.untilBar) } : null,
   };
   return { state, position, cooldowns, barsAway };

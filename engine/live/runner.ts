@@ -246,6 +246,8 @@ export class BotRunner {
     const working = x.core.state.entryOrder;
     x.records.defer();
     try {
+      const resume = this.o.recorder?.resumeRequest?.();
+      if (resume !== undefined) x.core.resume(resume);
       const intents = [...x.core.onCandle(c, signals, x.book)];
       x.bar++;
       let skipEntry = false;

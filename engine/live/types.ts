@@ -33,6 +33,8 @@ export interface RunRecorder {
   recovery?(): JournalRecovery;
   /** Crash recovery: what the restart found and did (kept as a 'recovery' state record). */
   recovered?(summary: RecoverySummary, time: number): void;
+  /** Time of the latest `botctl resume` request in the journal, if any (read before each candle). */
+  resumeRequest?(): number | undefined;
 }
 
 export interface RunnerOptions {

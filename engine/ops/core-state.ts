@@ -6,9 +6,11 @@ import type { JournalView } from '../journal/index.ts';
 
 /** The state kind the runner saves the core's CoreState under. */
 export const CORE_STATE_KIND = 'core';
+/** The state kind `botctl resume` writes; the running bot reads the latest before each candle. */
+export const RESUME_STATE_KIND = 'resume';
 
 export interface Hold {
-  /** cooldown_after_entry, cooldown_after_exit, cooldown_after_loss, max_daily_loss, max_trades_per_day, max_drawdown */
+  /** cooldown_after_entry, cooldown_after_exit, cooldown_after_loss, max_daily_loss, max_trades_per_day, max_drawdown, halt_below_equity */
   kind: string;
   /** When entries are allowed again; null when nothing lifts it. */
   until: number | null;
@@ -79,11 +81,13 @@ export function coreStatus(view: JournalView, intervalMs: number, now: number, f
   if (dd) {
     const since = num(dd.sinceTime);
     const forever = dd.forever === true;
+    const floor = dd.cause === 'floor';
     const until = forever ? null : num(dd.untilMs) ?? barEnd(num(dd.untilBar));
+    const at = since !== null ? ` at ${fmt(since)}` : '';
     all.push({
-      kind: 'max_drawdown',
+      kind: floor ? 'halt_below_equity' : 'max_drawdown',
       until,
-      text: `entries paused: max drawdown reached${since !== null ? ` at ${fmt(since)}` : ''}${forever ? '; no resume_after is set, so entries stay paused for the rest of the run' : ''}`,
+      text: `${floor ? `entries stopped: equity fell below halt_below_equity${at}` : `entries paused: max drawdown reached${at}`}${forever ? `; lifted only by \`botctl resume ${view.bot}\`` : ''}`,
     });
   }
   const holds = all.filter((h) => h.until === null || h.until > now).sort((a, b) => (b.until ?? Infinity) - (a.until ?? Infinity));

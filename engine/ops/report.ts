@@ -17,6 +17,7 @@ import type { Candle } from '../market/candle.ts';
 import { candleFileText, readCandleFile } from '../market/candle-file.ts';
 import type { Plan } from '../plan/plan.ts';
 import { checkSpecText } from '../spec/load.ts';
+import { drawdownPolicyText } from '../spec/summary.ts';
 import { UserError } from '../cli/exit.ts';
 import type { OpenBot } from './locate.ts';
 import { shown } from './locate.ts';
@@ -115,6 +116,7 @@ export async function buildJournalReport(b: OpenBot, opts: { data?: string; allo
     equity,
     chart: { candles, barsPerCandle: 1 },
     closedAtEnd: false,
+    pausedSince: null,
   };
   let html = await renderHtmlReport(result, { data: opts.data ?? 'journal' });
   const heading = `${plan.name}: ${b.mode} trading on ${plan.market.symbol} ${plan.market.category}`;
@@ -157,6 +159,8 @@ function journalSummary(
       `${runs.length} run${runs.length === 1 ? '' : 's'} in ${shown(b.journalAbs)}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`),
   ];
+  const drawdown = drawdownPolicyText(plan, b.mode === 'live' ? undefined : plan.simulation.initialEquity);
+  if (drawdown) lines.push(`  ${drawdown}`);
   if (h.open) lines.push(`  open position  ${h.open.side} ${h.open.qty.toFixed()} at ${h.open.entryPrice.toFixed()} since ${fmtUtc(h.open.entryTime)} UTC (not in the trade figures)`);
   lines.push(x.snapshots > 0
     ? `  equity curve from ${x.snapshots} equity snapshot${x.snapshots === 1 ? '' : 's'} in the journal`

@@ -46,6 +46,7 @@ export function statusText(s: StatusReport, now: number): string {
   if (s.equity) L.push(`  equity ${s.equity.equity.toFixed()} ${s.equity.coin ?? q} (as of ${fmtUtc(s.equity.time)} UTC)`);
 
   L.push('', 'Cooldown and protections');
+  if (s.drawdownProtection) L.push(`  ${s.drawdownProtection}`);
   if (!s.core) L.push('  no core state saved yet');
   else {
     if (s.core.holds.length === 0) L.push('  none: entries allowed');
@@ -109,6 +110,7 @@ export function statusJson(s: StatusReport): Record<string, unknown> {
     today: { day: s.today.day, realisedPnl: s.today.realisedPnl.toFixed(), entries: s.core?.dayEntries ?? null },
     equity: s.equity && { equity: s.equity.equity.toFixed(), coin: s.equity.coin, time: isoUtc(s.equity.time) },
     holds: s.core ? s.core.holds.map((h) => ({ kind: h.kind, until: isoUtc(h.until), text: h.text })) : null,
+    drawdownProtection: s.drawdownProtection,
     stateSavedAt: s.core ? isoUtc(s.core.savedAt) : null,
     decisions: s.decisions.map((d) => ({
       time: isoUtc(d.time), kind: d.kind, action: d.action, outcome: d.outcome, reason: d.reason, text: d.text,

@@ -8,6 +8,7 @@ import { coreStatus, type CoreStatus } from './core-state.ts';
 import type { OpenBot } from './locate.ts';
 import { shown } from './locate.ts';
 import { fmtUtc } from './time.ts';
+import { drawdownPolicyText } from '../spec/summary.ts';
 
 export type RunState = 'running' | 'stopped' | 'not_running';
 
@@ -53,11 +54,13 @@ export interface StatusReport {
   today: { day: string; realisedPnl: Decimal };
   equity: EquityRecord | null;
   core: CoreStatus | null;
+  /** What the drawdown protection does and how far equity may fall in total (spec-summary words); null without one or when the spec no longer loads. */
+  drawdownProtection: string | null;
   decisions: DecisionRecord[];
   errors: ErrorRecord[];
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -113,6 +116,7 @@ export function gatherStatus(b: OpenBot, now: number): StatusReport {
     today: { day: new Date(now).toISOString().slice(0, 10), realisedPnl: v.todayRealisedPnl(now) },
     equity: v.lastEquity() ?? null,
     core: coreStatus(v, iv, now, fmtUtc) ?? null,
+    drawdownProtection: b.plan ? drawdownPolicyText(b.plan, b.mode === 'live' ? undefined : b.plan.simulation.initialEquity) : null,
     decisions: v.decisions({ limit: 10 }),
     errors: v.errors({ limit: 3 }),
   };

@@ -69,13 +69,13 @@ export interface RiskPlan {
   sizing: Sizing;
   /** Cap on the position size in base coin. */
   maxPositionQty?: Decimal;
-  /** Cap on the position value in quote coin at entry price. */
+  /** Cap on the position value in quote coin at the signal close (or limit price). */
   maxPositionQuote?: Decimal;
   /** Linear: leverage set on the exchange and used to cap notional (equity × leverage). Spot: 1. */
   leverage: Decimal;
 }
 
-/** How far from the entry price a stop (or trailing distance) sits. */
+/** How far from the signal close (or the limit price) a stop sits, or how far behind the best close a trailing stop. */
 export type Distance =
   | { kind: 'percent'; percent: Decimal }
   | { kind: 'atr'; length: number; multiple: Decimal };
@@ -114,9 +114,15 @@ export interface CooldownPlan {
 export interface ProtectionsPlan {
   /** Pause entries for the rest of the UTC day once the day's realised loss reaches this percent of the day's starting equity. */
   maxDailyLossPercent?: Decimal;
-  /** Pause entries once equity falls this percent below its peak; `resumeAfter` lifts the pause (never, if absent). */
+  /**
+   * Pause entries once equity falls this percent below its all-time peak. The pause lasts until the
+   * trader runs `botctl resume` (the drawdown is then measured from the equity at that moment)...
+   */
   maxDrawdownPercent?: Decimal;
-  drawdownResumeAfter?: Span;
+  /** ...or, with a cool-off, lifts by itself after this long and measures the next drawdown from there. */
+  drawdownCoolOff?: Span;
+  /** Hard floor: once equity closes below this, entries stop until `botctl resume`, cool-off or not. */
+  haltBelowEquity?: Decimal;
   /** Pause entries for the rest of the UTC day after this many entries that day. */
   maxTradesPerDay?: number;
 }

@@ -104,11 +104,13 @@ export function buildPlan(v: SpecValues, specFileAbs: string, specHash: string):
   const protections: ProtectionsPlan = {};
   const daily = opt(['protections', 'max_daily_loss_percent'], dec);
   const drawdown = opt(['protections', 'max_drawdown_percent'], dec);
-  const resume = opt(['protections', 'resume_after'], span);
+  const coolOff = opt(['protections', 'drawdown_cool_off'], span);
+  const floor = opt(['protections', 'halt_below_equity'], dec);
   const trades = v.int(['protections', 'max_trades_per_day']);
   if (daily) protections.maxDailyLossPercent = daily;
   if (drawdown) protections.maxDrawdownPercent = drawdown;
-  if (resume) protections.drawdownResumeAfter = resume;
+  if (coolOff) protections.drawdownCoolOff = coolOff;
+  if (floor) protections.haltBelowEquity = floor;
   if (trades !== undefined) protections.maxTradesPerDay = trades;
 
   const entryGate: Plan['entryGate'] = {};

@@ -50,7 +50,7 @@ function rows(node: SchemaNode, prefix: string, out: string[]): void {
   for (const [key, raw] of Object.entries(n.properties ?? {})) {
     const path = `${prefix}${key}`;
     const child = resolve(raw);
-    const def = required.has(key) ? 'required' : child.default !== undefined ? `\`${inline(child.default)}\`` : '—';
+    const def = required.has(key) ? 'required' : child.default !== undefined ? `\`${inline(child.default)}\`` : child.defaultText ?? '—';
     const example = child.examples?.[0];
     out.push(`| \`${path}\` | ${typeOf(raw)}${constraints(raw)} | ${def} | ${cell(child.description ?? '')} | ${example === undefined ? '' : `\`${cell(inline(example))}\``} |`);
     if (child.properties) rows(child, `${path}.`, out);

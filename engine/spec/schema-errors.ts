@@ -118,6 +118,14 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
     }
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
+      if (path.join('.') === 'protections' && key === 'resume_after') {
+        const name = valueAt(data, ['name']);
+        const value = valueAt(data, [...path, key]);
+        return src.at([...path, key], `\`resume_after\` is gone: a drawdown pause now lasts until \`botctl resume ${typeof name === 'string' ? name : '<name>'}\`; to lift it by itself after a time, write \`drawdown_cool_off: ${typeof value === 'string' ? value : '1d'}\``, {
+          prefer: 'key',
+          hint: 'each cool-off measures the next drawdown from the equity at that moment, so equity can fall further in total; `halt_below_equity` caps it',
+        });
+      }
       const later = notSupportedYet(path, key);
       if (later) {
         const d = src.at([...path, key], later.message, { prefer: 'key', hint: later.hint });

@@ -26,6 +26,7 @@ export type SchemaNode = {
   const?: unknown;
   pattern?: string;
   patternErrorMessage?: string;
+  defaultText?: string;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -66,6 +67,8 @@ function compileSchema(source: boolean): { ajv: Ajv2020; validate: ValidateFunct
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false, code: { source } });
   // Editors' JSON-schema services show this message for failed patterns; ajv only carries it.
   ajv.addKeyword('patternErrorMessage');
+  // A default that depends on another setting (fees by category), for the README reference only.
+  ajv.addKeyword('defaultText');
   return { ajv, validate: ajv.compile(botSchema) };
 }
 

@@ -11,7 +11,8 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
   const out: Diagnostic[] = [];
   const category = v.str(['market', 'category']);
   const spot = category === 'spot';
-  const hasStop = v.obj(['risk', 'stop_loss']) !== undefined;
+  // A trailing stop without activation is the position's stop from the entry on (RULES.md).
+  const hasStop = v.obj(['risk', 'stop_loss']) !== undefined || trailingIsStop(v);
 
   // --- sides
   if (spot && v.has(['strategy', 'short'])) {
@@ -41,9 +42,9 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
         prefer: 'key', hint: 'add `stop_loss:` under `risk` (e.g. `stop_loss: { percent: 2 }`), or size with `quantity` or `quote`',
       }));
     }
-    if (v.has(['risk', 'trailing_stop'])) {
-      out.push(src.at(['risk', 'trailing_stop'], 'a trailing stop needs a stop-loss to start from', {
-        prefer: 'key', hint: 'add `stop_loss:` under `risk` (e.g. `stop_loss: { percent: 2 }`)',
+    if (v.has(['risk', 'trailing_stop', 'activation'])) {
+      out.push(src.at(['risk', 'trailing_stop', 'activation'], 'a trailing stop with an `activation` needs a stop-loss: until it activates, nothing would protect the position', {
+        prefer: 'key', hint: 'add `stop_loss:` under `risk` (e.g. `stop_loss: { percent: 2 }`), or remove `activation` so the trailing stop protects the position from the entry on',
       }));
     }
     if (v.has(['risk', 'take_profit', 'risk_reward'])) {
@@ -178,10 +179,15 @@ export function semanticWarnings(v: SpecValues): Diagnostic[] {
       }));
     }
   }
-  if (v.obj(['risk']) && !v.has(['risk', 'stop_loss'])) {
+  if (v.obj(['risk']) && !v.has(['risk', 'stop_loss']) && !trailingIsStop(v)) {
     out.push(v.src.at(['risk'], 'no stop_loss: a losing position is closed only by an exit rule', {
       prefer: 'key', severity: 'warning', hint: 'add `stop_loss:` under `risk`, e.g. `stop_loss: { percent: 2 }`',
     }));
   }
   return out;
+}
+
+/** A trailing stop without `activation` starts at its distance from the entry: it is the stop-loss. */
+function trailingIsStop(v: SpecValues): boolean {
+  return v.obj(['risk', 'trailing_stop']) !== undefined && !v.has(['risk', 'trailing_stop', 'activation']);
 }

@@ -1,5 +1,6 @@
 // One plain-English paragraph saying what a valid bot will do, so the trader can check that the
 // spec says what they meant.
+import { Decimal } from 'decimal.js';
 import type { Distance, Plan, Span, TargetDistance } from '../plan/plan.ts';
 import { describeSpan } from './span.ts';
 
@@ -30,6 +31,33 @@ function list(items: string[]): string {
 
 function listOr(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/**
+ * What the drawdown protection does, and how far equity may fall in total, in one sentence; null
+ * when the plan has none. `startEquity` (backtests and paper) puts the hard floor in proportion.
+ * With a cool-off each pause allows another max_drawdown_percent from wherever equity is then, so
+ * n pauses allow 1 − (1 − f)ⁿ in total: the sentence says so in numbers.
+ */
+export function drawdownPolicyText(plan: Plan, startEquity?: Decimal): string | null {
+  const p = plan.protections;
+  const quote = quoteCoin(plan.market.symbol);
+  const resume = `\`botctl resume ${plan.name}\``;
+  const dd = p.maxDrawdownPercent;
+  const floor = p.haltBelowEquity;
+  const floorText = floor
+    ? `below ${floor.toString()} ${quote}${startEquity && floor.lt(startEquity) ? ` (${new Decimal(1).sub(floor.div(startEquity)).mul(100).toDecimalPlaces(2).toString()}% below the starting ${startEquity.toString()})` : ''}`
+    : '';
+  if (!dd) return floor ? `Drawdown protection: entries stop once equity closes ${floorText}, until ${resume}.` : null;
+  const first = `entries pause once equity is ${dd.toString()}% below its`;
+  if (!p.drawdownCoolOff) {
+    return `Drawdown protection: ${first} all-time peak${floor ? `, and stop once it closes ${floorText}` : ''}, until ${resume}.`;
+  }
+  const f = dd.div(100);
+  const after = (n: number): string => new Decimal(1).sub(new Decimal(1).sub(f).pow(n)).mul(100).toDecimalPlaces(2).toString();
+  const cool = `Drawdown protection: ${first} peak, for ${spanText(p.drawdownCoolOff)}; then the next ${dd.toString()}% is measured from the equity at that moment`;
+  if (floor) return `${cool}. In total, entries stop once equity closes ${floorText}, until ${resume}.`;
+  return `${cool}, so in total equity may keep falling: ${dd.toString()}% per pause, ${after(2)}% after two, ${after(3)}% after three, with no limit (set halt_below_equity to cap it).`;
 }
 
 /** `warmupBars` from the compiled rules or the constructed module, when known. */
@@ -79,7 +107,8 @@ export function summarize(plan: Plan, extra: { warmupBars?: number; modulePath?:
   if (x.stopLoss) protect.push(`a stop ${distanceText(x.stopLoss)} away`);
   if (x.takeProfit) protect.push(`a take-profit at ${distanceText(x.takeProfit)}`);
   if (x.trailingStop) {
-    protect.push(`a trailing stop ${distanceText(x.trailingStop.distance)} behind the best price${x.trailingStop.activation ? ` once ${distanceText(x.trailingStop.activation)} in profit` : ''}`);
+    const start = x.trailingStop.activation ? ` once ${distanceText(x.trailingStop.activation)} in profit` : x.stopLoss ? '' : ', which is also the initial stop,';
+    protect.push(`a trailing stop ${distanceText(x.trailingStop.distance)} behind the best close${start}`);
   }
   const caps: string[] = [];
   if (r.maxPositionQty) caps.push(`${r.maxPositionQty.toString()} ${m.symbol.replace(new RegExp(`${quote}$`), '')}`);
@@ -102,9 +131,10 @@ export function summarize(plan: Plan, extra: { warmupBars?: number; modulePath?:
   const p = plan.protections;
   const stops: string[] = [];
   if (p.maxDailyLossPercent) stops.push(`a ${p.maxDailyLossPercent.toString()}% daily loss`);
-  if (p.maxDrawdownPercent) stops.push(`a ${p.maxDrawdownPercent.toString()}% drawdown${p.drawdownResumeAfter ? ` (resuming after ${spanText(p.drawdownResumeAfter)})` : ''}`);
   if (p.maxTradesPerDay !== undefined) stops.push(`${p.maxTradesPerDay} trades in a day`);
-  if (stops.length) s.push(`Entries pause after ${listOr(stops)}.`);
+  if (stops.length) s.push(`Entries pause until the next UTC day after ${listOr(stops)}.`);
+  const drawdown = drawdownPolicyText(plan, plan.simulation.initialEquity);
+  if (drawdown) s.push(drawdown);
 
   s.push(`On shutdown it ${plan.run.onShutdown === 'keep_position' ? 'keeps its position' : 'closes its position'}.`);
   const sim = plan.simulation;

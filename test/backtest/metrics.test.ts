@@ -1,6 +1,7 @@
 // Performance figures on a scenario small enough to check by hand.
 import t from 'tap';
 import { runBacktest } from '../../engine/backtest/runner.ts';
+import { resultToJson, summaryText } from '../../engine/backtest/output.ts';
 import { BTC_LINEAR, BTC_SPOT, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
 
 t.test('metrics: P&L, win rate, profit factor, exposure, drawdown, daily Sharpe/Sortino', async (t) => {
@@ -85,4 +86,21 @@ t.test('daily returns use the final equity after the end-of-data close', async (
   const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
   const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / (rets.length - 1));
   t.ok(Math.abs(r.metrics.sharpe! - (mean / sd) * Math.sqrt(365)) < 1e-9, `sharpe ${r.metrics.sharpe}`);
+});
+
+t.test('net P&L is the final equity less the initial, rounded once from the same exact value', async (t) => {
+  // Spot, 0.05 % taker fee. 0.001 BTC bought at 40000.01 (fee 0.020000005), sold at 40000.02 (fee
+  // 0.02000001): net 0.00001 − 0.040000015 = −0.039990015, final equity 9999.960009985. Rounding
+  // each to 8 places on its own gives 9999.96000999 and −0.03999002: a cent-fraction apart.
+  const plan = makePlan({
+    market: { network: 'mainnet', category: 'spot', symbol: 'BTCUSDT', interval: '60' },
+    risk: { sizing: { kind: 'quantity', quantity: d('0.001') }, leverage: d(1) },
+    simulation: { initialEquity: d(10000), takerFeePercent: d('0.05'), makerFeePercent: d('0.05'), slippagePercent: d(0) },
+  });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['exit_long'] }), BTC_SPOT, candles([[40000.01, 40000.01, 40000.01, 40000.01], [40000.01, 40000.02, 40000.01, 40000.02], [40000.02, 40000.02, 40000.02, 40000.02]]));
+  t.equal(r.metrics.finalEquity.toFixed(), '9999.960009985');
+  const j = JSON.parse(resultToJson(r, { data: 'test' })) as { metrics: { initialEquity: string; finalEquity: string; netPnl: string } };
+  t.equal(j.metrics.finalEquity, '9999.96000999');
+  t.equal(j.metrics.netPnl, '-0.03999001', 'final equity − initial equity, to the digit');
+  t.match(summaryText(r, { data: 'test' }), /Net P&L +-0\.04 USDT .*\n  Final equity +9999\.96 USDT/);
 });

@@ -1,12 +1,16 @@
 // Cooldowns and protections: each pauses entries with a record saying which and until when.
 import t from 'tap';
-import { runBacktest } from '../../engine/backtest/runner.ts';
+import { Backtest, runBacktest } from '../../engine/backtest/runner.ts';
+import { summaryText } from '../../engine/backtest/output.ts';
 import { BTC_LINEAR, candles, d, flat, makePlan, scripted } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
+import type { Decision } from '../../engine/core/types.ts';
 
 const buy08: Signal = { action: 'enter_long', strength: 0.8, reason: '' };
 const signalTexts = (r: { decisions: { kind: string; text: string }[] }): string[] => r.decisions.filter((x) => x.kind === 'signal').map((x) => x.text);
 const allTexts = (r: { decisions: { text: string }[] }): string => r.decisions.map((x) => x.text).join('\n');
+/** The decisions a backtest has recorded so far (without ending it). */
+const decisionsOf = (bt: Backtest) => (bt as unknown as { decisions: Decision[] }).decisions;
 
 t.test('cooldown after loss in bars: the fill bar counts as the first', async (t) => {
   const plan = makePlan({
@@ -101,26 +105,53 @@ t.test('max daily loss: realised loss ≥ pct of the day-start equity pauses unt
   t.match(all, /2021-10-02 00:00 BUY signal entering long/);
 });
 
-t.test('max drawdown: pause with a record, resume after the set span', async (t) => {
-  // 1 BTC at 40000: close 39400 → equity 9400, 6 % below the 10000 peak ≥ 5 %.
-  const plan = makePlan({
-    risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) },
-    protections: { maxDrawdownPercent: d(5), drawdownResumeAfter: { unit: 'bars', bars: 3 } },
-  });
-  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 2: ['exit_long'], 3: ['enter_long'], 5: ['enter_long'] }), BTC_LINEAR, candles([
-    ...flat(2, 40000), [40000, 40000, 39400, 39400], ...flat(4, 39400),
-  ]));
+// Max drawdown. 1 BTC (leverage 10) bought at 40000 on bar 1; the close of bar 2 is 39400: equity
+// 9400, 6 % below the 10000 peak ≥ 5 %. Exit signal on bar 2, so the bot is flat at 39400 after.
+const ddRows = (): [number, number, number, number][] => [...flat(2, 40000), [40000, 40000, 39400, 39400], ...flat(6, 39400)];
+const ddScript = { 0: ['enter_long'], 2: ['exit_long'], 3: ['enter_long'], 5: ['enter_long'], 7: ['enter_long'] } as const;
+const ddPlan = (protections: Record<string, unknown>) => makePlan({ risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) }, protections: protections as never });
+
+t.test('max drawdown: measured from the all-time peak, paused until the trader resumes', async (t) => {
+  const bt = new Backtest(ddPlan({ maxDrawdownPercent: d(5) }), scripted(ddScript as never), BTC_LINEAR);
+  const bars = candles(ddRows());
+  for (const c of bars.slice(0, 6)) bt.push(c);
+  let all = allTexts({ decisions: decisionsOf(bt) });
+  t.match(all, /2021-10-01 02:00 max drawdown 5% reached \(equity 9400 is 6.00% below the peak 10000\): entries paused until `botctl resume test-bot`/);
+  t.match(all, /2021-10-01 05:00 BUY signal skipped: max drawdown 5% reached, entries paused until `botctl resume test-bot`/);
+  // Nobody resumes a backtest: its summary says how long entries were paused.
+  const alone = runBacktest(ddPlan({ maxDrawdownPercent: d(5) }), scripted(ddScript as never), BTC_LINEAR, candles(ddRows()));
+  t.equal(alone.pausedSince, Date.UTC(2021, 9, 1, 3));
+  t.match(summaryText(alone, { data: 'test' }), /Drawdown protection: entries pause once equity is 5% below its all-time peak, until `botctl resume test-bot`\.\n  note: entries were paused from 2021-10-01 03:00 UTC to the end \(a backtest is never resumed\)/);
+  // The trader resumes between the 05:00 and 06:00 candles: the drawdown is measured from here on.
+  bt.core.resume(Date.UTC(2021, 9, 1, 6, 10));
+  for (const c of bars.slice(6)) bt.push(c);
+  all = allTexts({ decisions: decisionsOf(bt) });
+  t.match(all, /2021-10-01 06:10 entries resumed by `botctl resume`: drawdown now measured from equity 9400 \(the next pause comes below 8930\)/);
+  t.match(all, /2021-10-01 07:00 BUY signal entering long/);
+  // A second copy of the same request (a restart reads it again) changes nothing.
+  bt.core.resume(Date.UTC(2021, 9, 1, 6, 10));
+  t.equal(decisionsOf(bt).filter((x) => x.action === 'resume').length, 1);
+});
+
+t.test('drawdown cool-off: resumes by itself, measuring the next drawdown from there, and says so', async (t) => {
+  const r = runBacktest(ddPlan({ maxDrawdownPercent: d(5), drawdownCoolOff: { unit: 'bars', bars: 3 } }), scripted(ddScript as never), BTC_LINEAR, candles(ddRows()));
   const all = allTexts(r);
   t.match(all, /2021-10-01 02:00 max drawdown 5% reached \(equity 9400 is 6.00% below the peak 10000\): entries paused for 3 bars, until 2021-10-01 06:00/);
   t.match(all, /2021-10-01 03:00 BUY signal skipped: max drawdown 5% reached, entries paused until 2021-10-01 06:00/);
-  t.match(all, /2021-10-01 05:00 max drawdown pause over: entries allowed again, peak equity reset to 9400/);
+  t.match(all, /2021-10-01 05:00 drawdown cool-off over: entries allowed again; the next 5% is measured from equity 9400, 6.00% below the all-time peak 10000/);
   t.match(all, /2021-10-01 05:00 BUY signal entering long/);
-  const forever = makePlan({ risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) }, protections: { maxDrawdownPercent: d(5) } });
-  const r2 = runBacktest(forever, scripted({ 0: ['enter_long'], 2: ['exit_long'], 5: ['enter_long'] }), BTC_LINEAR, candles([
-    ...flat(2, 40000), [40000, 40000, 39400, 39400], ...flat(4, 39400),
-  ]));
-  t.match(allTexts(r2), /entries paused for the rest of the run \(no drawdown resume set\)/);
-  t.match(allTexts(r2), /05:00 BUY signal skipped: max drawdown 5% reached, entries paused for the rest of the run/);
+});
+
+t.test('halt_below_equity: a hard floor no cool-off lifts, and a resume below it is refused', async (t) => {
+  const plan = ddPlan({ maxDrawdownPercent: d(50), drawdownCoolOff: { unit: 'bars', bars: 1 }, haltBelowEquity: d(9500) });
+  const bt = new Backtest(plan, scripted(ddScript as never), BTC_LINEAR);
+  for (const c of candles(ddRows())) bt.push(c);
+  const all = allTexts({ decisions: decisionsOf(bt) });
+  t.match(all, /2021-10-01 02:00 equity 9400 is below halt_below_equity 9500: entries stopped until `botctl resume test-bot`/);
+  t.match(all, /2021-10-01 07:00 BUY signal skipped: equity fell below halt_below_equity 9500, entries stopped until `botctl resume test-bot`/);
+  bt.core.resume(Date.UTC(2021, 9, 1, 9, 5));
+  t.match(allTexts({ decisions: decisionsOf(bt) }), /2021-10-01 09:05 resume refused: equity 9400 is below halt_below_equity 9500; lower halt_below_equity in the spec, restart the bot and resume again/);
+  t.not(bt.core.state.drawdownPause, null, 'still stopped');
 });
 
 t.test('a data gap over midnight: fills at the first candle of the new day count for the new day', async (t) => {

@@ -2,6 +2,7 @@
 // small scenario whose numbers are worked out by hand in the comments.
 import t from 'tap';
 import { runBacktest } from '../../engine/backtest/runner.ts';
+import { summaryText } from '../../engine/backtest/output.ts';
 import { BTC_LINEAR, candles, d, flat, makePlan, scripted, T0 } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
 import { candleStartAt } from '../../engine/market/candle.ts';
@@ -255,12 +256,28 @@ t.test("placement 'bot' with a trailing stop: trailed on closes, exits at the ne
   t.match(r.decisions.map((x) => x.text).join('\n'), /03:00 close 40550 at or below the trailing stop 40590: closing the long at the next open/);
 });
 
-t.test('end of data: an open position is closed at the last close', async (t) => {
+t.test('end of data: an open position is closed at market at the last close, like any market exit', async (t) => {
   const r = runBacktest(makePlan(), scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [40000, 41000, 40000, 41000]]));
   t.equal(r.closedAtEnd, true);
   t.equal(r.trades[0]!.reason, 'end_of_data');
   t.equal(r.trades[0]!.exitPrice.toFixed(), '41000');
   t.equal(r.metrics.finalEquity.toFixed(), '10010');
+  // With 0.1 % slippage and a 0.05 % taker fee: sold at 41000.5 × 0.999 = 40959.4995, rounded down
+  // to the tick: 40959.4.
+  const slip = makePlan({ simulation: { initialEquity: d(10000), takerFeePercent: d('0.05'), makerFeePercent: d(0), slippagePercent: d('0.1') } });
+  const r2 = runBacktest(slip, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [40000, 41000.5, 40000, 41000.5]]));
+  t.equal(r2.trades[0]!.exitPrice.toFixed(), '40959.4');
+  t.match(summaryText(r2, { data: 'test' }), /note: the position still open at the end was closed at market at the last close \(slippage and taker fee included\)/);
+});
+
+t.test('stops and targets are measured from the signal close, not from the fill', async (t) => {
+  // Signal close 40000; the next candle gaps up to 40400. The 2 % stop is 2 % of 40000 = 39200, and
+  // the 2R target 40000 + 2 × 800 = 41600: the levels go out with the order, before any fill.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) }, takeProfit: { kind: 'risk_reward', multiple: d(2) } } });
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, candles([[40000, 40000, 40000, 40000], [40400, 40400, 40400, 40400], [40400, 40400, 40400, 40400]]));
+  t.equal(r.trades[0]!.entryPrice.toFixed(), '40400');
+  t.equal(r.trades[0]!.stopLoss?.toFixed(), '39200');
+  t.equal(r.trades[0]!.takeProfit?.toFixed(), '41600');
 });
 
 t.test('warm-up: signals before preloadBars are discarded', async (t) => {

@@ -9,6 +9,10 @@ import { main } from '../../engine/cli/main.ts';
 import { compileRules } from '../../dsl/index.ts';
 import { parseUtcTime } from '../../dsl/explain.ts';
 import { btcCandles } from '../dsl/helpers.ts';
+import { loadBotSpec } from '../../engine/spec/load.ts';
+import { runBacktest } from '../../engine/backtest/runner.ts';
+import { instantiateStrategy } from '../../engine/strategy/load.ts';
+import { bundledInstrument } from '../../engine/market/instruments.ts';
 
 const DATA = fileURLToPath(new URL('../../bots/data/BTCUSDT-1h-2021-10_2022-03.csv', import.meta.url));
 const ENTRY = 'crossover(ema(close, fast), ema(close, slow)) and rsi(close, 14) < 70';
@@ -72,6 +76,30 @@ t.test('--at shows the bar that fired, with its signal and strength', async (t) 
   t.match(r.out, /signals: enter_long strength 0\.\d+/);
   t.match(r.out, /crossover\(ema\(close, fast\), ema\(close, slow\)\)\s+true/);
   t.equal(r.out.match(/ UTC {2}bar /g)?.length, 1, 'one bar');
+});
+
+t.test('each bar shows the decision the core took, with the same equity path as the backtest', async (t) => {
+  // The spec with a stop, a target and a long cooldown after exits: entries the rule fires get
+  // skipped. The backtest (run here independently of explain) says which, and why.
+  const cooled = join(dir, 'cooled.yaml');
+  writeFileSync(cooled, SPEC.replace('  quantity: 0.01\n', '  quantity: 0.01\n  stop_loss: { percent: 2 }\n  take_profit: { risk_reward: 2 }\ncooldown:\n  after_exit: 40 bars\n'));
+  const loaded = await loadBotSpec(cooled);
+  if (!loaded.ok) throw new Error('spec');
+  const bt = runBacktest(loaded.plan, await instantiateStrategy(loaded.plan), bundledInstrument('BTCUSDT', 'linear'), btcCandles());
+  const skipped = bt.decisions.find((d) => d.kind === 'signal' && d.outcome === 'skipped' && d.reason.includes('cooldown after exit'));
+  const entered = bt.decisions.find((d) => d.kind === 'signal' && d.outcome === 'entry');
+  const closed = bt.decisions.find((d) => d.kind === 'exit');
+  if (!skipped || !entered || !closed) throw new Error('the scenario needs a skipped entry, an entry and a stop/target exit');
+  for (const d of [skipped, entered, closed]) {
+    const r = await explain(cooled, '--data', DATA, '--at', iso(d.candle));
+    t.equal(r.code, 0, r.err);
+    t.match(r.out, `  decision: ${d.text.slice(17)}`, `${iso(d.candle)}: ${d.text}`);
+  }
+  t.match(skipped.text, /BUY signal \(strength 0\.\d+\) skipped: cooldown after exit, \d+ of 40 bars left$/);
+  const quiet = await explain(cooled, '--data', DATA, '--at', '2021-10-01 12:00');
+  t.match(quiet.out, /  decision: none$/m, 'a bar without a signal or an event says so');
+  const muted = await explain(cooled, '--data', DATA, '--at', iso(btcCandles()[60]!.start));
+  t.notMatch(muted.out, /  decision: [A-Z]/, 'no decision before the averages settle');
 });
 
 t.test('--at inside a candle picks that candle; --last N ends there', async (t) => {

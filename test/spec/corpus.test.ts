@@ -47,7 +47,7 @@ const expected: Record<string, string[]> = {
   'sizing-none': [`${F}/sizing-none.yaml:9:1: error: \`risk\` needs one of \`quantity\`, \`quote\` or \`risk_percent\``],
   'sizing-two': [`${F}/sizing-two.yaml:11:3: error: \`risk\` takes only one of \`quantity\`, \`quote\` or \`risk_percent\`, but has \`quantity\` and \`risk_percent\``],
   'stop-zero': [`${F}/stop-zero.yaml:12:14: error: risk.stop_loss.percent must be greater than 0`],
-  'trailing-no-stop': [`${F}/trailing-no-stop.yaml:11:3: error: a trailing stop needs a stop-loss to start from`],
+  'trailing-no-stop': [`${F}/trailing-no-stop.yaml:11:34: error: a trailing stop with an \`activation\` needs a stop-loss: until it activates, nothing would protect the position`],
   'spot-short': [`${F}/spot-short.yaml:10:3: error: spot cannot go short: a spot bot can only buy the coin and sell it again`],
   'spot-module-short': [`${F}/spot-module-short.yaml:9:14: error: spot cannot go short, so \`direction: both\` is not possible`],
   'spot-leverage': [`${F}/spot-leverage.yaml:11:13: error: leverage applies only to linear perpetuals; spot trades without leverage`],
@@ -74,7 +74,7 @@ const expected: Record<string, string[]> = {
   liquidation: [`${F}/liquidation.yaml:12:25: error: a stop-loss 6% away is beyond the liquidation price at 20× leverage (about 5% away)`],
   volatility: [
     `${F}/volatility.yaml:13:50: error: baseline_length (20) must be longer than atr_length (50): the baseline is the normal volatility the recent one is compared with`,
-    `${F}/volatility.yaml:15:3: error: \`resume_after\` in \`protections\` needs \`max_drawdown_percent\``,
+    `${F}/volatility.yaml:15:3: error: \`drawdown_cool_off\` in \`protections\` needs \`max_drawdown_percent\``,
   ],
   'expr-traps': [
     `${F}/expr-traps.yaml:9:12: error: strategy.long.entry is the YAML true/false value \`true\`, not a rule`,
@@ -83,6 +83,7 @@ const expected: Record<string, string[]> = {
   ],
   'expr-comment-cut': [`${F}/expr-comment-cut.yaml:9:12: error: strategy.long.entry is empty: everything after \`#\` is a YAML comment, so the rule was cut off`],
   'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
+  'resume-after': [`${F}/resume-after.yaml:14:3: error: \`resume_after\` is gone: a drawdown pause now lasts until \`botctl resume resume-after\`; to lift it by itself after a time, write \`drawdown_cool_off: 1d\``],
   'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
   'module-syntax-js': ["test/fixtures/strategies/syntax-error-js.mjs:3:15: error: syntax error: Unexpected token ';'"],

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { botSchema } from '../../engine/spec/schema.ts';
+import { defaultFees } from '../../engine/spec/defaults.ts';
 import type { SchemaNode } from '../../engine/spec/schema.ts';
 import { README_URL, START_MARKER, END_MARKER, generateReference } from '../../engine/spec/reference.ts';
 
@@ -51,4 +52,26 @@ t.test('example bots point editors at the schema on their first line', async (t)
     const first = readFileSync(new URL(`../../bots/${f}.yaml`, import.meta.url), 'utf8').split('\n')[0];
     t.equal(first, '# yaml-language-server: $schema=../schemas/bot.schema.json', f);
   }
+});
+
+t.test('the reference gives each category its own fee defaults, as the plan builder applies them', async (t) => {
+  const readme = readFileSync(README_URL, 'utf8');
+  for (const [key, field] of [['taker_percent', 'taker'], ['maker_percent', 'maker']] as const) {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`simulation.fees.${key}\``)) ?? '';
+    const defaultCell = row.split(' | ')[2] ?? '';
+    for (const category of ['linear', 'spot'] as const) {
+      t.match(defaultCell, `\`${defaultFees(category)[field].toString()}\` (${category})`, `${key} default for ${category}`);
+    }
+  }
+});
+
+t.test('stops and targets are documented as measured from where the core measures them', async (t) => {
+  // The core sends the stop with the entry order, so it is measured from the signal candle's close
+  // (or the limit price), never from a fill price it does not know yet.
+  const texts: string[] = [];
+  walk(botSchema, '$', (n, path) => {
+    if (/\.(stop_loss|take_profit|trailing_stop)/.test(path) && n.description) texts.push(`${path}: ${n.description}`);
+  });
+  t.strictSame(texts.filter((s) => /entry price/.test(s)), [], 'no description says "entry price"');
+  t.ok(texts.some((s) => s.startsWith('$.risk.stop_loss.percent:') && /signal candle's close \(or the limit price\)/.test(s)));
 });

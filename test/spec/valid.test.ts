@@ -1,8 +1,8 @@
 // The bundled example bots validate, and a valid spec becomes exactly the Plan the trader wrote.
 import t from 'tap';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadBotSpec } from '../../engine/spec/load.ts';
 import type { Plan } from '../../engine/plan/plan.ts';
 
@@ -53,7 +53,8 @@ t.test('btc-ema: the flagship plan', async (t) => {
   t.strictSame(plan.cooldown.afterExit, { unit: 'bars', bars: 3 });
   t.strictSame(plan.cooldown.afterLoss, { unit: 'ms', ms: 12 * 3_600_000 });
   t.equal(plan.protections.maxDailyLossPercent?.toString(), '3');
-  t.strictSame(plan.protections.drawdownResumeAfter, { unit: 'ms', ms: 86_400_000 });
+  t.equal(plan.protections.drawdownCoolOff, undefined, 'the safe default: paused until botctl resume');
+  t.match(summary, /Drawdown protection: entries pause once equity is 15% below its all-time peak, until `botctl resume btc-ema`\./);
   t.equal(plan.protections.maxTradesPerDay, 6);
   t.strictSame({ ...plan.run }, { mode: 'paper', journal: resolve('bots/journal/btc-ema.sqlite'), onShutdown: 'keep_position' });
   t.equal(plan.simulation.takerFeePercent.toString(), '0.055');
@@ -105,4 +106,31 @@ t.test('decimals are read from the source text, quoted or not', async (t) => {
   t.equal(plan.cooldown.activity?.freeTrades, 2);
   t.equal(plan.run.mode, 'live');
   t.equal(plan.run.journal, resolve('test/fixtures/specs/state/vs.sqlite'));
+  t.strictSame(plan.protections.drawdownCoolOff, { unit: 'ms', ms: 2 * 86_400_000 });
+  t.equal(plan.protections.haltBelowEquity?.toString(), '2000.25');
+});
+
+t.test("a drawdown cool-off says in validate's summary how far equity may fall in total", async (t) => {
+  const dir = t.testdir();
+  const base = readFileSync('bots/btc-ema.yaml', 'utf8').replace('max_drawdown_percent: 15', 'max_drawdown_percent: 10\n  drawdown_cool_off: 1d');
+  const spec = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const open = await loadBotSpec(spec('cool.yaml', base));
+  t.match(open.ok && open.summary, /Drawdown protection: entries pause once equity is 10% below its peak, for 1 day; then the next 10% is measured from the equity at that moment, so in total equity may keep falling: 10% per pause, 19% after two, 27\.1% after three, with no limit \(set halt_below_equity to cap it\)\./);
+  const floored = await loadBotSpec(spec('floor.yaml', base.replace('drawdown_cool_off: 1d', 'drawdown_cool_off: 1d\n  halt_below_equity: 7000')));
+  t.match(floored.ok && floored.summary, /for 1 day; then the next 10% is measured from the equity at that moment\. In total, entries stop once equity closes below 7000 USDT \(30% below the starting 10000\), until `botctl resume btc-ema`\./);
+});
+
+t.test('a trailing stop without activation is the stop-loss itself: valid, no "no stop_loss" warning, sizes risk_percent', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'trail.yaml');
+  writeFileSync(file, readFileSync('bots/btc-ema.yaml', 'utf8')
+    .replace(/  stop_loss:\n    atr: \{ length: 14, multiple: 2 \}\n  take_profit:\n    risk_reward: 2 [^\n]*\n/, '  trailing_stop: { percent: 1.5 }\n'));
+  const r = await loadBotSpec(file);
+  t.ok(r.ok, r.ok ? '' : r.diagnostics.map((x) => x.message).join('; '));
+  if (!r.ok) return;
+  t.strictSame(r.warnings.map((w) => w.message), []);
+  t.match(r.summary, /risks 1% of equity per trade with a trailing stop 1\.5% behind the best close, which is also the initial stop,/);
 });

@@ -1,5 +1,11 @@
 // botctl explain: replays a rules bot over a candle file and shows, for chosen bars, the value of
-// every sub-expression and whether each condition fired: "why didn't my bot trade at 14:00?".
+// every sub-expression, whether each condition fired, and what the decision core made of it:
+// "why didn't my bot trade at 14:00?". The core runs as in a backtest of the same file (same
+// candles, same fills, same equity path), so a fired rule that did not trade says why.
+import type { Decision } from '../../core/types.ts';
+import { Backtest } from '../../backtest/runner.ts';
+import { bundledInstrument, loadInstrumentFile } from '../../market/instruments.ts';
+import type { Strategy } from '../../strategy/strategy.ts';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
@@ -18,6 +24,7 @@ interface ExplainOpts {
   at?: string;
   csv?: string;
   allowOtherSymbol?: boolean;
+  instrumentFile?: string;
 }
 
 export function registerExplain(cmd: Command, io: CliIo, setExit: SetExit): void {
@@ -27,6 +34,7 @@ export function registerExplain(cmd: Command, io: CliIo, setExit: SetExit): void
     .option('--last <n>', 'explain the last N bars (default 5; with --at, the N bars ending at that time)')
     .option('--at <time>', 'explain the bar at this UTC time, e.g. 2022-01-05T14:00Z or "2022-01-05 14:00"')
     .option('--csv <file>', 'also write every bar: time plus one column per sub-expression and condition')
+    .option('--instrument-file <file>', "the symbol's tick size, quantity step and minimums as JSON (for symbols botctl does not bundle)")
     .option('--allow-other-symbol', 'explain on a candle file that names another symbol, or whose prices do not fit the spec\'s symbol')
     .addHelpText('after', `
 Examples:
@@ -68,6 +76,27 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   }
   if (!compiled.rules.createTracer) throw new Error('rules compiled without tracing support');
   const tracer = compiled.rules.createTracer();
+  const rules = opts.instrumentFile
+    ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
+    : bundledInstrument(plan.market.symbol, plan.market.category);
+  // The backtest's strategy is the tracer itself, so the decisions follow exactly the signals shown.
+  let trace: ReturnType<typeof tracer.step> | undefined;
+  const traced: Strategy = {
+    warmupBars: tracer.warmupBars,
+    preloadBars: tracer.preloadBars,
+    onCandle: (c) => (trace = tracer.step(c)).signals,
+  };
+  // Decisions by the candle they belong to, for the bars that can still be shown.
+  const decisions = new Map<number, Decision[]>();
+  const bt = new Backtest(plan, traced, rules, {
+    maxRecords: 0,
+    onDecision: (d) => {
+      if (at !== undefined && d.candle > at) return;
+      const list = decisions.get(d.candle);
+      if (list) list.push(d);
+      else decisions.set(d.candle, [d]);
+    },
+  });
 
   const data = opts.data as string;
   if (opts.csv !== undefined) checkOutputPath('--csv', opts.csv, [['candle file', data], ['spec', spec]]);
@@ -91,15 +120,15 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
       if (firstStart === undefined) firstStart = candle.start;
       lastStart = candle.start;
       if (csv === undefined && at !== undefined && candle.start > at) return;
-      const trace = tracer.step(candle);
-      const bar = { candle, trace };
+      bt.push(candle);
+      const bar = { candle, trace: trace as NonNullable<typeof trace> };
       if (csv !== undefined) {
         pending.push(csvRow(tracer, bar));
         if (pending.length >= 1000) flush();
       }
       if (at === undefined || candle.start <= at) {
         shown.push(bar);
-        if (shown.length > count) shown.shift();
+        if (shown.length > count) decisions.delete((shown.shift() as ExplainedBar).candle.start);
       }
     });
     flush();
@@ -125,7 +154,7 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   if (at !== undefined && lastShown && at >= lastShown.candle.start + step) {
     out.push(`note: no candle covers ${formatUtc(at)} (a gap in the data); showing the candle before it`);
   }
-  for (const bar of shown) out.push('', explainBar(tracer, bar));
+  for (const bar of shown) out.push('', explainBar(tracer, bar, decisions.get(bar.candle.start) ?? []));
   if (opts.csv !== undefined) out.push('', `wrote every bar to ${opts.csv}`);
   io.out(`${out.join('\n')}\n`);
   return ExitCode.Ok;

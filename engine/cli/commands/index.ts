@@ -47,6 +47,7 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Regist
     description: "Write an HTML report (equity, drawdown, trades, metrics) of a bot's paper or live journal.",
     load: async () => (await import('./report.ts')).registerReport,
   },
+  resume: { description: 'Lift a drawdown pause (max_drawdown_percent, halt_below_equity): entries are allowed again.', load: async () => (await import('./resume.ts')).registerResume },
   init: {
     description: 'Create a new bot spec from a template; asks a few questions on a terminal.',
     load: async () => (await import('./init.ts')).registerInit,
