@@ -18,7 +18,7 @@ const LOCK = '.building';
 
 /** Source folders compiled to dist/ (as in tsconfig.build.json) and the other files the build reads. */
 const SOURCE_DIRS = ['engine', 'dsl'];
-const OTHER_INPUTS = ['schemas/bot.schema.json', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/build.mjs'];
+const OTHER_INPUTS = ['schemas/bot.schema.json', 'schemas/sweep.schema.json', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/build.mjs'];
 
 function sourceFiles() {
   const out = [];

@@ -92,7 +92,7 @@ export class Backtest {
     this.to = opts.to ?? Infinity;
     this.preload = Math.max(strategy.preloadBars, strategy.warmupBars);
     this.sim = new SimExchange(plan.simulation, rules, { leverage: plan.risk.leverage });
-    this.core = new DecisionCore(plan, rules, (d) => this.onDecision(d));
+    this.core = new DecisionCore(plan, rules, this.lean && !opts.onDecision ? null : (d) => this.onDecision(d));
     this.metrics = new MetricsAccumulator(plan.simulation.initialEquity);
     this.equity = new EquitySampler(opts.equityPoints ?? 4000);
     this.chart = new CandleAggregator(opts.chartCandles ?? 6000);

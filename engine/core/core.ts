@@ -75,7 +75,8 @@ export class DecisionCore {
   constructor(
     readonly plan: Plan,
     readonly rules: InstrumentRules,
-    private readonly record: (d: Decision) => void,
+    /** Where decision records go; null when nobody reads them (a sweep's backtests): none is written. */
+    private readonly record: ((d: Decision) => void) | null,
     state?: CoreState,
   ) {
     this.interval = intervalLength(plan.market.interval);
@@ -530,6 +531,7 @@ export class DecisionCore {
   }
 
   private emitSignal(sig: Signal, time: number, candle: number, outcome: DecisionOutcome, reason: string): void {
+    if (this.record === null) return;
     const text = `${fmtTime(candle)} ${LABEL[sig.action]} signal${scoreText(sig)} ${reason}`;
     const d: Decision = { time, candle, kind: 'signal', action: sig.action, outcome, reason: tail(text, reason), text };
     if (sig.reason) d.signalReason = sig.reason;
@@ -540,11 +542,13 @@ export class DecisionCore {
 
   /** Records something that happened during a candle (fills, rejections): the text carries its own time. */
   private emitAt(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    if (this.record === null) return;
     const text = `${fmtTime(time)} ${reason}`;
     this.record({ time, candle, kind, action, outcome, reason: tail(text, reason), text });
   }
 
   private emit(time: number, candle: number, kind: DecisionKind, action: Decision['action'], outcome: DecisionOutcome, reason: string): void {
+    if (this.record === null) return;
     const text = `${fmtTime(candle)} ${reason}`;
     this.record({ time, candle, kind, action, outcome, reason: tail(text, reason), text });
   }

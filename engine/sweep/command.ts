@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { CliIo } from '../cli/main.ts';
 import { ExitCode, UserError } from '../cli/exit.ts';
+import { checkOutputPath, writeFailure } from '../cli/output-path.ts';
 import { loadBotSpec } from '../spec/load.ts';
 import { formatDiagnostics } from '../spec/diagnostic.ts';
 import type { ComboResult } from './evaluate.ts';
@@ -22,7 +23,11 @@ export interface SweepOutputs {
 }
 
 export async function runSweep(o: SweepOptions, out: SweepOutputs, io: CliIo): Promise<number> {
+  for (const [flag, file] of [['--json', out.json], ['--html', out.html], ['--write-spec', out.writeSpec]] as const) {
+    if (file !== undefined) checkOutputPath(flag, file, [['spec', o.spec], ...o.data.map((d) => ['candle file', d] as const), ['instrument file', o.instrumentFile], ['results file', o.results]]);
+  }
   const p = await prepareSweep(o);
+  for (const t of p.dataTexts) io.err(`${t}\n`);
   const total = p.space.shardSize;
   io.err(`${p.plan.name}: ${total.toLocaleString('en')} combinations${p.description.shard ? ` (shard ${p.description.shard.index}/${p.description.shard.count} of ${p.space.size.toLocaleString('en')})` : ''} on ${p.description.data.candles.toLocaleString('en')} candles; results go to ${p.resultsFile} as they finish\n`);
   const run = await runCombinations(p, o, io.err);
@@ -67,7 +72,7 @@ async function writeText(file: string, text: string): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot write ${file}: ${writeFailure(e)}`);
   }
 }
 

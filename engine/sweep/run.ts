@@ -40,6 +40,7 @@ export interface SweepOptions {
   /** Where results stream to; default next to the spec, named after the sweep. */
   results?: string;
   instrumentFile?: string;
+  allowOtherSymbol?: boolean;
 }
 
 /** What the reports say the sweep was; the top of --json. Same inputs, same description. */
@@ -66,6 +67,8 @@ export interface Prepared {
   init: WorkerInit;
   resultsFile: string;
   key: string;
+  /** What each candle file was read as. */
+  dataTexts: string[];
 }
 
 export async function prepareSweep(o: SweepOptions): Promise<Prepared> {
@@ -95,7 +98,7 @@ export async function prepareSweep(o: SweepOptions): Promise<Prepared> {
   }
   if (o.shard && o.shard.index > space.size) throw new UserError(`--shard ${o.shard.index}/${o.shard.count}: there are only ${space.size} combinations, so this shard has none`);
 
-  const history = await loadHistory(o.data, plan.market.interval, plan.name);
+  const history = await loadHistory({ files: o.data, market: plan.market, bot: plan.name, allowOtherSymbol: o.allowOtherSymbol ?? false });
   const candles = history.candles;
   const shared = shareCandles(candles);
   let folds: Fold[] | null = null;
@@ -132,7 +135,7 @@ export async function prepareSweep(o: SweepOptions): Promise<Prepared> {
     specFile: o.spec, specText, specHash, params, space: spaceOptions, candles: shared, folds,
     ...(o.instrumentFile ? { instrumentFile: o.instrumentFile } : {}),
   };
-  return { plan, description, params, space, folds, init, resultsFile, key };
+  return { plan, description, params, space, folds, init, resultsFile, key, dataTexts: history.texts };
 }
 
 function isoEnd(t: number): string | null {

@@ -4,8 +4,10 @@
 // is reported where it is written.
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import * as Ajv2020Module from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type * as Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
 import { UserError } from '../cli/exit.ts';
 import { formatDiagnostics, type Diagnostic } from '../spec/diagnostic.ts';
@@ -28,7 +30,7 @@ export interface SweepFile {
   top?: number;
 }
 
-const Ajv2020 = Ajv2020Module.default.default;
+const require = createRequire(import.meta.url);
 let validate: ValidateFunction | undefined;
 let schema: { properties: Record<string, unknown> } | undefined;
 
@@ -50,7 +52,9 @@ export async function loadSweepFile(file: string): Promise<SweepFile> {
   const data = src.doc.toJS() as Record<string, unknown>;
   if (!validate) {
     schema = JSON.parse(readFileSync(SWEEP_SCHEMA_URL, 'utf8')) as { properties: Record<string, unknown> };
-    validate = new Ajv2020({ allErrors: true, strict: true, strictTypes: false }).compile(schema);
+    // ajv is CommonJS; `require` gives its module.exports, which carry the class on `.default`.
+    const Ajv = (require('ajv/dist/2020.js') as typeof Ajv2020Module.default).default;
+    validate = new Ajv({ allErrors: true, strict: true, strictTypes: false }).compile(schema);
   }
   if (!validate(data)) fail(problems(src, validate.errors ?? []));
 

@@ -28,6 +28,7 @@ interface SweepFlags {
   resume?: boolean;
   results?: string;
   instrumentFile?: string;
+  allowOtherSymbol?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -54,6 +55,7 @@ export function registerSweep(sweep: Command, io: CliIo, setExit: SetExit): void
     .option('--resume', 'carry on an interrupted sweep of the same spec, data and parameters')
     .option('--results <file>', 'where finished combinations are written as they finish (default: sweeps/ next to the spec)')
     .option('--instrument-file <file>', "the symbol's tick size, quantity step and minimums as JSON (for symbols botctl does not bundle)")
+    .option('--allow-other-symbol', 'run on candle files that name another symbol, or whose prices do not fit the spec\'s symbol')
     .addHelpText('after', `
 Examples:
   botctl sweep bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv \\
@@ -129,5 +131,6 @@ function options(spec: string, f: SweepFlags, file: SweepFile | undefined): Swee
     resume: f.resume ?? false,
     ...(f.results ? { results: f.results } : {}),
     ...(f.instrumentFile ? { instrumentFile: f.instrumentFile } : {}),
+    ...(f.allowOtherSymbol ? { allowOtherSymbol: true } : {}),
   };
 }
