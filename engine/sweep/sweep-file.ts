@@ -16,7 +16,6 @@ import { didYouMean } from '../spec/suggest.ts';
 import type { Objective } from './objective.ts';
 import type { ParamInput } from './params.ts';
 import type { WalkForward } from './windows.ts';
-import { PACKAGE_ROOT } from '../package-root.ts';
 
 export const SWEEP_SCHEMA_URL = new URL('schemas/sweep.schema.json', PACKAGE_ROOT);
 
