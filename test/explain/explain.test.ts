@@ -177,3 +177,13 @@ t.test('a condition folded to a constant shows as fired/true, not as the number 
   const text = explainBar(tracer, { candle, trace: tracer.step(candle) });
   t.match(text, /long entry\s+FIRED\s+1 < 2/);
 });
+
+t.test("the flagship's EMA crossover is listed under values, although it is also a whole exit rule", async (t) => {
+  const flagship = fileURLToPath(new URL('../../bots/btc-ema.yaml', import.meta.url));
+  const r = await explain(flagship, '--data', DATA, '--at', '2022-01-05 14:00');
+  t.equal(r.code, 0, r.err);
+  const values = r.out.slice(r.out.indexOf('  values:'));
+  t.match(values, /\n {4}crossover\(ema\(close, fast\), ema\(close, slow\)\)\s+false\n/, 'the part of the long entry that failed');
+  t.match(values, /\n {4}crossunder\(ema\(close, fast\), ema\(close, slow\)\)\s+false\n/);
+  t.match(values, /\n {4}rsi\(close, 14\) < 70\s+true\n/);
+});
