@@ -64,7 +64,9 @@ export class Dag {
   add(spec: NodeSpec): number {
     const args = spec.args ?? [];
     const consts = spec.consts ?? [];
-    const key = spec.op === 'input' ? `input:${spec.label}` : `${spec.op}(${args.join(',')};${consts.map(constKey).join(',')})`;
+    // A constant is keyed by its type too: `1 < 2` folds to true, which is not the number 1.
+    const op = spec.op === 'const' ? `const:${spec.type}` : spec.op;
+    const key = spec.op === 'input' ? `input:${spec.label}` : `${op}(${args.join(',')};${consts.map(constKey).join(',')})`;
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       const node = this.nodes[existing]!;

@@ -72,9 +72,10 @@ export function explainBar(tracer: RuleTracer, bar: ExplainedBar, decisions: rea
     const muted = trace.signals.length > 0 && trace.index < tracer.preloadBars;
     lines.push(muted ? `  decision: none (signals before bar ${tracer.preloadBars} are ignored while the averages settle)` : '  decision: none');
   }
-  // Whole expressions were shown above; list the parts they are made of.
+  // Whole expressions were shown above; list the parts they are made of, including a whole rule
+  // that is also part of another (the flagship's crossover is the short exit and half the long entry).
   const roots = new Set(tracer.fields.map((f) => f.column));
-  const parts = tracer.columns.map((col, i) => ({ col, i })).filter(({ i }) => !roots.has(i));
+  const parts = tracer.columns.map((col, i) => ({ col, i })).filter(({ col, i }) => col.inner || !roots.has(i));
   if (parts.length > 0) {
     lines.push('  values:');
     const labelWidth = Math.min(60, Math.max(...parts.map(({ col }) => col.label.length)));

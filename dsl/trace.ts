@@ -14,6 +14,8 @@ export interface TraceColumn {
   /** The sub-expression as written (whitespace collapsed), e.g. `ema(close, 9)`. */
   label: string;
   type: ValueType;
+  /** Part of a larger expression (an argument of another node), e.g. the crossover in `crossover(…) and rsi(…) < 70`. */
+  inner: boolean;
 }
 
 export interface TraceField {
@@ -60,7 +62,8 @@ export class RuleTracer {
     this.preloadBars = program.plan.preloadBars;
     const named = program.dag.nodes.filter((n) => n.named && n.op !== 'const');
     this.ids = named.map((n) => n.id);
-    this.columns = named.map((n) => ({ label: n.label, type: n.type }));
+    const inner = new Set(program.dag.nodes.flatMap((n) => n.args));
+    this.columns = named.map((n) => ({ label: n.label, type: n.type, inner: inner.has(n.id) }));
     this.rootIds = new Map(program.roots);
     this.fields = [...program.roots].map(([field, id]) => ({ field, text: program.texts.get(field) ?? '', type: program.dag.node(id).type, column: this.ids.indexOf(id) }));
   }

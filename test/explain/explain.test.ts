@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../engine/cli/main.ts';
 import { compileRules } from '../../dsl/index.ts';
-import { parseUtcTime } from '../../dsl/explain.ts';
+import { explainBar, parseUtcTime } from '../../dsl/explain.ts';
 import { btcCandles } from '../dsl/helpers.ts';
 import { loadBotSpec } from '../../engine/spec/load.ts';
 import { runBacktest } from '../../engine/backtest/runner.ts';
@@ -165,4 +165,25 @@ t.test('UTC time forms', async (t) => {
   for (const s of ['2022-01-05T14:00Z', '2022-01-05 14:00', '2022-01-05T14:00:00', '2022-01-05T14:00:00.000Z', '2022-01-05 14:00 UTC']) t.equal(parseUtcTime(s), at, s);
   t.equal(parseUtcTime('2022-01-05'), Date.UTC(2022, 0, 5));
   for (const s of ['2022-02-30', '2022-01-05 25:00', '14:00', '2022-01-05T14:00+02:00', '']) t.equal(parseUtcTime(s), undefined, s);
+});
+
+t.test('a condition folded to a constant shows as fired/true, not as the number of the same value', async (t) => {
+  // `1 < 2` folds to true; the literal `1` is a number constant of the same value.
+  const compiled = compileRules({ long_entry: '1 < 2', long_exit: 'close > open and 2 > 1 and 1 == 1' }, new Map());
+  if (!compiled.ok || !compiled.rules.createTracer) throw new Error('compile');
+  const tracer = compiled.rules.createTracer();
+  t.strictSame(tracer.fields.map((f) => [f.field, f.type]), [['long_entry', 'bool'], ['long_exit', 'bool']]);
+  const candle = btcCandles()[0]!;
+  const text = explainBar(tracer, { candle, trace: tracer.step(candle) });
+  t.match(text, /long entry\s+FIRED\s+1 < 2/);
+});
+
+t.test("the flagship's EMA crossover is listed under values, although it is also a whole exit rule", async (t) => {
+  const flagship = fileURLToPath(new URL('../../bots/btc-ema.yaml', import.meta.url));
+  const r = await explain(flagship, '--data', DATA, '--at', '2022-01-05 14:00');
+  t.equal(r.code, 0, r.err);
+  const values = r.out.slice(r.out.indexOf('  values:'));
+  t.match(values, /\n {4}crossover\(ema\(close, fast\), ema\(close, slow\)\)\s+false\n/, 'the part of the long entry that failed');
+  t.match(values, /\n {4}crossunder\(ema\(close, fast\), ema\(close, slow\)\)\s+false\n/);
+  t.match(values, /\n {4}rsi\(close, 14\) < 70\s+true\n/);
 });
