@@ -22,7 +22,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .version(await version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
+    .exitOverride()
+    // Everything after the command's name is the command's: `sweep merge … --json OUT` reaches merge.
+    .enablePositionalOptions();
   await registerCommands(program, argv, io, (c) => { code = c; });
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 

@@ -40,7 +40,7 @@ export async function runSweep(o: SweepOptions, out: SweepOutputs, io: CliIo): P
   io.out(terminalReport(p.description, header, report));
   if (run.ran > 0) {
     const perSecond = run.seconds > 0 ? run.ran / run.seconds : 0;
-    io.out(`\n  ${run.seconds.toFixed(1)} s on ${run.workers} worker${run.workers === 1 ? '' : 's'}: ${perSecond.toFixed(0)} combinations/s, ${((perSecond * p.description.data.candles) / 1e6).toFixed(2)} M candle-combinations/s\n`);
+    io.out(`\n  ${run.ran.toLocaleString('en')} combinations in ${run.seconds.toFixed(1)} s on ${run.workers} worker${run.workers === 1 ? '' : 's'}: ${perSecond.toFixed(perSecond < 10 ? 1 : 0)} combinations/s, ${((perSecond * p.description.data.candles) / 1e6).toFixed(2)} M candle-combinations/s\n`);
   }
   await writeOutputs(p, header, report, out, io);
   return ExitCode.Ok;
@@ -90,7 +90,9 @@ async function openShard(file: string): Promise<ShardFile> {
   const it = rl[Symbol.asyncIterator]();
   const head: string[] = [];
   for (;;) {
-    const r = await it.next().catch((e: Error) => { throw new UserError(`cannot read ${file}: ${e.message}`); });
+    const r = await it.next().catch((e: NodeJS.ErrnoException) => {
+      throw new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message}`);
+    });
     if (r.done) throw new UserError(`${file} is not a botctl sweep --json file (no combinations list)`);
     if (r.value === ' "combinations": [') break;
     head.push(r.value);

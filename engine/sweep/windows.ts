@@ -1,4 +1,4 @@
-// Walk-forward windows. The candles are cut into K+1 blocks of equal length; fold k (1..K) is
+// Walk-forward windows. The candles are cut into K+1 blocks of (about) equal length; fold k (1..K) is
 // optimised on its in-sample window and judged on block k, the out-of-sample window right after:
 // anchored, the in-sample window is every block before k (it grows); rolling, it is block k−1
 // only (it slides). The out-of-sample windows follow each other, so they join into one stitched
@@ -30,11 +30,29 @@ export interface Fold {
   outOfSample: TimeWindow;
 }
 
-/** The folds over candles starting at `times` (ascending); the last window runs to the end. */
+const DAY = 86_400_000;
+
+/**
+ * The folds over candles starting at `times` (ascending); the last window runs to the end. Window
+ * edges fall on a UTC midnight (the first candle of that day), so no day's return is split
+ * between two windows and the windows' daily returns add up to the whole run's.
+ */
 export function foldsOf(times: ArrayLike<number>, wf: WalkForward): Fold[] {
   const n = times.length;
   const blocks = wf.folds + 1;
-  const edge = (b: number): number => (b >= blocks ? Infinity : times[Math.floor((n * b) / blocks)]!);
+  const edge = (b: number): number => {
+    if (b >= blocks) return Infinity;
+    const t = times[Math.floor((n * b) / blocks)]!;
+    const midnight = Math.floor(t / DAY) * DAY;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid]! >= midnight) hi = mid;
+      else lo = mid + 1;
+    }
+    return times[lo]!;
+  };
   const folds: Fold[] = [];
   for (let k = 1; k <= wf.folds; k++) {
     folds.push({

@@ -74,11 +74,15 @@ Exit status: 0 ok, 1 bad spec, data or parameters, 2 wrong command line, 130 int
       setExit(await runSweep(options(spec, flags, file), { json: flags.json, html: flags.html, writeSpec: flags.writeSpec }, io));
     });
 
+  // `sweep merge … --json OUT`: the option after `merge` is merge's own, not the sweep's.
+  sweep.enablePositionalOptions();
   sweep
     .command('merge')
     .description('Join the --json files of a sweep run in shards (--shard i/n) into the result of one run.')
     .argument('<files...>', 'the shards\' --json files, all of them')
     .requiredOption('--json <file>', 'where to write the joined result')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     .action(async (files: string[], flags: { json: string }) => {
       setExit(await mergeSweeps(files, flags.json, io));
     });
