@@ -158,6 +158,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fills_by_time ON fills (scope, time, id);
     `);
   },
+  // v3: what each execution was: a trade, a liquidation, auto-deleveraging, a funding payment.
+  (db) => {
+    db.exec(`ALTER TABLE fills ADD COLUMN kind TEXT NOT NULL DEFAULT 'trade'`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
