@@ -338,24 +338,20 @@ export class RunJournal {
       return [
         this.scope, f.execId, this.run.id, eventTime(f.time), f.orderId, f.orderLinkId, f.side,
         decText(f.price, 'price'), decText(f.qty, 'qty'), decText(f.fee, 'fee'),
-        f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0, f.kind ?? 'trade',
+        f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0, f.kind ?? 'trade', f.origin ?? null,
       ] as const;
     });
     return this.journal.write(true, () => {
-      const trade = prepared(this.db,
-        `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
       let added = 0;
       for (const r of rows) {
-        // A trade takes the column's default, so the statement also writes to journals from before v3.
-        if (r[12] === 'trade') added += trade.run(...r.slice(0, 12)).changes;
-        else {
-          added += prepared(this.db,
-            `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(...r).changes;
-        }
+        // A plain trade leaves the v3 columns to their defaults, so this also writes journals from before v3.
+        const plain = r[12] === 'trade' && r[13] === null;
+        added += prepared(this.db, plain
+          ? `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+          : `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker, kind, origin)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(...(plain ? r.slice(0, 12) : r)).changes;
       }
       return added;
     });

@@ -132,6 +132,7 @@ export function orderEventFromRow(r: OrderEventRow): OrderEventRecord {
 
 export interface FillRow {
   kind?: string;
+  origin?: string | null;
   exec_id: string;
   run_id: number;
   time: number;
@@ -159,6 +160,7 @@ export function fillFromRow(r: FillRow): FillRecord {
     feeCurrency: r.fee_currency,
     isMaker: r.is_maker === null ? null : r.is_maker === 1,
     kind: (r.kind ?? 'trade') as FillKind,
+    origin: r.origin ?? null,
   };
 }
 

@@ -158,9 +158,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fills_by_time ON fills (scope, time, id);
     `);
   },
-  // v3: what each execution was: a trade, a liquidation, auto-deleveraging, a funding payment.
+  // v3: what each execution was (a trade, a liquidation, auto-deleveraging, a funding payment) and
+  // what created its order, as the exchange says (a close found in the history has no order row).
   (db) => {
-    db.exec(`ALTER TABLE fills ADD COLUMN kind TEXT NOT NULL DEFAULT 'trade'`);
+    db.exec(`
+      ALTER TABLE fills ADD COLUMN kind TEXT NOT NULL DEFAULT 'trade';
+      ALTER TABLE fills ADD COLUMN origin TEXT;
+    `);
   },
 ];
 

@@ -216,6 +216,8 @@ export interface FillInput {
   time: number;
   /** Absent: 'trade'. */
   kind?: FillKind;
+  /** What created the filled order, as the exchange says: 'user', 'stopLoss', 'takeProfit', 'trailingStop', 'liquidation', 'adl'. */
+  origin?: string;
 }
 
 export interface FillRecord {
@@ -231,6 +233,7 @@ export interface FillRecord {
   isMaker: boolean | null;
   time: number;
   kind: FillKind;
+  origin: string | null;
 }
 
 // ---------- positions, equity, errors, state ----------

@@ -31,6 +31,8 @@ export interface TradeHistory {
 }
 
 const KNOWN_REASONS = new Set(['signal', 'stop_loss', 'take_profit', 'trailing_stop', 'reverse', 'end_of_data', 'liquidation', 'adl', 'shutdown', 'manual']);
+/** The exchange's own closes found only as fills (the bot was away): their order's origin says what they were. */
+const ORIGIN_REASON: Record<string, string> = { stopLoss: 'stop_loss', takeProfit: 'take_profit', trailingStop: 'trailing_stop', liquidation: 'liquidation', adl: 'adl' };
 const PURPOSE_REASON: Record<string, string> = { stop_loss: 'stop_loss', take_profit: 'take_profit', trailing_stop: 'trailing_stop', liquidation: 'liquidation', adl: 'adl', entry: 'reverse', external: 'external' };
 
 /** Closed trades with an exit at or after `since` (oldest first), and the open trade. */
@@ -67,7 +69,7 @@ function toRow(t: Trade, byExec: Map<string, FillRecord>, orderOf: (f: FillRecor
     const exitOrder = orderOf(exitFill);
     // A liquidation or auto-deleveraging execution says what it was, journaled order or not.
     if (exitFill?.kind === 'liquidation' || exitFill?.kind === 'adl') exitReason = exitFill.kind;
-    else if (!exitOrder) exitReason = 'unknown';
+    else if (!exitOrder) exitReason = (exitFill?.origin && ORIGIN_REASON[exitFill.origin]) || 'unknown';
     else {
       const reason = exitOrder.reason?.trim() ?? '';
       exitReason = PURPOSE_REASON[exitOrder.purpose] ?? (KNOWN_REASONS.has(reason) ? reason : exitOrder.purpose);

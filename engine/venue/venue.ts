@@ -120,6 +120,8 @@ export interface Fill {
   time: number;
   /** Absent: 'trade'. */
   kind?: FillKind;
+  /** What created the order filled, when the execution says (Bybit's createType): see OrderState.origin. */
+  origin?: OrderState['origin'];
 }
 
 export type PositionSide = 'long' | 'short' | 'flat';

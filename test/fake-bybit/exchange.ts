@@ -53,6 +53,8 @@ export interface FakeExecution {
   seq: number;
   /** Trade (default), BustTrade (liquidation takeover), AdlTrade (auto-deleveraging), Funding. */
   execType?: string;
+  /** The order's createType (CreateByUser, CreateByStopLoss, ...). */
+  createType?: string;
 }
 
 export interface FakePosition {
@@ -377,7 +379,7 @@ export class FakeExchange {
       execId: this.id('e0cbe81d'), orderId: order.orderId, orderLinkId: order.orderLinkId, side: order.side,
       orderType: order.orderType, stopOrderType: order.stopOrderType || 'UNKNOWN', orderPrice: order.price,
       orderQty: order.qty, leavesQty: order.qty.sub(order.cumExecQty), execPrice: px, execQty: qty, execValue: value,
-      execFee: fee, feeRate, isMaker, closedSize, execTime: this.now(), seq: this.seq++, execType,
+      execFee: fee, feeRate, isMaker, closedSize, execTime: this.now(), seq: this.seq++, execType, createType: order.createType,
     };
     this.executions.push(exec);
     this.push('execution', [this.execView(exec)]);
@@ -572,7 +574,7 @@ export class FakeExchange {
     return {
       category: this.cfg.category, symbol: this.cfg.symbol, isLeverage: '', orderId: e.orderId, orderLinkId: e.orderLinkId,
       side: e.side, orderPrice: e.orderPrice.toString(), orderQty: e.orderQty.toString(), leavesQty: e.leavesQty.toString(),
-      createType: 'CreateByUser', orderType: e.orderType, stopOrderType: e.stopOrderType, execFee: e.execFee.toString(),
+      createType: e.createType ?? (e.execType === 'Funding' ? '' : 'CreateByUser'), orderType: e.orderType, stopOrderType: e.stopOrderType, execFee: e.execFee.toString(),
       feeCurrency: this.cfg.quoteCoin, execId: e.execId, execPrice: e.execPrice.toString(), execQty: e.execQty.toString(),
       execPnl: '0', execType: e.execType ?? 'Trade', execValue: e.execValue.toString(), execTime: String(e.execTime), isMaker: e.isMaker,
       feeRate: e.feeRate.toString(), tradeIv: '', markIv: '', markPrice: this.price.toString(), indexPrice: '',

@@ -139,6 +139,7 @@ export function parseFill(x: unknown): Fill {
     isMaker: o.isMaker === true,
     time: ms(o, 'execTime', K),
     kind: typeof o.execType === 'string' ? EXEC_KIND[o.execType] ?? 'other' : 'trade',
+    ...(typeof o.createType === 'string' && ORIGIN[o.createType] ? { origin: ORIGIN[o.createType] } : {}),
   };
 }
 
