@@ -40,6 +40,7 @@ const HUNDRED = new Decimal(100);
 const LABEL: Record<SignalAction, string> = { enter_long: 'BUY', enter_short: 'SELL SHORT', exit_long: 'EXIT LONG', exit_short: 'EXIT SHORT' };
 const EXIT_WORDS: Record<ExitReason, string> = {
   signal: 'exit signal', stop_loss: 'stop-loss', take_profit: 'take-profit', trailing_stop: 'trailing stop', reverse: 'opposite signal', end_of_data: 'end of data',
+  liquidation: 'liquidation', adl: 'auto-deleveraging',
 };
 
 export class DecisionCore {
@@ -155,6 +156,12 @@ export class DecisionCore {
       return;
     }
     const p = s.position;
+    if (p !== null && f.qty.lt(p.qty)) {
+      // Part of it closed (live: auto-deleveraging, or the first part of a close): the rest stays
+      // open under its stops, and a close under way goes on.
+      this.reduce(p, f, candle);
+      return;
+    }
     s.exitPending = null;
     if (!p) return;
     s.position = null;
@@ -177,12 +184,32 @@ export class DecisionCore {
       cause = 'loss';
     }
     if (span) s.cooldowns.push(this.cooldownFor(cause, span, fillBar, f.time, since));
+    this.checkDailyLoss(f.time, candle);
+  }
+
+  /** A fill that closed part of the position: its share of the P&L is realised now. */
+  private reduce(p: PositionState, f: Fill, candle: number): void {
+    const s = this.state;
+    const dir = p.side === 'long' ? 1 : -1;
+    const entryFee = p.entryFee.mul(f.qty).div(p.qty);
+    const net = f.price.sub(p.entryPrice).mul(f.qty).mul(dir).sub(entryFee).sub(f.fee);
+    p.qty = p.qty.sub(f.qty);
+    p.entryFee = p.entryFee.sub(entryFee);
+    s.dayRealised = s.dayRealised.add(net);
+    this.syncPositionCache();
+    this.emitAt(f.time, candle, 'exit', f.reason, 'exit',
+      `${fmtDec(f.qty)} of the ${p.side} closed by ${EXIT_WORDS[f.reason]} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included); ${fmtDec(p.qty)} stays open`);
+    this.checkDailyLoss(f.time, candle);
+  }
+
+  private checkDailyLoss(time: number, candle: number): void {
+    const s = this.state;
     const maxLoss = this.plan.protections.maxDailyLossPercent;
     if (maxLoss && s.dayStartEquity && s.dailyLossPausedDay !== s.day) {
       const limit = s.dayStartEquity.mul(maxLoss).div(HUNDRED);
       if (s.dayRealised.isNegative() && s.dayRealised.neg().gte(limit)) {
         s.dailyLossPausedDay = s.day;
-        this.emitAt(f.time, candle, 'protection', 'max_daily_loss', 'paused',
+        this.emitAt(time, candle, 'protection', 'max_daily_loss', 'paused',
           `max daily loss ${fmtDec(maxLoss)}% reached (realised ${fmtDec(s.dayRealised.toDecimalPlaces(8))} of day-start equity ${fmtDec(s.dayStartEquity.toDecimalPlaces(8))}): entries paused until ${fmtTime(dayStart(s.day + 1))} UTC`);
       }
     }

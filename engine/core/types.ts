@@ -7,8 +7,8 @@ import type { Side } from './precision.ts';
 
 export type { Side } from './precision.ts';
 
-/** Why a position was closed. */
-export type ExitReason = 'signal' | 'stop_loss' | 'take_profit' | 'trailing_stop' | 'reverse' | 'end_of_data';
+/** Why a position was closed. 'liquidation' and 'adl' (auto-deleveraging): Bybit closed it itself (live only). */
+export type ExitReason = 'signal' | 'stop_loss' | 'take_profit' | 'trailing_stop' | 'reverse' | 'end_of_data' | 'liquidation' | 'adl';
 
 export type EntryOrder = { type: 'market' } | { type: 'limit'; price: Decimal };
 

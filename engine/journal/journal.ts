@@ -338,16 +338,21 @@ export class RunJournal {
       return [
         this.scope, f.execId, this.run.id, eventTime(f.time), f.orderId, f.orderLinkId, f.side,
         decText(f.price, 'price'), decText(f.qty, 'qty'), decText(f.fee, 'fee'),
-        f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0,
+        f.feeCurrency ?? null, f.isMaker === undefined ? null : f.isMaker ? 1 : 0, f.kind ?? 'trade', f.origin ?? null,
       ] as const;
     });
     return this.journal.write(true, () => {
-      const stmt = prepared(this.db,
-        `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
       let added = 0;
-      for (const r of rows) added += stmt.run(...r).changes;
+      for (const r of rows) {
+        // A plain trade leaves the v3 columns to their defaults, so this also writes journals from before v3.
+        const plain = r[12] === 'trade' && r[13] === null;
+        added += prepared(this.db, plain
+          ? `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+          : `INSERT OR IGNORE INTO fills (scope, exec_id, run_id, time, order_id, order_link_id, side, price, qty, fee, fee_currency, is_maker, kind, origin)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(...(plain ? r.slice(0, 12) : r)).changes;
+      }
       return added;
     });
   }
@@ -421,7 +426,7 @@ function isApplicable(row: OrderRow, status: JournalOrderStatus, filled: string 
   return to >= from;
 }
 
-const ORIGIN_PURPOSE: Record<string, string> = { stopLoss: 'stop_loss', takeProfit: 'take_profit', trailingStop: 'trailing_stop' };
+const ORIGIN_PURPOSE: Record<string, string> = { stopLoss: 'stop_loss', takeProfit: 'take_profit', trailingStop: 'trailing_stop', liquidation: 'liquidation', adl: 'adl' };
 
 function adoptedPurpose(origin: string | undefined): string {
   return (origin !== undefined && ORIGIN_PURPOSE[origin]) || 'external';

@@ -3,6 +3,7 @@ import { dec, optDec } from './codec.ts';
 import type {
   DecisionRecord,
   EquityRecord,
+  FillKind,
   FillRecord,
   JournalOrder,
   JournalOrderStatus,
@@ -130,6 +131,8 @@ export function orderEventFromRow(r: OrderEventRow): OrderEventRecord {
 }
 
 export interface FillRow {
+  kind?: string;
+  origin?: string | null;
   exec_id: string;
   run_id: number;
   time: number;
@@ -156,6 +159,8 @@ export function fillFromRow(r: FillRow): FillRecord {
     fee: dec(r.fee),
     feeCurrency: r.fee_currency,
     isMaker: r.is_maker === null ? null : r.is_maker === 1,
+    kind: (r.kind ?? 'trade') as FillKind,
+    origin: r.origin ?? null,
   };
 }
 

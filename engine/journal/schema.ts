@@ -158,6 +158,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fills_by_time ON fills (scope, time, id);
     `);
   },
+  // v3: what each execution was (a trade, a liquidation, auto-deleveraging, a funding payment) and
+  // what created its order, as the exchange says (a close found in the history has no order row).
+  (db) => {
+    db.exec(`
+      ALTER TABLE fills ADD COLUMN kind TEXT NOT NULL DEFAULT 'trade';
+      ALTER TABLE fills ADD COLUMN origin TEXT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

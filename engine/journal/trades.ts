@@ -4,7 +4,9 @@
 // A trade opens when a fill moves the position away from flat and closes when a fill brings it
 // back. A fill that crosses through flat (long 1 → sell 3 → short 2) closes one trade and opens the
 // next; its fee is split by quantity. Entry fees are realised with the exit, pro rata to the
-// quantity closed, as Bybit's closed P&L does.
+// quantity closed, as Bybit's closed P&L does. A funding payment is no trade: it is booked to the
+// open trade as funding (realised when paid, as Bybit books it to the wallet), and counts in its
+// net P&L.
 import { Decimal } from 'decimal.js';
 import type { OrderSide, Trade } from './types.ts';
 
@@ -15,6 +17,8 @@ export interface TradeFill {
   qty: Decimal;
   price: Decimal;
   fee: Decimal;
+  /** 'funding': a funding payment (`fee` paid, negative when received), not a trade. Absent: a trade. */
+  kind?: string;
 }
 
 /** P&L realised by one closing fill (or the closing part of it). */
@@ -53,6 +57,15 @@ export function buildTrades(fills: readonly TradeFill[]): TradeLedger {
   let open: Open | undefined;
 
   for (const f of fills) {
+    if (f.kind === 'funding') {
+      const pnl = f.fee.neg();
+      realised.push({ time: f.time, execId: f.execId, pnl });
+      if (open) {
+        open.trade.funding = open.trade.funding.add(pnl);
+        open.trade.netPnl = open.trade.netPnl.add(pnl);
+      }
+      continue;
+    }
     if (f.qty.lte(0)) continue;
     const dir = f.side === 'buy' ? 1 : -1;
     let qty = f.qty;
@@ -106,6 +119,7 @@ export function buildTrades(fills: readonly TradeFill[]): TradeLedger {
           exitPrice: null,
           grossPnl: ZERO,
           fees: ZERO,
+          funding: ZERO,
           netPnl: ZERO,
           execIds: [],
         },

@@ -197,6 +197,12 @@ export interface OrderEventRecord {
 // ---------- fills ----------
 
 /** Structurally a venue Fill. `fee` in the quote coin (negative = rebate). */
+/**
+ * What an execution was (the venue's FillKind): 'trade', 'liquidation', 'adl' (auto-deleveraging),
+ * 'funding' (a funding payment: `fee` paid, negative when received; not a trade), 'other'.
+ */
+export type FillKind = 'trade' | 'liquidation' | 'adl' | 'funding' | 'other';
+
 export interface FillInput {
   execId: string;
   orderId: string;
@@ -208,6 +214,10 @@ export interface FillInput {
   feeCurrency?: string;
   isMaker?: boolean;
   time: number;
+  /** Absent: 'trade'. */
+  kind?: FillKind;
+  /** What created the filled order, as the exchange says: 'user', 'stopLoss', 'takeProfit', 'trailingStop', 'liquidation', 'adl'. */
+  origin?: string;
 }
 
 export interface FillRecord {
@@ -222,6 +232,8 @@ export interface FillRecord {
   feeCurrency: string | null;
   isMaker: boolean | null;
   time: number;
+  kind: FillKind;
+  origin: string | null;
 }
 
 // ---------- positions, equity, errors, state ----------
@@ -316,7 +328,9 @@ export interface Trade {
   grossPnl: Decimal;
   /** Fees of all entry and exit fills so far. */
   fees: Decimal;
-  /** grossPnl minus the fees of the closed part (entry fees are realised with the exit). */
+  /** Funding paid (negative) or received (positive) while the position was open. */
+  funding: Decimal;
+  /** grossPnl minus the fees of the closed part (entry fees are realised with the exit), plus funding. */
   netPnl: Decimal;
   execIds: string[];
 }

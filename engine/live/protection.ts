@@ -9,7 +9,7 @@ import { fmtDec } from '../core/format.ts';
 import { OrderRejectedError, VenueAuthError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
 import { orderLinkIdFor } from './ids.ts';
-import { exitFromFills } from './recover.ts';
+import { exitFromFills, unjournaledFills } from './recover.ts';
 import { errText } from './records.ts';
 
 export class Protection {
@@ -98,6 +98,7 @@ export class Protection {
     const p = x.core.state.position;
     if (!p) return;
     const fills = await x.venue.fills(p.entryTime);
+    for (const f of unjournaledFills(p, fills)) x.records.journal((r) => r.fill?.(f));
     const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now());
     x.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
     x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });

@@ -6,6 +6,7 @@ import { fmtDec } from '../core/format.ts';
 import type { Logger } from '../log/index.ts';
 import type { Fill, OrderState, Venue } from '../venue/venue.ts';
 import { purposeOf } from './ids.ts';
+import { closingFills, unjournaledFills } from './recover.ts';
 
 export interface RecoverySummary {
   symbol: string;
@@ -130,15 +131,16 @@ export function closePaperOrders(j: JournalRecovery, summary: RecoverySummary, n
 
 /**
  * The journal had a position the exchange no longer holds: the exchange's own closing fills (its
- * stop-loss or take-profit, no orderLinkId) after the entry are journaled so the trade ledger ends it.
+ * stop-loss or take-profit, a liquidation or ADL; no orderLinkId) and the funding after the entry
+ * are journaled so the trade ledger ends it, with its funding.
  */
 export async function journalClosingFills(
   venue: Venue, j: JournalRecovery | undefined, p: { side: 'long' | 'short'; entryTime: number }, summary: RecoverySummary, log: Logger,
 ): Promise<number> {
   try {
-    const closing = (await venue.fills(p.entryTime)).filter((f) => f.time >= p.entryTime && (f.side === 'sell') === (p.side === 'long'));
-    if (j) summary.fillsAdded += j.fills(closing.filter((f) => f.orderLinkId === ''));
-    return closing.length;
+    const all = await venue.fills(p.entryTime);
+    if (j) summary.fillsAdded += j.fills(unjournaledFills(p, all));
+    return closingFills(p, all).length;
   } catch (e) {
     log.warn('could not read the fill history for the position closed while the bot was away', { error: e instanceof Error ? e.message : String(e) });
     return 0;

@@ -9,7 +9,7 @@ import { deserializeState, type CoreState } from '../core/state.ts';
 import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import type { LiveContext } from './context.ts';
-import { reconcileAtStart, type FoundPosition } from './recover.ts';
+import { reconcileAtStart, unjournaledFills, type FoundPosition } from './recover.ts';
 import { mergeSavedState } from './restore.ts';
 import {
   closePaperOrders, emptySummary, formatRecovery, hasNews, journalClosingFills, settleJournalOrders,
@@ -45,6 +45,14 @@ export class Reconciler {
     const x = this.x;
     const saved = x.o.mode === 'replay' ? undefined : x.o.recorder?.savedCoreState?.();
     if (saved) this.restoreSaved(saved, existing, summary);
+    const held = x.core.state.position;
+    if (existing && held && journal && x.live && held.side === existing.side) {
+      // Resumed: funding paid or received while the bot was away belongs to this trade's P&L.
+      await x.venue.fills(held.entryTime).then(
+        (all) => void (summary.fillsAdded += journal.fills(unjournaledFills(held, all))),
+        (e: unknown) => x.log.warn('could not read the fill history for the funding paid while away', { error: errText(e) }),
+      );
+    }
     if (existing) await this.adopt(existing, summary);
     else if (x.core.state.position) {
       const p = x.core.state.position;

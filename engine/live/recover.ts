@@ -63,11 +63,11 @@ export interface RecoveredExit {
 
 /**
  * The exit of position `p` from the exchange's fill history: volume-weighted price of the closing
- * fills (or the last close when none are listed), and which level was hit, the nearer of stop and
- * target to that price.
+ * fills (or the last close when none are listed), and what closed it: a liquidation or
+ * auto-deleveraging when Bybit's execution says so, else the nearer of stop and target to that price.
  */
 export function exitFromFills(p: CorePosition, all: Fill[], tick: Decimal, lastClose: number, now: number): RecoveredExit {
-  const fills = all.filter((f) => (f.side === 'sell') === (p.side === 'long') && f.time >= p.entryTime);
+  const fills = closingFills(p, all);
   const qty = fills.reduce((a, f) => a.add(f.qty), ZERO);
   const time = fills.length ? (fills[fills.length - 1] as Fill).time : now;
   const raw = qty.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(qty) : new Decimal(lastClose);
@@ -75,6 +75,22 @@ export function exitFromFills(p: CorePosition, all: Fill[], tick: Decimal, lastC
   const fee = fills.reduce((a, f) => a.add(f.fee), ZERO);
   const dStop = p.stopLoss ? price.sub(p.stopLoss).abs() : null;
   const dTarget = p.takeProfit ? price.sub(p.takeProfit).abs() : null;
-  const reason: ExitReason = dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
+  // Bybit's own closes say what they were; otherwise the level nearest the price was hit.
+  const last = fills[fills.length - 1]?.kind;
+  const reason: ExitReason = last === 'liquidation' || last === 'adl' ? last
+    : dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
   return { time, price, fee, reason, fills: fills.length };
+}
+
+/**
+ * What the journal may have missed of position `p` while the stream was away: the exchange's own
+ * closes (no orderLinkId: stop, target, liquidation, ADL) and the funding paid or received.
+ */
+export function unjournaledFills(p: { side: Side; entryTime: number }, all: readonly Fill[]): Fill[] {
+  return all.filter((f) => f.time >= p.entryTime && (f.kind === 'funding' || (f.orderLinkId === '' && closingFills(p, [f]).length === 1)));
+}
+
+/** The executions that closed (part of) position `p`: on its closing side, after its entry; funding is not one. */
+export function closingFills(p: { side: Side; entryTime: number }, all: readonly Fill[]): Fill[] {
+  return all.filter((f) => f.kind !== 'funding' && (f.side === 'sell') === (p.side === 'long') && f.time >= p.entryTime);
 }

@@ -1,9 +1,11 @@
 // The account stream as the runner hears it: wallet and position pushes into the account book,
 // order and fill pushes into the order book (our orders by orderLinkId, the exchange's own
-// stop/target closes by orderId), and the stream's health: after it comes back, pushes sent while
+// stop/target closes, liquidations and auto-deleveraging by orderId), funding payments into the
+// journal, and the stream's health: after it comes back, pushes sent while
 // it was down are gone, so the next settle re-reads the position and wallet and looks up every
 // order it may have missed.
 import type { ExitReason, Side } from '../core/types.ts';
+import { fmtDec } from '../core/format.ts';
 import type { OrderState, VenueEvent } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
 import { purposeOf } from './ids.ts';
@@ -33,6 +35,13 @@ export class AccountStream {
         return;
       case 'fill': {
         x.book.sawFill();
+        if (e.fill.kind === 'funding') {
+          // No order behind it: journaled as funding, which the trade's P&L includes.
+          const f = e.fill;
+          x.records.journal((r) => r.fill?.(f));
+          x.log.info(`funding ${f.fee.isNegative() ? 'received' : 'paid'}: ${fmtDec(f.fee.abs())} ${f.feeCurrency || 'USDT'} on ${fmtDec(f.qty)} at mark ${fmtDec(f.price)}`);
+          return;
+        }
         if (purposeOf(x.botId, e.fill.orderLinkId) || e.fill.orderLinkId === '') x.records.journal((r) => r.fill?.(e.fill));
         const t = this.trackedFor(e.fill.orderLinkId, e.fill.orderId, e.fill.side === 'buy' ? 'short' : 'long');
         if (t) {
@@ -64,6 +73,8 @@ export class AccountStream {
   private exitReasonOf(origin: OrderState['origin']): ExitReason {
     if (origin === 'takeProfit') return 'take_profit';
     if (origin === 'trailingStop') return 'trailing_stop';
+    if (origin === 'liquidation') return 'liquidation';
+    if (origin === 'adl') return 'adl';
     return this.x.core?.state.position?.stopKind ?? 'stop_loss';
   }
 }

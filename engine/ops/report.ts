@@ -144,7 +144,8 @@ function journalSummary(
   const runs = b.view.runs();
   const num = (v: number | null, digits = 2): string => (v === null ? 'n/a' : v.toFixed(digits));
   const rows: [string, string][] = [
-    ['Realised P&L', `${sign(t.netPnl)}${t.netPnl.toDecimalPlaces(2).toFixed(2)} ${q} over ${t.count} closed trade${t.count === 1 ? '' : 's'} (after ${t.fees.toDecimalPlaces(2).toFixed(2)} ${q} fees)`],
+    ['Realised P&L', `${sign(t.netPnl)}${t.netPnl.toDecimalPlaces(2).toFixed(2)} ${q} over ${t.count} closed trade${t.count === 1 ? '' : 's'} (after ${t.fees.toDecimalPlaces(2).toFixed(2)} ${q} fees and funding)`],
+    ['Funding', `${sign(t.funding)}${t.funding.toDecimalPlaces(2).toFixed(2)} ${q} (${t.funding.isZero() ? 'none' : t.funding.isNegative() ? 'paid' : 'received'} on closed trades; in the P&L above)`],
     ['Equity', `${m.finalEquity.toDecimalPlaces(2).toFixed(2)} ${q} (from ${m.initialEquity.toFixed()}, ${sign(m.returnPercent)}${m.returnPercent.toFixed(2)} %)`],
     ['Max drawdown', `${m.maxDrawdownPercent.toFixed(2)} % (${m.maxDrawdown.toFixed(2)} ${q})`],
     ['Sharpe', `${num(m.sharpe)} (daily returns, annualised)`],

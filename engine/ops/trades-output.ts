@@ -27,14 +27,15 @@ export function renderTrades(h: TradeHistory, format: TradesFormat, ctx: TradesC
   return tradesTable(h, ctx);
 }
 
-const CSV_COLUMNS = ['entry_time', 'entry_price', 'exit_time', 'exit_price', 'side', 'qty', 'fees', 'gross_pnl', 'net_pnl', 'exit_reason'];
+// funding last, so scripts reading the earlier columns by position keep working.
+const CSV_COLUMNS = ['entry_time', 'entry_price', 'exit_time', 'exit_price', 'side', 'qty', 'fees', 'gross_pnl', 'net_pnl', 'exit_reason', 'funding'];
 
 function tradesCsv(rows: readonly TradeRow[]): string {
   let out = csvLine(CSV_COLUMNS);
   for (const r of rows) {
     out += csvLine([
       isoUtc(r.entryTime)!, r.entryPrice.toFixed(), isoUtc(r.exitTime) ?? '', r.exitPrice?.toFixed() ?? '',
-      r.side, r.qty.toFixed(), r.fees.toFixed(), r.grossPnl.toFixed(), r.netPnl.toFixed(), r.exitReason,
+      r.side, r.qty.toFixed(), r.fees.toFixed(), r.grossPnl.toFixed(), r.netPnl.toFixed(), r.exitReason, r.funding.toFixed(),
     ]);
   }
   return out;
@@ -52,6 +53,7 @@ export function tradeJson(r: TradeRow): Record<string, unknown> {
     takeProfit: r.takeProfit?.toFixed() ?? null,
     grossPnl: r.grossPnl.toFixed(),
     fees: r.fees.toFixed(),
+    funding: r.funding.toFixed(),
     netPnl: r.netPnl.toFixed(),
     exitReason: r.exitReason || null,
     exitNote: r.exitNote,
@@ -66,7 +68,7 @@ function tradesJson(h: TradeHistory, ctx: TradesContext): Record<string, unknown
     symbol: ctx.symbol,
     since: isoUtc(ctx.since),
     trades: h.closed.map(tradeJson),
-    total: { count: t.count, wins: t.wins, losses: t.losses, grossPnl: t.grossPnl.toFixed(), fees: t.fees.toFixed(), netPnl: t.netPnl.toFixed() },
+    total: { count: t.count, wins: t.wins, losses: t.losses, grossPnl: t.grossPnl.toFixed(), fees: t.fees.toFixed(), funding: t.funding.toFixed(), netPnl: t.netPnl.toFixed() },
     open: h.open ? tradeJson(h.open) : null,
   };
 }
@@ -78,16 +80,18 @@ function tradesTable(h: TradeHistory, ctx: TradesContext): string {
     ? `open: ${h.open.side} ${h.open.qty.toFixed()} since ${fmtUtc(h.open.entryTime)} at ${h.open.entryPrice.toFixed()} (see botctl status)\n`
     : '';
   if (h.closed.length === 0) return `${head}no closed trades${ctx.since !== null ? ' in that period' : ' yet'}\n${openLine}`;
+  // The funding column appears when a trade paid or received funding (perpetuals held over a funding time).
+  const funded = h.closed.some((r) => !r.funding.isZero());
   const columns: Column[] = [
     { header: '#', align: 'right' }, { header: 'side' }, { header: 'qty', align: 'right' },
     { header: 'entry time' }, { header: 'entry', align: 'right' }, { header: 'exit time' }, { header: 'exit', align: 'right' },
-    { header: 'fees', align: 'right' }, { header: 'net P&L', align: 'right' }, { header: 'exit reason' },
+    { header: 'fees', align: 'right' }, ...(funded ? [{ header: 'funding', align: 'right' } as Column] : []), { header: 'net P&L', align: 'right' }, { header: 'exit reason' },
   ];
   const rows: (string[] | null)[] = h.closed.map((r, i) => [
     String(i + 1), r.side, r.qty.toFixed(), fmtUtc(r.entryTime), r.entryPrice.toFixed(),
-    r.exitTime === null ? '' : fmtUtc(r.exitTime), r.exitPrice?.toFixed() ?? '', money(r.fees, false), money(r.netPnl), r.exitReason,
+    r.exitTime === null ? '' : fmtUtc(r.exitTime), r.exitPrice?.toFixed() ?? '', money(r.fees, false), ...(funded ? [money(r.funding)] : []), money(r.netPnl), r.exitReason,
   ]);
   const t = totals(h.closed);
-  rows.push(null, ['', 'total', '', `${t.count} trade${t.count === 1 ? '' : 's'}`, '', `${t.wins} won, ${t.losses} lost`, '', money(t.fees, false), money(t.netPnl), '']);
+  rows.push(null, ['', 'total', '', `${t.count} trade${t.count === 1 ? '' : 's'}`, '', `${t.wins} won, ${t.losses} lost`, '', money(t.fees, false), ...(funded ? [money(t.funding)] : []), money(t.netPnl), '']);
   return `${head}${formatTable(columns, rows)}${openLine}`;
 }

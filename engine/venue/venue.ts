@@ -87,13 +87,24 @@ export interface OrderState {
   takeProfit?: Decimal;
   /** Why the exchange cancelled or rejected it, in the exchange's words (e.g. EC_PostOnlyWillTakeLiquidity). */
   reason?: string;
-  /** What created it: the bot ('user') or an exchange-side stop ('stopLoss' | 'takeProfit' | 'trailingStop' | 'other'). */
-  origin: 'user' | 'stopLoss' | 'takeProfit' | 'trailingStop' | 'other';
+  /**
+   * What created it: the bot ('user'), an exchange-side stop ('stopLoss' | 'takeProfit' |
+   * 'trailingStop'), Bybit's liquidation engine ('liquidation') or auto-deleveraging ('adl').
+   */
+  origin: 'user' | 'stopLoss' | 'takeProfit' | 'trailingStop' | 'liquidation' | 'adl' | 'other';
   createdAt: number;
   updatedAt: number;
 }
 
-/** One execution (a partial or full fill) of an order. */
+/**
+ * What an execution was: a fill of an order ('trade'), Bybit closing the position itself
+ * ('liquidation': a takeover at the bankruptcy price, 'adl': auto-deleveraging, often partial), a
+ * funding payment ('funding': no order; `qty` the position size, `price` the mark price, `fee` what
+ * was paid, negative when received) or something else (delivery, settlement).
+ */
+export type FillKind = 'trade' | 'liquidation' | 'adl' | 'funding' | 'other';
+
+/** One execution (a partial or full fill) of an order, or a funding payment (see `kind`). */
 export interface Fill {
   /** Unique per execution; use it to de-duplicate stream and REST copies of the same fill. */
   execId: string;
@@ -107,6 +118,10 @@ export interface Fill {
   feeCurrency: string;
   isMaker: boolean;
   time: number;
+  /** Absent: 'trade'. */
+  kind?: FillKind;
+  /** What created the order filled, when the execution says (Bybit's createType): see OrderState.origin. */
+  origin?: OrderState['origin'];
 }
 
 export type PositionSide = 'long' | 'short' | 'flat';
@@ -221,7 +236,10 @@ export interface Venue {
   /** Current state of one order, open or recently closed; undefined if the exchange doesn't know it. */
   orderStatus(orderLinkId: string): Promise<OrderState | undefined>;
 
-  /** Fills on the symbol since `sinceMs`, oldest first (reconciliation after a reconnect). */
+  /**
+   * Executions on the symbol since `sinceMs`, oldest first (reconciliation after a reconnect or a
+   * restart), however long ago: trades, liquidations, ADL and funding payments (`kind`).
+   */
   fills(sinceMs: number): Promise<Fill[]>;
 
   /** The position on the symbol, straight from the exchange. */

@@ -76,11 +76,11 @@ t.test('trades --csv: header, exact decimals, closed trades only', async (t) => 
   const r = await botctl(s.dir, ['trades', '--csv']);
   t.equal(r.code, 0, r.err);
   const rows = r.out.trimEnd().split('\n');
-  t.equal(rows[0], 'entry_time,entry_price,exit_time,exit_price,side,qty,fees,gross_pnl,net_pnl,exit_reason');
+  t.equal(rows[0], 'entry_time,entry_price,exit_time,exit_price,side,qty,fees,gross_pnl,net_pnl,exit_reason,funding');
   t.equal(rows.length, 4);
-  t.equal(rows[1], `${new Date(s.times.t1Exit - 9 * 3_600_000).toISOString()},65000.5,${new Date(s.times.t1Exit).toISOString()},67000,long,0.01,0.72600275,19.995,19.26899725,take_profit`);
-  t.match(rows[2], /,66005,.*,66500,short,0\.02,1\.457555,-9\.9,-11\.357555,signal$/);
-  t.match(rows[3], /,0\.358875,-2\.5,-2\.858875,stop_loss$/);
+  t.equal(rows[1], `${new Date(s.times.t1Exit - 9 * 3_600_000).toISOString()},65000.5,${new Date(s.times.t1Exit).toISOString()},67000,long,0.01,0.72600275,19.995,19.26899725,take_profit,0`);
+  t.match(rows[2], /,66005,.*,66500,short,0\.02,1\.457555,-9\.9,-11\.357555,signal,0$/);
+  t.match(rows[3], /,0\.358875,-2\.5,-2\.858875,stop_loss,0$/);
 });
 
 t.test('trades --json and --since filters', async (t) => {
@@ -91,9 +91,9 @@ t.test('trades --json and --since filters', async (t) => {
   t.equal(j.trades.length, 3);
   t.same(j.trades[0], {
     side: 'long', qty: '0.01', entryTime: j.trades[0].entryTime, entryPrice: '65000.5', exitTime: new Date(s.times.t1Exit).toISOString(), exitPrice: '67000',
-    stopLoss: '64000', takeProfit: '67000', grossPnl: '19.995', fees: '0.72600275', netPnl: '19.26899725', exitReason: 'take_profit', exitNote: null,
+    stopLoss: '64000', takeProfit: '67000', grossPnl: '19.995', fees: '0.72600275', funding: '0', netPnl: '19.26899725', exitReason: 'take_profit', exitNote: null,
   });
-  t.same(j.total, { count: 3, wins: 1, losses: 2, grossPnl: '7.595', fees: '2.54243275', netPnl: '5.05256725' });
+  t.same(j.total, { count: 3, wins: 1, losses: 2, grossPnl: '7.595', fees: '2.54243275', funding: '0', netPnl: '5.05256725' });
   t.equal(j.open.side, 'long');
   t.equal(j.open.exitTime, null);
 

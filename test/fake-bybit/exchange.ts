@@ -51,6 +51,10 @@ export interface FakeExecution {
   closedSize: Decimal;
   execTime: number;
   seq: number;
+  /** Trade (default), BustTrade (liquidation takeover), AdlTrade (auto-deleveraging), Funding. */
+  execType?: string;
+  /** The order's createType (CreateByUser, CreateByStopLoss, ...). */
+  createType?: string;
 }
 
 export interface FakePosition {
@@ -351,7 +355,7 @@ export class FakeExchange {
     this.fill(order, onCreate ? px : order.price, !onCreate);
   }
 
-  private fill(order: FakeOrder, px: Decimal, isMaker: boolean): void {
+  private fill(order: FakeOrder, px: Decimal, isMaker: boolean, execType = 'Trade'): void {
     const leaves = order.qty.sub(order.cumExecQty);
     let qty = leaves;
     if (order.firstFillFraction !== undefined) {
@@ -362,7 +366,8 @@ export class FakeExchange {
     if (order.reduceOnly) qty = Decimal.min(qty, this.position.size);
     if (qty.lte(0)) return;
     const value = qty.mul(px);
-    const feeRate = new Decimal(isMaker ? this.cfg.makerFeeRate : this.cfg.takerFeeRate);
+    // A liquidation takeover or an ADL fills at the bankruptcy price, with no trading fee on top.
+    const feeRate = execType !== 'Trade' ? ZERO : new Decimal(isMaker ? this.cfg.makerFeeRate : this.cfg.takerFeeRate);
     const fee = value.mul(feeRate);
     order.cumExecQty = order.cumExecQty.add(qty);
     order.cumExecValue = order.cumExecValue.add(value);
@@ -374,7 +379,7 @@ export class FakeExchange {
       execId: this.id('e0cbe81d'), orderId: order.orderId, orderLinkId: order.orderLinkId, side: order.side,
       orderType: order.orderType, stopOrderType: order.stopOrderType || 'UNKNOWN', orderPrice: order.price,
       orderQty: order.qty, leavesQty: order.qty.sub(order.cumExecQty), execPrice: px, execQty: qty, execValue: value,
-      execFee: fee, feeRate, isMaker, closedSize, execTime: this.now(), seq: this.seq++,
+      execFee: fee, feeRate, isMaker, closedSize, execTime: this.now(), seq: this.seq++, execType, createType: order.createType,
     };
     this.executions.push(exec);
     this.push('execution', [this.execView(exec)]);
@@ -466,6 +471,53 @@ export class FakeExchange {
     p.trailAnchor = p.side === 'Buy' ? Decimal.max(p.trailAnchor, this.price) : Decimal.min(p.trailAnchor, this.price);
   }
 
+  // ---- what the exchange does on its own (risk.ts) --------------------------------------------
+
+  /**
+   * Bybit closes (part of) the position itself: a liquidation takeover (BustTrade, the whole
+   * position, createType CreateByTakeOver_PassThrough) or auto-deleveraging (AdlTrade, often
+   * partial, CreateByAdl_PassThrough), at `price` (the bankruptcy price), without an orderLinkId.
+   */
+  systemClose(execType: 'BustTrade' | 'AdlTrade', qty: Decimal, price: Decimal): FakeOrder {
+    const p = this.position;
+    if (p.size.isZero()) throw new Error('systemClose: no position');
+    const t = this.now();
+    const order: FakeOrder = {
+      orderId: this.id(execType === 'BustTrade' ? '1b1b1b1b' : 'ad1ad1ad'), orderLinkId: '', side: p.side === 'Buy' ? 'Sell' : 'Buy',
+      orderType: 'Market', qty: Decimal.min(qty, p.size), price, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO,
+      tpslMode: '', status: 'New', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO,
+      createType: execType === 'BustTrade' ? 'CreateByTakeOver_PassThrough' : 'CreateByAdl_PassThrough',
+      stopOrderType: '', cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin', createdTime: t, updatedTime: t,
+    } as FakeOrder;
+    this.orders.push(order);
+    this.price = price;
+    this.fill(order, price, false, execType);
+    return order;
+  }
+
+  /**
+   * A funding settlement on the open position (Bybit's Funding execution: no order, execQty the
+   * position size, execPrice the mark price, execFee what was paid; negative when received).
+   * A positive rate: longs pay shorts.
+   */
+  fund(rate: Decimal): FakeExecution | undefined {
+    const p = this.position;
+    if (p.size.isZero()) return undefined;
+    const value = p.size.mul(this.price);
+    const fee = value.mul(rate).mul(p.side === 'Buy' ? 1 : -1);
+    this.quoteBalance = this.quoteBalance.sub(fee);
+    p.cumRealisedPnl = p.cumRealisedPnl.sub(fee);
+    const exec: FakeExecution = {
+      execId: this.id('f0f0f0f0'), orderId: '', orderLinkId: '', side: p.side as BSide, orderType: 'UNKNOWN', stopOrderType: 'UNKNOWN',
+      orderPrice: ZERO, orderQty: ZERO, leavesQty: ZERO, execPrice: this.price, execQty: p.size, execValue: value, execFee: fee,
+      feeRate: rate, isMaker: false, closedSize: ZERO, execTime: this.now(), seq: this.seq++, execType: 'Funding',
+    };
+    this.executions.push(exec);
+    this.push('execution', [this.execView(exec)]);
+    this.push('wallet', [this.walletView()]);
+    return exec;
+  }
+
   // ---- balances --------------------------------------------------------------------------------
 
   private increasesExposure(side: BSide): boolean {
@@ -522,9 +574,9 @@ export class FakeExchange {
     return {
       category: this.cfg.category, symbol: this.cfg.symbol, isLeverage: '', orderId: e.orderId, orderLinkId: e.orderLinkId,
       side: e.side, orderPrice: e.orderPrice.toString(), orderQty: e.orderQty.toString(), leavesQty: e.leavesQty.toString(),
-      createType: 'CreateByUser', orderType: e.orderType, stopOrderType: e.stopOrderType, execFee: e.execFee.toString(),
+      createType: e.createType ?? (e.execType === 'Funding' ? '' : 'CreateByUser'), orderType: e.orderType, stopOrderType: e.stopOrderType, execFee: e.execFee.toString(),
       feeCurrency: this.cfg.quoteCoin, execId: e.execId, execPrice: e.execPrice.toString(), execQty: e.execQty.toString(),
-      execPnl: '0', execType: 'Trade', execValue: e.execValue.toString(), execTime: String(e.execTime), isMaker: e.isMaker,
+      execPnl: '0', execType: e.execType ?? 'Trade', execValue: e.execValue.toString(), execTime: String(e.execTime), isMaker: e.isMaker,
       feeRate: e.feeRate.toString(), tradeIv: '', markIv: '', markPrice: this.price.toString(), indexPrice: '',
       underlyingPrice: '', blockTradeId: '', closedSize: e.closedSize.toString(), extraFees: '', seq: e.seq, marketUnit: '',
     };

@@ -281,6 +281,24 @@ export class FakeBybit {
     this.exchange.setPrice(String(p));
   }
 
+  /**
+   * Bybit's liquidation engine takes the whole position over at `price`, its bankruptcy price
+   * (execType BustTrade, createType CreateByTakeOver_PassThrough, no orderLinkId).
+   */
+  liquidate(price: number | string): void {
+    this.exchange.systemClose('BustTrade', this.exchange.position.size, new Decimal(price));
+  }
+
+  /** Auto-deleveraging closes `qty` of the position at `price` (execType AdlTrade, CreateByAdl_PassThrough). */
+  adl(qty: number | string, price: number | string): void {
+    this.exchange.systemClose('AdlTrade', new Decimal(qty), new Decimal(price));
+  }
+
+  /** A funding settlement at `rate` on the open position (execType Funding; positive: longs pay shorts). */
+  fund(rate: number | string): void {
+    this.exchange.fund(new Decimal(rate));
+  }
+
   // ---- faults ----------------------------------------------------------------------------------
 
   /** The next `times` requests to `path` (e.g. '/v5/order/create') get this fault. Queued in order. */

@@ -220,13 +220,18 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
       return { category: cat, list: page(list, p, 20, 50).map((o) => ex.orderView(o)), nextPageCursor: '' };
     }
     case 'GET /v5/execution/list': {
+      // docs/v5/order/execution.mdx: at most 7 days per request (only startTime: the 7 days after
+      // it; only endTime: the 7 days before it; neither: the last 7 days), newest first, paged
+      // with limit and the nextPageCursor of the previous page.
       wantCategory(); wantSymbol();
-      let list = ex.executions.slice().reverse();
+      let list = ex.executions.slice().sort((a, b) => b.execTime - a.execTime || b.seq - a.seq);
       if (p.orderId) list = list.filter((e) => e.orderId === p.orderId);
       if (p.orderLinkId) list = list.filter((e) => e.orderLinkId === p.orderLinkId);
-      if (p.startTime) list = list.filter((e) => e.execTime >= Number(p.startTime));
-      if (p.endTime) list = list.filter((e) => e.execTime <= Number(p.endTime));
-      return { category: cat, list: page(list, p, 50, 100).map((e) => ex.execView(e)), nextPageCursor: '' };
+      const [from, to] = sevenDays(p, ctx.serverNow());
+      list = list.filter((e) => e.execTime >= from && e.execTime <= to);
+      if (p.execType) list = list.filter((e) => (e.execType ?? 'Trade') === p.execType);
+      const { rows, nextPageCursor } = cursorPage(list, p, 50, 100);
+      return { category: cat, list: rows.map((e) => ex.execView(e)), nextPageCursor };
     }
     case 'GET /v5/position/list':
       if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
@@ -255,6 +260,28 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
     default:
       throw new NotFound();
   }
+}
+
+const WEEK = 7 * 86_400_000;
+
+/** Bybit's 7-day rule for history queries: the [from, to] a request covers, or 10001. */
+function sevenDays(p: Record<string, unknown>, now: number): [number, number] {
+  const start = p.startTime === undefined ? undefined : Number(p.startTime);
+  const end = p.endTime === undefined ? undefined : Number(p.endTime);
+  if (start === undefined && end === undefined) return [now - WEEK, now];
+  if (end === undefined) return [start as number, (start as number) + WEEK];
+  if (start === undefined) return [end - WEEK, end];
+  if (end < start || end - start > WEEK) throw new RetCodeError(10001, 'params error: The time range between startTime and endTime cannot exceed 7 days');
+  return [start, end];
+}
+
+/** One page and the cursor of the next ('' on the last page). */
+function cursorPage<T>(list: T[], p: Record<string, unknown>, def: number, max: number): { rows: T[]; nextPageCursor: string } {
+  const limit = Math.min(Number(p.limit ?? def) || def, max);
+  const offset = typeof p.cursor === 'string' && p.cursor !== '' ? Number(Buffer.from(p.cursor, 'base64url').toString()) : 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new RetCodeError(10001, 'params error: cursor invalid');
+  const rows = list.slice(offset, offset + limit);
+  return { rows, nextPageCursor: offset + limit < list.length ? Buffer.from(String(offset + limit)).toString('base64url') : '' };
 }
 
 function page<T>(list: T[], p: Record<string, unknown>, def: number, max: number): T[] {

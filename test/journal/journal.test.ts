@@ -264,7 +264,7 @@ t.test('schema: v1 journals migrate; newer and foreign files are refused clearly
   t.same(run.view.lastState('cooldown')?.state, { x: 1 }, 'the v2 table works');
   cur.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   cur.close();
-  t.throws(() => Journal.open(path), /written by a newer botctl \(journal schema v3; this botctl reads up to v2\)/);
+  t.throws(() => Journal.open(path), new RegExp(`written by a newer botctl \\(journal schema v${SCHEMA_VERSION + 1}; this botctl reads up to v${SCHEMA_VERSION}\\)`));
 
   const foreign = join(dir, 'foreign.sqlite');
   const db = new Database(foreign);

@@ -108,6 +108,9 @@ export interface BybitVenueOptions {
 type Raw = Record<string, unknown>;
 
 const QUOTE_COIN = /(USDT|USDC|USD)$/;
+/** execution/list answers at most 7 days per request, and keeps 2 years. */
+const EXECUTION_WINDOW_MS = 7 * 86_400_000;
+const EXECUTION_HISTORY_MS = 730 * 86_400_000;
 
 export class BybitVenue implements Venue {
   private readonly rest: BotRestClient;
@@ -489,19 +492,29 @@ export class BybitVenue implements Venue {
     return old ? this.parseRestOrder(old) : undefined;
   }
 
+  /**
+   * Bybit answers at most 7 days per execution/list request (docs/v5/order/execution.mdx: with
+   * only startTime, the 7 days after it): the span since `sinceMs` is read window by window, each
+   * page by page. History older than Bybit's two years is not asked for.
+   */
   async fills(sinceMs: number): Promise<Fill[]> {
     this.requireKeys('read fills');
     const out = new Map<string, Fill>();
-    let cursor: string | undefined;
-    do {
-      const params = { category: this.opts.category, symbol: this.opts.symbol, startTime: sinceMs, limit: 100, ...(cursor ? { cursor } : {}) };
-      const env = await this.checked<{ list?: unknown[]; nextPageCursor?: string }>('execution/list', () => this.rest.getExecutionList(params));
-      for (const x of env.result.list ?? []) {
-        const f = this.parseOr(x, parseFill);
-        if (f) out.set(f.execId, f);
-      }
-      cursor = env.result.nextPageCursor || undefined;
-    } while (cursor);
+    // A little past our estimate of Bybit's clock (it leans behind), so the newest fill is included.
+    const end = this.serverNow() + 5_000;
+    for (let from = Math.max(sinceMs, end - EXECUTION_HISTORY_MS); from <= end; from += EXECUTION_WINDOW_MS) {
+      const to = Math.min(end, from + EXECUTION_WINDOW_MS - 1);
+      let cursor: string | undefined;
+      do {
+        const params = { category: this.opts.category, symbol: this.opts.symbol, startTime: from, endTime: to, limit: 100, ...(cursor ? { cursor } : {}) };
+        const env = await this.checked<{ list?: unknown[]; nextPageCursor?: string }>('execution/list', () => this.rest.getExecutionList(params));
+        for (const x of env.result.list ?? []) {
+          const f = this.parseOr(x, parseFill);
+          if (f) out.set(f.execId, f);
+        }
+        cursor = env.result.nextPageCursor || undefined;
+      } while (cursor);
+    }
     return [...out.values()].sort((a, b) => a.time - b.time);
   }
 

@@ -3,7 +3,7 @@
 import { Decimal } from 'decimal.js';
 import type { Candle } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
-import type { Equity, Fill, OrderState, OrderStatus, PositionState } from '../venue.ts';
+import type { Equity, Fill, FillKind, OrderState, OrderStatus, PositionState } from '../venue.ts';
 
 export class MalformedError extends Error {
   constructor(readonly kind: string, detail: string) {
@@ -77,7 +77,14 @@ const ORIGIN: Record<string, OrderState['origin']> = {
   CreateByTakeProfit: 'takeProfit',
   CreateByPartialTakeProfit: 'takeProfit',
   CreateByTrailingStop: 'trailingStop',
+  // Liquidation: laddered (CreateByLiq) or taken over at the bankruptcy price (BustTrade).
+  CreateByLiq: 'liquidation',
+  CreateByTakeOver_PassThrough: 'liquidation',
+  CreateByAdl_PassThrough: 'adl',
 };
+
+/** docs/v5/enum.mdx#exectype */
+const EXEC_KIND: Record<string, FillKind> = { Trade: 'trade', BustTrade: 'liquidation', AdlTrade: 'adl', Funding: 'funding' };
 
 export function parseOrder(x: unknown): OrderState {
   const K = 'order';
@@ -131,6 +138,8 @@ export function parseFill(x: unknown): Fill {
     feeCurrency: typeof o.feeCurrency === 'string' ? o.feeCurrency : '',
     isMaker: o.isMaker === true,
     time: ms(o, 'execTime', K),
+    kind: typeof o.execType === 'string' ? EXEC_KIND[o.execType] ?? 'other' : 'trade',
+    ...(typeof o.createType === 'string' && ORIGIN[o.createType] ? { origin: ORIGIN[o.createType] } : {}),
   };
 }
 
