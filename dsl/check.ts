@@ -39,7 +39,12 @@ export class Checker {
 
   /** Short quotation for messages. */
   private q(e: Expr): string {
-    const s = this.src(e.span);
+    return this.quote(e.span);
+  }
+
+  /** The source of `span` quoted for a message, shortened past 40 characters. */
+  quote(span: Span): string {
+    const s = this.src(span);
     return `\`${s.length > 40 ? `${s.slice(0, 39)}…` : s}\``;
   }
 
@@ -253,7 +258,7 @@ export class Checker {
     const k = off ? this.wholeNumber(e.offset, off, `the history offset in ${this.q(e)}`, 0) : undefined;
     if (!target || k === undefined) return undefined;
     if (target.isConst) {
-      this.report(e.target.span, `${this.q(e.target)} is a constant, so it has no earlier values to read with [${k}]`);
+      this.report(e.target.span, `${this.q(e.target)} is a constant, so it has no earlier values to read with [${k}]: use a series such as \`close\` (\`close[1]\` is the previous candle's close)`);
       return undefined;
     }
     if (k === 0) return target;

@@ -1,7 +1,7 @@
 // compileRules: every field is parsed and checked into one shared DAG (so entry and exit share
 // indicator state), every problem of every field is collected, and on success the result can
 // build any number of independent strategies and tracers.
-import type { CompileResult, CompiledRules, DslDiagnostic, RuleExpressions, RuleField } from './index.ts';
+import type { CompileResult, CompiledRules, DslDiagnostic, RuleExpressions, FieldNames, RuleField } from './index.ts';
 import type { SignalAction } from '../engine/strategy/strategy.ts';
 import { Checker } from './check.ts';
 import { Dag, INPUTS } from './dag.ts';
@@ -42,7 +42,8 @@ function parseCached(text: string): ReturnType<typeof parseExpression> {
   return p;
 }
 
-export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
+/** `names`: what messages call each field, e.g. `strategy.long.entry` as the spec file writes it (default: the field key). */
+export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = {}): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
   const dag = new Dag();
   const diagnostics: DslDiagnostic[] = [];
   const roots = new Map<RuleField, number>();
@@ -53,7 +54,7 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
     const text: unknown = exprs[field];
     if (text === undefined) continue;
     if (typeof text !== 'string') {
-      diagnostics.push({ field, offset: 0, length: 1, message: `${field} must be an expression written as text` });
+      diagnostics.push({ field, offset: 0, length: 1, message: `${names[field] ?? field} must be an expression written as text` });
       continue;
     }
     const parsed = parseCached(text);
@@ -67,12 +68,13 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
     if (!value) continue;
     const span = parsed.ast.span;
     const whole = { offset: span.start, length: Math.max(1, span.end - span.start) };
+    const name = names[field] ?? field;
     if (BOOL_FIELDS.has(field) && value.type !== 'bool') {
-      diagnostics.push({ field, ...whole, message: `${field} must be a true/false condition, but this expression is a number`, hint: 'compare it with something, for example rsi(close, 14) < 30' });
+      diagnostics.push({ field, ...whole, message: `${name} must be a true/false condition, but ${checker.quote(span)} is a number`, hint: 'compare it with something, for example `rsi(close, 14) < 30`' });
       continue;
     }
     if (!BOOL_FIELDS.has(field) && value.type !== 'number') {
-      diagnostics.push({ field, ...whole, message: `${field} must be a number, but this expression is a true/false condition`, hint: 'use a number expression, for example (70 - rsi(close, 14)) / 70' });
+      diagnostics.push({ field, ...whole, message: `${name} must be a number, but ${checker.quote(span)} is a true/false condition`, hint: 'use a number expression, for example `(70 - rsi(close, 14)) / 70`' });
       continue;
     }
     const count = dag.nodes.length - INPUTS.length;
@@ -132,8 +134,8 @@ export function createStrategy(program: Program, lane: Lane = laneFor(program)):
   return new lane.strategy.RulesStrategy(machine, p, conditions);
 }
 
-export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
-  const r = compileProgram(exprs, params);
+export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = {}): CompileResult {
+  const r = compileProgram(exprs, params, names);
   if (!r.ok) return r;
   const program = r.program;
   const rules: CompiledRules = {

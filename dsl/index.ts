@@ -21,6 +21,8 @@ export interface RuleExpressions {
   confidence?: string;
 }
 export type RuleField = keyof RuleExpressions;
+/** What messages call each field (the spec says `strategy.long.entry`); a field left out is called by its key. */
+export type FieldNames = Partial<Readonly<Record<RuleField, string>>>;
 
 export interface DslDiagnostic {
   field: RuleField;
@@ -50,16 +52,17 @@ export type CompileResult =
  * strategy is built, and a sweep checks thousands of specs with a few dozen distinct params.
  * A compiled program is immutable; every strategy it creates has its own state.
  */
-export function compileRules(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>): CompileResult {
+export function compileRules(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = NO_NAMES): CompileResult {
   const key = JSON.stringify([exprs.long_entry, exprs.long_exit, exprs.short_entry, exprs.short_exit, exprs.strength, exprs.confidence, [...params]]);
-  let r = compiled.get(key);
-  if (r === undefined) {
-    r = compile(exprs, params);
-    if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(key, r);
-  }
-  return r;
+  const hit = compiled.get(key);
+  // Field names only change the words of a failed compile: a compiled program serves any caller.
+  if (hit !== undefined && (hit.result.ok || hit.names === names)) return hit.result;
+  const result = compile(exprs, params, names);
+  if (hit === undefined && compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, { result, names });
+  return result;
 }
 
+const NO_NAMES: FieldNames = {};
 const COMPILED_KEPT = 256;
-const compiled = new Map<string, CompileResult>();
+const compiled = new Map<string, { result: CompileResult; names: FieldNames }>();

@@ -3,11 +3,12 @@
 // the first, since later ones are usually its echo.
 import { EOF, type IRecognitionException, type IToken } from './chevrotain.ts';
 import type { Expr } from './ast.ts';
-import { And, Identifier, LBrack, LParen, Not, NumberLit, Or, RBrack, RParen, TRAPS, ruleLexer } from './lexer.ts';
+import { And, CmpOp, Identifier, LBrack, LParen, Not, NumberLit, Or, RBrack, RParen, TRAPS, ruleLexer } from './lexer.ts';
 import { ruleParser } from './parser.ts';
 import { astBuilder } from './to-ast.ts';
 import { closestNames, didYouMean } from './suggest.ts';
 import { LIMITS } from './limits.ts';
+import { percentProblems, spreadsheetProblem } from './habits.ts';
 
 /** Characters people paste from documents or other languages, and what to type instead. */
 const CHAR_HINTS: ReadonlyMap<string, string> = new Map([
@@ -44,6 +45,12 @@ export function parseExpression(text: string): ParseResult {
   if (text.trim() === '') return fail({ offset: 0, length: 1, message: 'the expression is empty', hint: 'write a condition such as close > open' });
 
   const lexed = ruleLexer().tokenize(text);
+  if (lexed.errors.length === 0) {
+    const habit = spreadsheetProblem(text, lexed.tokens);
+    if (habit) return fail(habit);
+    const percents = percentProblems(lexed.tokens);
+    if (percents.length > 0) return { ok: false, problems: percents };
+  }
   const problems: Problem[] = [];
   for (const t of lexed.tokens) {
     const trap = TRAPS.get(t.tokenType);
@@ -142,8 +149,46 @@ function openerText(o: Opener): string {
   return o.callee ? `'${o.callee.image}('` : `'${o.token.image}'`;
 }
 
-function column(offset: number): number {
-  return offset + 1;
+/**
+ * `close[1 > open`: the offset in brackets runs into a comparison or `and`/`or`, so the `]` was
+ * forgotten right before it. Points at that operator and shows the rule with the `]` in place.
+ */
+function strayInOffset(tokens: IToken[], open: IToken, text: string): Problem | undefined {
+  const start = tokens.indexOf(open);
+  let depth = 0;
+  for (let i = start + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const type = t.tokenType;
+    if (type === LParen || type === LBrack) depth++;
+    else if (type === RParen || type === RBrack) depth--;
+    if (depth < 0) return undefined;
+    const operator = type === And || type === Or || (type.CATEGORIES ?? []).includes(CmpOp);
+    if (depth > 0 || !operator || i === start + 1) continue;
+    const before = tokens[i - 1]!;
+    const fixedAt = (before.endOffset ?? before.startOffset) + 1;
+    const target = text.slice(tokens[targetStart(tokens, start)]!.startOffset, fixedAt);
+    return {
+      offset: t.startOffset, length: t.image.length,
+      message: `expected ']' after \`${target}\` but found ${quoted(t)}`,
+      hint: `a history offset is a whole number in brackets right after the series: write \`${`${text.slice(0, fixedAt)}]${text.slice(fixedAt)}`.trim()}\``,
+    };
+  }
+  return undefined;
+}
+
+/** Index of the first token of what `[` at index `open` reads history of (`close`, `ema(close, 9)`). */
+function targetStart(tokens: IToken[], open: number): number {
+  let i = open - 1;
+  if (tokens[i]?.tokenType === RParen) {
+    let depth = 0;
+    for (; i >= 0; i--) {
+      const type = tokens[i]!.tokenType;
+      if (type === RParen) depth++;
+      else if (type === LParen && --depth === 0) break;
+    }
+    if (tokens[i - 1]?.tokenType === Identifier) i--;
+  }
+  return Math.max(0, i);
 }
 
 const KEYWORDS = ['and', 'or', 'not'];
@@ -168,7 +213,12 @@ function describe(err: IRecognitionException, tokens: IToken[], text: string): P
   if (info.kind === 'mismatch' && (info.expected === 'RParen' || info.expected === 'RBrack')) {
     const closer = info.expected === 'RParen' ? "')'" : "']'";
     const opener = openBrackets(tokens, offset).pop();
-    const opened = opener ? ` to close ${openerText(opener)} opened at column ${column(opener.token.startOffset)}` : '';
+    if (opener?.token.tokenType === LBrack) {
+      const stray = strayInOffset(tokens, opener.token, text);
+      if (stray) return stray;
+    }
+    // No column numbers: the caret is in file columns, and the opener is named by its text.
+    const opened = opener ? ` to close ${openerText(opener)}` : '';
     if (atEnd) return at(`expected ${closer}${opened}`);
     if (opener?.callee && prev && endsOperand(prev) && startsOperand(tok)) {
       return at(`expected ',' or ')' after an argument of ${openerText(opener)} but found ${quoted(tok)}`, "separate arguments with ','");

@@ -3,7 +3,7 @@
 import { isScalar } from 'yaml';
 import type { Scalar } from 'yaml';
 import { compileRules } from '../../dsl/index.ts';
-import type { CompiledRules, RuleExpressions, RuleField } from '../../dsl/index.ts';
+import type { CompiledRules, FieldNames, RuleExpressions, RuleField } from '../../dsl/index.ts';
 import { diagnosticAt } from './diagnostic.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { Path, SpecSource } from './source.ts';
@@ -18,6 +18,9 @@ export const RULE_FIELDS: Record<RuleField, Path> = {
   strength: ['strategy', 'strength'],
   confidence: ['strategy', 'confidence'],
 };
+
+/** Rule messages name each field as the file writes it: `strategy.long.entry`. */
+const FIELD_NAMES = Object.fromEntries(Object.entries(RULE_FIELDS).map(([f, path]) => [f, path.join('.')])) as FieldNames;
 
 /** The expression texts present in the spec (strings only; other types are schema errors). */
 export function ruleExpressions(v: SpecValues): RuleExpressions {
@@ -58,7 +61,7 @@ export function checkRules(v: SpecValues): RulesCheck {
   warnings.push(...unusedParams(v, exprs));
   if (Object.keys(exprs).length === 0) return { diagnostics: [], warnings };
 
-  const result = compileRules(exprs, ruleParams(v));
+  const result = compileRules(exprs, ruleParams(v), FIELD_NAMES);
   if (result.ok) return { diagnostics: [], warnings, rules: result.rules };
   // A text-valued parameter is already reported where it is defined; the rule language would
   // add "unknown name" wherever it is used.

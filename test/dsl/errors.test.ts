@@ -15,6 +15,9 @@ function diagnose(expr: string): D[] {
   });
 }
 
+const SPREADSHEET = 'conditions are joined by `and`, `or` and `not` written between them, not by AND(…), OR(…), NOT(…) around them, and a rule has no `=` in front';
+const PERCENT = '`%` between two numbers is the remainder of a division; rsi and other oscillators already run from 0 to 100';
+
 const cases: [string, D[]][] = [
   // Lexer traps: the operator the user meant is named.
   ['close > open &&  close > 1', [{ offset: 13, length: 2, message: "'&&' is not an operator in rules", hint: "write 'and' instead of '&&'" }]],
@@ -35,10 +38,25 @@ const cases: [string, D[]][] = [
     { offset: 7, length: 2, message: "'||' is not an operator in rules", hint: "write 'or' instead of '||'" },
   ]],
 
+  // Habits from spreadsheets and percentages: the whole rule rewritten, in one step.
+  ['=AND(close > open, rsi(close, 14) < 70)', [{ offset: 0, length: 1, message: 'rules are not spreadsheet formulas: write `close > open and rsi(close, 14) < 70`', hint: SPREADSHEET }]],
+  ['AND(close > open, volume > 0)', [{ offset: 0, length: 3, message: 'rules are not spreadsheet formulas: write `close > open and volume > 0`', hint: SPREADSHEET }]],
+  ['OR(AND(close > open, volume > 0), close = high) and rsi(close, 14) <> 50', [{ offset: 0, length: 2, message: 'rules are not spreadsheet formulas: write `((close > open and volume > 0) or close == high) and rsi(close, 14) != 50`', hint: SPREADSHEET }]],
+  ['NOT(close > open)', [{ offset: 0, length: 3, message: 'rules are not spreadsheet formulas: write `not (close > open)`', hint: SPREADSHEET }]],
+  ['and(close > open, volume > 0)', [{ offset: 0, length: 3, message: 'rules are not spreadsheet formulas: write `close > open and volume > 0`', hint: SPREADSHEET }]],
+  ['not(close > open) or (volume > 0 and close > 1)', []],
+  ['rsi(close, 14) < 70%', [{ offset: 19, length: 1, message: 'percent signs are not needed: write 70', hint: PERCENT }]],
+  ['max(rsi(close, 14), 20%) > 50% and close > open', [
+    { offset: 22, length: 1, message: 'percent signs are not needed: write 20', hint: PERCENT },
+    { offset: 29, length: 1, message: 'percent signs are not needed: write 50', hint: PERCENT },
+  ]],
+  ['volume % 2 == 0', []],
+
   // Syntax.
-  ['rsi(close, 14) < 70 and crossover(ema(close, 9), ema(close, 21)', [{ offset: 63, length: 1, message: "expected ')' to close 'crossover(' opened at column 34" }]],
-  ['(close > open', [{ offset: 13, length: 1, message: "expected ')' to close '(' opened at column 1" }]],
-  ['close[1 > 2', [{ offset: 11, length: 1, message: "expected ']' to close '[' opened at column 6" }]],
+  ['rsi(close, 14) < 70 and crossover(ema(close, 9), ema(close, 21)', [{ offset: 63, length: 1, message: "expected ')' to close 'crossover('" }]],
+  ['(close > open', [{ offset: 13, length: 1, message: "expected ')' to close '('" }]],
+  ['close[1 > 2', [{ offset: 8, length: 1, message: "expected ']' after `close[1` but found '>'", hint: 'a history offset is a whole number in brackets right after the series: write `close[1] > 2`' }]],
+  ['close[1 + 2', [{ offset: 11, length: 1, message: "expected ']' to close '['" }]],
   ['rsi(close 14) < 30', [{ offset: 10, length: 2, message: "expected ',' or ')' after an argument of 'rsi(' but found `14`", hint: "separate arguments with ','" }]],
   ['close open', [{ offset: 6, length: 4, message: 'expected an operator before `open`', hint: "join conditions with 'and' / 'or', and values with + - * / or a comparison" }]],
   ['close > 1 adn open > 1', [{ offset: 10, length: 3, message: 'unexpected `adn`; did you mean `and`?', hint: 'the logical operators are and, or, not (lower case)' }]],
@@ -75,7 +93,7 @@ const cases: [string, D[]][] = [
   ['close[-1] > 1', [{ offset: 6, length: 2, message: 'the history offset in `close[-1]` must be at least 0, not -1' }]],
   ['close[5001] > 1', [{ offset: 6, length: 4, message: 'the history offset in `close[5001]` is 5001; the largest allowed is 5000' }]],
   ['close[close] > 1', [{ offset: 6, length: 5, message: 'the history offset in `close[close]` must be a whole number or a param, but `close` changes from bar to bar', hint: 'lengths and offsets must be whole numbers or params' }]],
-  ['5[1] > 1', [{ offset: 0, length: 1, message: '`5` is a constant, so it has no earlier values to read with [1]' }]],
+  ['5[1] > 1', [{ offset: 0, length: 1, message: "`5` is a constant, so it has no earlier values to read with [1]: use a series such as `close` (`close[1]` is the previous candle's close)" }]],
   ['tr(1) > 0', [{ offset: 3, length: 1, message: '`handle_na` of tr(handle_na = false) must be true or false' }]],
   ['bb_upper(close, 20, 0) > 1', [{ offset: 20, length: 1, message: '`mult` of bb_upper(source, length, mult = 2) must be a positive number or a param, but `0` is 0' }]],
 
@@ -91,7 +109,7 @@ const cases: [string, D[]][] = [
   ['-(close > 1) and true', [{ offset: 0, length: 12, message: "'-' works on numbers, but `(close > 1)` is a true/false condition" }]],
   ['iff(close > 1, 1, close > 2)', [{ offset: 0, length: 28, message: 'both branches of iff must have the same type, but `1` is a number and `close > 2` is a true/false condition' }]],
   ['na(close > 1)', [{ offset: 3, length: 9, message: '`x` of na(x) must be a number, but `close > 1` is a true/false condition' }]],
-  ['close', [{ offset: 0, length: 5, message: 'long_entry must be a true/false condition, but this expression is a number', hint: 'compare it with something, for example rsi(close, 14) < 30' }]],
+  ['close', [{ offset: 0, length: 5, message: 'long_entry must be a true/false condition, but `close` is a number', hint: 'compare it with something, for example `rsi(close, 14) < 30`' }]],
   // Problems in separate places are all reported, in order.
   ['emaa(close, 9) > clsoe and rsi(close) and ema(close, 9.5) > 1', [
     { offset: 0, length: 4, message: 'unknown function `emaa`; did you mean `ema`?' },
@@ -120,7 +138,7 @@ t.test('keywords need whole words: names starting with or/and/not are names', as
 t.test('strength and confidence must be numbers', async (t) => {
   const r = compileRules({ long_entry: 'close > open', strength: 'close > 1', confidence: 'rsi(close, 14) / 100' }, params);
   t.notOk(r.ok);
-  if (!r.ok) t.strictSame(r.diagnostics, [{ field: 'strength', offset: 0, length: 9, message: 'strength must be a number, but this expression is a true/false condition', hint: 'use a number expression, for example (70 - rsi(close, 14)) / 70' }]);
+  if (!r.ok) t.strictSame(r.diagnostics, [{ field: 'strength', offset: 0, length: 9, message: 'strength must be a number, but `close > 1` is a true/false condition', hint: 'use a number expression, for example `(70 - rsi(close, 14)) / 70`' }]);
 });
 
 t.test('diagnostics of every field are collected', async (t) => {
@@ -153,7 +171,7 @@ t.test('renderExpressionError draws the caret under the problem', async (t) => {
   const expr = 'crossover(ema(close, 9), ema(close, 21)';
   const [d] = diagnose(expr);
   t.equal(renderExpressionError(expr, d!), [
-    "error: expected ')' to close 'crossover(' opened at column 10",
+    "error: expected ')' to close 'crossover('",
     '  crossover(ema(close, 9), ema(close, 21)',
     '                                         ^',
   ].join('\n'));

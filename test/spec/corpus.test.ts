@@ -84,6 +84,17 @@ const expected: Record<string, string[]> = {
   'expr-comment-cut': [`${F}/expr-comment-cut.yaml:9:12: error: strategy.long.entry is empty: everything after \`#\` is a YAML comment, so the rule was cut off`],
   'expr-colon': [`${F}/expr-colon.yaml:9:12: error: YAML syntax error: this value contains \`: \` (or starts with \`? \`), so YAML reads it as another key instead of text`],
   'resume-after': [`${F}/resume-after.yaml:14:3: error: \`resume_after\` is gone: a drawdown pause now lasts until \`botctl resume resume-after\`; to lift it by itself after a time, write \`drawdown_cool_off: 1d\``],
+  // The rule language and validate as a non-programmer meets them: each message gives the fix in one step.
+  'expr-spreadsheet': [
+    `${F}/expr-spreadsheet.yaml:9:13: error: rules are not spreadsheet formulas: write \`close > open and rsi(close, 14) < 70\``,
+    `${F}/expr-spreadsheet.yaml:10:12: error: rules are not spreadsheet formulas: write \`close < open and (volume > 100 or not (close > high[1]))\``,
+    `${F}/expr-spreadsheet.yaml:12:32: error: percent signs are not needed: write 30`,
+  ],
+  'expr-brackets': [
+    `${F}/expr-brackets.yaml:9:21: error: expected ']' after \`close[1\` but found '>'`,
+    `${F}/expr-brackets.yaml:10:12: error: \`5\` is a constant, so it has no earlier values to read with [1]: use a series such as \`close\` (\`close[1]\` is the previous candle's close)`,
+    `${F}/expr-brackets.yaml:12:76: error: expected ')' to close 'crossover('`,
+  ],
   'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
   'module-syntax-js': ["test/fixtures/strategies/syntax-error-js.mjs:3:15: error: syntax error: Unexpected token ';'"],
