@@ -88,6 +88,8 @@ export function schemaDiagnostics(src: SpecSource, data: unknown, errors: readon
   for (const e of errors) {
     // A bad parameter name also fails the name pattern under `propertyNames`; one message is enough.
     if (e.keyword === 'if' || swallowed(e) || e.schemaPath.includes('/propertyNames/')) continue;
+    // "needs one of `percent` or `atr`" on something that is not a mapping at all: the type error says it better.
+    if ((e.keyword === 'oneOf' || e.keyword === 'anyOf') && !isMapping(valueAt(data, pathOf(e.instancePath)))) continue;
     const d = translate(src, data, e);
     if (d) push(d);
   }
@@ -126,6 +128,8 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
           hint: 'each cool-off measures the next drawdown from the equity at that moment, so equity can fall further in total; `halt_below_equity` caps it',
         });
       }
+      const side = path.join('.') === 'strategy' ? /^(long|short)_?only$/.exec(key)?.[1] : undefined;
+      if (side) return src.at([...path, key], oneSide(data, key, side as 'long' | 'short'), { prefer: 'key', hint: 'a rules bot trades the sides that have a block with an `entry:` rule; a strategy module, the sides `direction` allows' });
       const later = notSupportedYet(path, key);
       if (later) {
         const d = src.at([...path, key], later.message, { prefer: 'key', hint: later.hint });
@@ -154,7 +158,8 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
         return src.at(path, `${where} ${message}`, { hint });
       }
       const msg = parent?.patternErrorMessage ?? `does not have the expected form`;
-      return src.at(path, `${where} ${msg}`);
+      const fixed = path.join('.') === 'market.symbol' && typeof value === 'string' ? symbolSpelling(value) : undefined;
+      return src.at(path, `${where} ${msg}${fixed ? `: write ${code(fixed)}` : ''}`);
     }
     case 'type': {
       if (e.schemaPath.startsWith('#/$defs/expression/')) {
@@ -171,6 +176,8 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
         return src.at(path, `${where} must be a finite number; \`${src.scalarSource(path) ?? String(value)}\` is too large or infinite`);
       }
       if (params.type === 'integer' && typeof value === 'number') return src.at(path, `${where} must be a whole number, not ${value}`);
+      const shorthand = params.type === 'object' ? distanceShorthand(path, value) : undefined;
+      if (shorthand) return src.at(path, `${where} must be a mapping: write ${code(shorthand.write)}`, { hint: shorthand.hint });
       return src.at(path, `${where} must be ${expectedType(params.type)}, but ${describeValue(src, path, value)}`);
     }
     case 'enum': {
@@ -229,6 +236,47 @@ function translate(src: SpecSource, data: unknown, e: ErrorObject): Diagnostic |
     default:
       return src.at(path, `${where} ${e.message ?? 'is invalid'}`);
   }
+}
+
+/** `long_only: true`: the one-step way to trade one side. */
+function oneSide(data: unknown, key: string, side: 'long' | 'short'): string {
+  const other = side === 'long' ? 'short' : 'long';
+  const strategy = valueAt(data, ['strategy']) as Record<string, unknown> | undefined;
+  if (strategy?.module !== undefined) return `${code(key)} is not a setting: to trade ${side} only, write \`direction: ${side}\``;
+  if (strategy?.[other] === undefined) return `${code(key)} is not a setting, and this bot already trades ${side} only (it has no \`${other}:\` block): remove this line`;
+  return `${code(key)} is not a setting: to trade ${side} only, remove the \`${other}:\` block`;
+}
+
+function isMapping(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `btcusdt`, `BTC/USDT`, `BTC-USDT`: the Bybit spelling, when that is all that is wrong. */
+function symbolSpelling(value: string): string | undefined {
+  const fixed = value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return fixed !== value && /^[A-Z0-9]{2,}$/.test(fixed) ? fixed : undefined;
+}
+
+const DISTANCES: Record<string, string> = {
+  'risk.stop_loss': 'stop_loss', 'risk.take_profit': 'take_profit', 'risk.trailing_stop': 'trailing_stop', 'risk.trailing_stop.activation': 'activation',
+};
+
+/**
+ * `stop_loss: 2%` (or `2`, `1.5 ATR`, `2R`): a distance written as one value where a mapping is
+ * expected. The mapping it stands for, written out.
+ */
+function distanceShorthand(path: Path, value: unknown): { write: string; hint: string } | undefined {
+  const key = DISTANCES[path.join('.')];
+  if (key === undefined || (typeof value !== 'number' && typeof value !== 'string')) return undefined;
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|percent|x?\s*atr|r|rr)?\s*$/i.exec(String(value));
+  if (!m) return undefined;
+  const [, n, unit = '%'] = m;
+  const kind = /atr/i.test(unit) ? 'atr' : /^r{1,2}$/i.test(unit) && key !== 'stop_loss' && key !== 'trailing_stop' ? 'risk_reward' : '%';
+  if (kind === 'atr') return { write: `${key}: { atr: { length: 14, multiple: ${n} } }`, hint: `${n} × ATR(14) away; choose the ATR length with \`length\`` };
+  if (kind === 'risk_reward') return { write: `${key}: { risk_reward: ${n} }`, hint: `${n} times the stop distance` };
+  const alt = key === 'take_profit' || key === 'activation' ? `, or \`${key}: { risk_reward: ${n} }\` for ${n} × the stop distance` : '';
+  const where = key === 'trailing_stop' ? 'behind the best close' : key === 'activation' ? 'in favour' : "from the signal candle's close";
+  return { write: `${key}: { percent: ${n} }`, hint: `${n}% ${where}; or \`${key}: { atr: { length: 14, multiple: ${n} } }\` for ${n} × ATR(14)${alt}` };
 }
 
 const INTERVAL_SPELLINGS: Record<string, string> = {

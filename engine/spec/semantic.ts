@@ -2,6 +2,9 @@
 // something other than what the trader expects. Each error points at the setting to change.
 import { Decimal } from 'decimal.js';
 import type { Diagnostic } from './diagnostic.ts';
+import type { Path } from './source.ts';
+import { schemaAt } from './schema.ts';
+import { suggest } from './suggest.ts';
 import type { SpecValues } from './values.ts';
 import { DEFAULT_INITIAL_EQUITY, defaultFees } from './defaults.ts';
 import { spanIsZero } from './span.ts';
@@ -11,8 +14,10 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
   const out: Diagnostic[] = [];
   const category = v.str(['market', 'category']);
   const spot = category === 'spot';
-  // A trailing stop without activation is the position's stop from the entry on (RULES.md).
-  const hasStop = v.obj(['risk', 'stop_loss']) !== undefined || trailingIsStop(v);
+  // A trailing stop without activation is the position's stop from the entry on (RULES.md). A
+  // stop-loss written wrongly (`stop_loss: 2%`, `stoploss:`) is reported where it is; what would
+  // follow from it missing is not said again.
+  const hasStop = meant(v, ['risk', 'stop_loss']) || trailingIsStop(v);
 
   // --- sides
   if (spot && v.has(['strategy', 'short'])) {
@@ -128,11 +133,19 @@ export function semanticDiagnostics(v: SpecValues): Diagnostic[] {
   const rules = v.has(['strategy', 'long']) || v.has(['strategy', 'short']);
   if (rules) {
     for (const [name, val] of Object.entries(v.obj(['strategy', 'params']) ?? {})) {
-      if (typeof val === 'string') {
-        out.push(src.at(['strategy', 'params', name], `rule parameter \`${name}\` must be a number or true/false, not the text \`${val}\``, {
-          hint: 'text parameters are only for strategy modules; if it is a number, remove the quotes',
+      if (typeof val !== 'string') continue;
+      const quoted = src.scalarStyle(['strategy', 'params', name]) !== 'PLAIN';
+      const percent = /^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$/.exec(val);
+      if (percent) {
+        const n = percent[1]!;
+        out.push(src.at(['strategy', 'params', name], `rule parameter \`${name}\` must be a plain number, not \`${val}\`: write \`${name}: ${new Decimal(n).div(100).toString()}\` (${n} % as a multiplier) or \`${name}: ${n}\``, {
+          hint: quoted ? 'without the quotes: quoted, YAML reads it as text' : 'numbers in rules carry no `%`',
         }));
+        continue;
       }
+      out.push(src.at(['strategy', 'params', name], `rule parameter \`${name}\` must be a number or true/false, not the text \`${val}\``, {
+        hint: quoted ? 'text parameters are only for strategy modules; if it is a number, remove the quotes' : 'text parameters are only for strategy modules',
+      }));
     }
     for (const [gate, expr] of [['min_strength', 'strength'], ['min_confidence', 'confidence']] as const) {
       if (v.has(['strategy', gate]) && !v.has(['strategy', expr])) {
@@ -179,7 +192,7 @@ export function semanticWarnings(v: SpecValues): Diagnostic[] {
       }));
     }
   }
-  if (v.obj(['risk']) && !v.has(['risk', 'stop_loss']) && !trailingIsStop(v)) {
+  if (v.obj(['risk']) && !meant(v, ['risk', 'stop_loss']) && !trailingIsStop(v)) {
     out.push(v.src.at(['risk'], 'no stop_loss: a losing position is closed only by an exit rule', {
       prefer: 'key', severity: 'warning', hint: 'add `stop_loss:` under `risk`, e.g. `stop_loss: { percent: 2 }`',
     }));
@@ -190,4 +203,15 @@ export function semanticWarnings(v: SpecValues): Diagnostic[] {
 /** A trailing stop without `activation` starts at its distance from the entry: it is the stop-loss. */
 function trailingIsStop(v: SpecValues): boolean {
   return v.obj(['risk', 'trailing_stop']) !== undefined && !v.has(['risk', 'trailing_stop', 'activation']);
+}
+
+/**
+ * The setting at `path` is there, possibly written wrongly: any value, or a misspelt key that
+ * validate already suggests it for (`stoploss` → `stop_loss`).
+ */
+function meant(v: SpecValues, path: Path): boolean {
+  if (v.has(path)) return true;
+  const key = String(path[path.length - 1]);
+  const allowed = Object.keys(schemaAt(path.slice(0, -1))?.properties ?? {});
+  return Object.keys(v.obj(path.slice(0, -1)) ?? {}).some((k) => !allowed.includes(k) && suggest(k, allowed).includes(key));
 }

@@ -40,10 +40,15 @@ export class SpecSource implements SourceText {
   syntaxDiagnostics(): Diagnostic[] {
     const out: Diagnostic[] = [];
     const seen = new Set<number>();
+    const assignments = this.doc.errors.length > 0 ? this.assignmentLines() : [];
+    for (const a of assignments) out.push(a.diagnostic);
     for (const e of [...this.doc.errors, ...this.doc.warnings]) {
       // yaml often reports one mistake twice at the same spot; the first message is the useful one.
       if (seen.has(e.pos[0])) continue;
       seen.add(e.pos[0]);
+      // What `key = value` leads to on its own line or the next is the same mistake.
+      const line = this.linePos(e.pos[0]).line;
+      if (assignments.some((a) => line === a.line || line === a.line + 1)) continue;
       const severity = this.doc.errors.includes(e as never) ? 'error' : 'warning';
       if (e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY') {
         out.push(this.implicitKeyProblem(e.pos[0], severity));
@@ -64,6 +69,8 @@ export class SpecSource implements SourceText {
   private implicitKeyProblem(at: number, severity: Severity): Diagnostic {
     const lineEnd = this.text.indexOf('\n', at);
     const rest = this.text.slice(at, lineEnd === -1 ? undefined : lineEnd);
+    const ternary = this.ternaryRule(at, rest, severity);
+    if (ternary) return ternary;
     if (/: |:$/.test(rest.replace(/\s+#.*$/, '')) || /^\?(\s|$)/.test(rest)) {
       return diagnosticAt(this, at, rest.trimEnd().length, 'YAML syntax error: this value contains `: ` (or starts with `? `), so YAML reads it as another key instead of text', {
         severity, hint: 'put the whole value in double quotes, e.g. `entry: "close > open"`',
@@ -74,6 +81,42 @@ export class SpecSource implements SourceText {
     return diagnosticAt(this, next + indent, 1, 'YAML syntax error: this line is indented more than the key above it, so YAML cannot tell which mapping it belongs to', {
       severity, hint: 'keys of the same mapping must start in the same column',
     });
+  }
+
+  /**
+   * An unquoted rule written with `? :` (`strength: close > open ? 1 : 0`): YAML stops at the `: `,
+   * but the fix is the rule language's `iff`, and quotes.
+   */
+  private ternaryRule(at: number, rest: string, severity: Severity): Diagnostic | undefined {
+    const lineStart = this.text.lastIndexOf('\n', at - 1) + 1;
+    if (!/^\s*(entry|exit|strength|confidence):\s*$/.test(this.text.slice(lineStart, at))) return undefined;
+    const m = /^(.+?)\s\?\s(.+?)\s:\s(.+?)\s*(#.*)?$/.exec(rest);
+    if (!m) return undefined;
+    const iff = `iff(${m[1]!.trim()}, ${m[2]!.trim()}, ${m[3]!.trim()})`;
+    return diagnosticAt(this, at + rest.indexOf(' ?') + 1, 1, `there is no \`? :\` operator in rules: write \`${iff}\``, {
+      severity, hint: `iff(condition, value_if_true, value_if_false), in double quotes (unquoted, YAML reads \`: \` as a new key): \`"${iff}"\``,
+    });
+  }
+
+  /** Lines written `name = value`: YAML's error lands on the next line; the fix is `name: value`. */
+  private assignmentLines(): { line: number; diagnostic: Diagnostic }[] {
+    const out: { line: number; diagnostic: Diagnostic }[] = [];
+    const errorLines = new Set(this.doc.errors.map((e) => this.linePos(e.pos[0]).line));
+    let offset = 0;
+    for (const [i, text] of this.text.split('\n').entries()) {
+      const m = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^\s=#'"][^#]*?)\s*(#.*)?\r?$/.exec(text);
+      if (m && (errorLines.has(i + 1) || errorLines.has(i + 2))) {
+        const written = `${m[2]} = ${m[3]}`;
+        out.push({
+          line: i + 1,
+          diagnostic: diagnosticAt(this, offset + m[1]!.length, text.trimEnd().length - m[1]!.length, `\`${written}\` is not a YAML key and value: write \`${m[2]}: ${m[3]}\``, {
+            hint: 'YAML puts a colon and a space between a key and its value',
+          }),
+        });
+      }
+      offset += text.length + 1;
+    }
+    return out;
   }
 
   private unresolvedAliases(): Diagnostic[] {
@@ -144,6 +187,12 @@ export class SpecSource implements SourceText {
   atParent(path: Path, message: string, opts: { hint?: string | undefined; severity?: Severity } = {}): Diagnostic {
     const { offset, length } = this.spanOfParent(path);
     return diagnosticAt(this, offset, length, message, opts);
+  }
+
+  /** How a scalar is written: 'PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_…'; undefined for no scalar. */
+  scalarStyle(path: Path): string | undefined {
+    const n = this.node(path);
+    return isScalar(n) ? n.type ?? 'PLAIN' : undefined;
   }
 
   /** Source text of a scalar as written (`0.10` stays `0.10`), for exact Decimal conversion. */

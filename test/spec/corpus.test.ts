@@ -95,6 +95,27 @@ const expected: Record<string, string[]> = {
     `${F}/expr-brackets.yaml:10:12: error: \`5\` is a constant, so it has no earlier values to read with [1]: use a series such as \`close\` (\`close[1]\` is the previous candle's close)`,
     `${F}/expr-brackets.yaml:12:76: error: expected ')' to close 'crossover('`,
   ],
+  'expr-ternary': [`${F}/expr-ternary.yaml:10:26: error: there is no \`? :\` operator in rules: write \`iff(close > open, 1, 0)\``],
+  'expr-number': [
+    `${F}/expr-number.yaml:9:13: error: strategy.long.entry must be a true/false condition, but \`5\` is a number`,
+    `${F}/expr-number.yaml:10:12: error: strategy.long.exit must be a true/false condition, but \`close - open\` is a number`,
+    `${F}/expr-number.yaml:11:14: error: strategy.strength must be a number, but \`close > open\` is a true/false condition`,
+  ],
+  'stop-percent-sign': [
+    `${F}/stop-percent-sign.yaml:12:14: error: risk.stop_loss must be a mapping: write \`stop_loss: { percent: 2 }\``,
+    `${F}/stop-percent-sign.yaml:13:16: error: risk.take_profit must be a mapping: write \`take_profit: { percent: 4 }\``,
+    `${F}/stop-percent-sign.yaml:14:44: error: risk.trailing_stop.activation must be a mapping: write \`activation: { percent: 1.5 }\``,
+  ],
+  'stoploss-typo': [`${F}/stoploss-typo.yaml:12:3: error: unknown key \`stoploss\` in \`risk\`; did you mean \`stop_loss\`?`],
+  'param-percent': [
+    `${F}/param-percent.yaml:9:15: error: rule parameter \`vol_mult\` must be a plain number, not \`150%\`: write \`vol_mult: 1.5\` (150 % as a multiplier) or \`vol_mult: 150\``,
+    `${F}/param-percent.yaml:10:13: error: rule parameter \`quoted\` must be a plain number, not \`2%\`: write \`quoted: 0.02\` (2 % as a multiplier) or \`quoted: 2\``,
+  ],
+  'param-equals': [`${F}/param-equals.yaml:9:5: error: \`fast = 10\` is not a YAML key and value: write \`fast: 10\``],
+  'param-equals-last': [`${F}/param-equals-last.yaml:10:5: error: \`fast = 10\` is not a YAML key and value: write \`fast: 10\``],
+  'symbol-spelling': [`${F}/symbol-spelling.yaml:5:11: error: market.symbol must be a Bybit symbol in capitals, like \`BTCUSDT\`: write \`BTCUSDT\``],
+  'symbol-lowercase': [`${F}/symbol-lowercase.yaml:2:55: error: market.symbol must be a Bybit symbol in capitals, like \`BTCUSDT\`: write \`BTCUSDT\``],
+  'long-only': [`${F}/long-only.yaml:8:3: error: \`long_only\` is not a setting: to trade long only, remove the \`short:\` block`],
   'module-missing': [`${F}/module-missing.yaml:8:11: error: strategy module test/fixtures/strategies/throwng.ts does not exist`],
   'module-syntax': ['test/fixtures/strategies/syntax-error.ts:7:15: error: syntax error: Unexpected ";"'],
   'module-syntax-js': ["test/fixtures/strategies/syntax-error-js.mjs:3:15: error: syntax error: Unexpected token ';'"],
@@ -113,6 +134,11 @@ for (const [name, lines] of Object.entries(expected)) {
     t.strictSame(errors, lines);
   });
 }
+
+t.test('a misspelt key is the first thing validate says, warnings included: what follows from it is not repeated', async (t) => {
+  const { all } = await errorsOf('stoploss-typo');
+  t.strictSame(all.map(line), [`${F}/stoploss-typo.yaml:12:3: error: unknown key \`stoploss\` in \`risk\`; did you mean \`stop_loss\`?`]);
+});
 
 t.test('hints say how to fix the problem', async (t) => {
   const hintOf = async (name: string): Promise<string | undefined> => (await errorsOf(name)).all.find((d) => d.severity === 'error')?.hint;
