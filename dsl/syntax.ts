@@ -51,6 +51,11 @@ export function parseExpression(text: string): ParseResult {
     const percents = percentProblems(lexed.tokens);
     if (percents.length > 0) return { ok: false, problems: percents };
   }
+  const ternary = /^(.+?)\?(.+?):(.+)$/s.exec(text);
+  if (ternary && lexed.errors.some((e) => text[e.offset] === '?')) {
+    const [cond, yes, no] = [ternary[1]!, ternary[2]!, ternary[3]!].map((x) => x.replace(/\s+/g, ' ').trim());
+    return fail({ offset: text.indexOf('?'), length: 1, message: `there is no \`? :\` operator in rules: write \`iff(${cond}, ${yes}, ${no})\``, hint: 'iff(condition, value_if_true, value_if_false)' });
+  }
   const problems: Problem[] = [];
   for (const t of lexed.tokens) {
     const trap = TRAPS.get(t.tokenType);

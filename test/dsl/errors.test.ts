@@ -27,7 +27,7 @@ const cases: [string, D[]][] = [
   ['close =< open', [{ offset: 6, length: 2, message: "'=<' is not an operator in rules", hint: "for 'less than or equal' write '<='" }]],
   ['close <> open', [{ offset: 6, length: 2, message: "'<>' is not an operator in rules", hint: "for 'not equal' write '!='" }]],
   ['!crossover(close, open)', [{ offset: 0, length: 1, message: "'!' is not an operator in rules", hint: "write 'not' instead of '!' (for example not crossover(a, b))" }]],
-  ['close ? 1 : 2', [{ offset: 6, length: 1, message: "unexpected character '?'", hint: "there is no '? :' operator; use iff(condition, value_if_true, value_if_false)" }]],
+  ['close ? 1 : 2', [{ offset: 6, length: 1, message: 'there is no `? :` operator in rules: write `iff(close, 1, 2)`', hint: 'iff(condition, value_if_true, value_if_false)' }]],
   ['close > open @', [{ offset: 13, length: 1, message: "unexpected character '@'", hint: 'expressions use names, numbers, ( ) [ ] , and the operators + - * / % < <= > >= == != and, or, not' }]],
   ['rsi(close, 14) ≥ 70', [{ offset: 15, length: 1, message: "unexpected character '≥'", hint: "write '>='" }]],
   ['close − open > 0', [{ offset: 6, length: 1, message: "unexpected character '−'", hint: "this is a typographic minus; type '-'" }]],

@@ -94,6 +94,7 @@ const expected: Record<string, string[]> = {
     `${F}/expr-brackets.yaml:9:21: error: expected ']' after \`close[1\` but found '>'`,
     `${F}/expr-brackets.yaml:10:12: error: \`5\` is a constant, so it has no earlier values to read with [1]: use a series such as \`close\` (\`close[1]\` is the previous candle's close)`,
     `${F}/expr-brackets.yaml:12:76: error: expected ')' to close 'crossover('`,
+    `${F}/expr-brackets.yaml:13:25: error: there is no \`? :\` operator in rules: write \`iff(close < open, true, false)\``,
   ],
   'expr-ternary': [`${F}/expr-ternary.yaml:10:26: error: there is no \`? :\` operator in rules: write \`iff(close > open, 1, 0)\``],
   'expr-number': [
