@@ -216,6 +216,17 @@ export class DecisionCore {
   }
 
   /**
+   * The venue confirmed the position's stop-loss at `level` (the exchange rounded or moved it): the
+   * core trails from, and checks closes against, that level from now on. Ignored when flat.
+   */
+  confirmStop(level: Decimal): void {
+    const p = this.state.position;
+    if (p === null) return;
+    p.stopLoss = level;
+    this.stopT = decimalTicks(level, this.rules.tickSize);
+  }
+
+  /**
    * The venue refused or dropped the working entry order (e.g. not enough balance at the fill);
    * `candle`: the start of the candle it happened in, when the venue knows it.
    */

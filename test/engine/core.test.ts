@@ -1,7 +1,7 @@
 // Decision core rules: gates, sides, sizing, caps, precision, stops, trailing — each checked on a
 // small scenario whose numbers are worked out by hand in the comments.
 import t from 'tap';
-import { runBacktest } from '../../engine/backtest/runner.ts';
+import { Backtest, runBacktest } from '../../engine/backtest/runner.ts';
 import { summaryText } from '../../engine/backtest/output.ts';
 import { BTC_LINEAR, candles, d, flat, makePlan, scripted, T0 } from '../helpers/plan.ts';
 import type { Signal } from '../../engine/strategy/strategy.ts';
@@ -321,4 +321,20 @@ t.test('candleStartAt: the candle of an interval that contains a time (UTC align
   t.equal(iso(candleStartAt(at, 'W')), '2021-10-04T00:00:00.000Z', 'weeks start on Monday');
   t.equal(iso(candleStartAt(at, 'M')), '2021-10-01T00:00:00.000Z');
   t.equal(iso(candleStartAt(Date.UTC(2021, 9, 6, 17), '60')), '2021-10-06T17:00:00.000Z', 'a candle start is its own candle');
+});
+
+t.test('a stop level the venue confirms replaces the core\'s, for trailing and bot-placed checks alike', async (t) => {
+  // Long 0.01 at 40000, trailing 1 % (stop 39600). The exchange confirms 39700 instead: a close of
+  // 40050 (candidate 39649.5 → 39649.5) is no better than 39700, so the stop stays; a close at 40200
+  // (candidate 39798) moves it.
+  const plan = makePlan({ exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(1) }, trailingStop: { distance: { kind: 'percent', percent: d(1) } } } });
+  const bt = new Backtest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR);
+  const bars = candles([[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000], [40000, 40050, 40000, 40050], [40050, 40200, 40050, 40200]]);
+  for (const c of bars.slice(0, 2)) bt.push(c);
+  t.equal(bt.core.state.position?.stopLoss?.toFixed(), '39600');
+  bt.core.confirmStop(d(39700));
+  bt.push(bars[2]!);
+  t.equal(bt.core.state.position?.stopLoss?.toFixed(), '39700', 'a candidate below the confirmed level does not move it');
+  bt.push(bars[3]!);
+  t.equal(bt.core.state.position?.stopLoss?.toFixed(), '39798');
 });
