@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
@@ -78,7 +78,9 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
     ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
     : bundledInstrument(plan.market.symbol, plan.market.category);
   const strategy = await instantiateStrategy(plan);
-  const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  // Indicator lines cost a second pass of the rules over every candle: only for an HTML report.
+  const overlay = opts.html ? (await import('../../backtest/overlay.ts')).indicatorOverlay(plan) : undefined;
+  const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(overlay ? { overlay } : {}) });
 
   const bar = progressBar();
   const info: RunInfo = { data: opts.data ?? 'bybit public klines' };
@@ -116,6 +118,7 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
   }
   if (opts.html) {
     const { renderHtmlReport } = await import('../../backtest/html.ts');
+    info.spec = { text: await readFile(specFile, 'utf8'), summary: spec.summary };
     await writeOut(opts.html, await renderHtmlReport(result, info));
     io.out(`wrote ${opts.html}\n`);
   }
