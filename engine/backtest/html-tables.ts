@@ -39,7 +39,7 @@ export class Fmt {
     const n = typeof x === 'number' ? x : x.toNumber();
     const s = this.amount(Math.abs(n));
     const zero = Number(s.replace(/,/g, '')) === 0;
-    return `${zero ? '' : n < 0 ? '−' : signed ? '+' : ''}${s} ${this.quote}`;
+    return `${zero ? '' : n < 0 ? '-' : signed ? '+' : ''}${s} ${this.quote}`;
   }
 
   price(x: Decimal | null): string {
@@ -52,7 +52,7 @@ export class Fmt {
   }
 }
 
-export const pct = (x: number | null, digits = 2, signed = false): string => (x === null || !Number.isFinite(x) ? '–' : `${signed && x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(digits)} %`);
+export const pct = (x: number | null, digits = 2, signed = false): string => (x === null || !Number.isFinite(x) ? '–' : `${signed && x > 0 ? '+' : x < 0 ? '-' : ''}${Math.abs(x).toFixed(digits)} %`);
 const num = (x: number | null, digits = 2): string => (x === null ? '–' : x.toFixed(digits));
 const cls = (x: number | Decimal | null): string => (x === null ? '' : (typeof x === 'number' ? x : x.toNumber()) > 0 ? 'pos' : (typeof x === 'number' ? x : x.toNumber()) < 0 ? 'neg' : '');
 
@@ -120,7 +120,7 @@ export function riskTable(r: BacktestResult, f: Fmt, funding: string): string {
     ['Max drawdown', `${pct(m.maxDrawdownPercent)} (${f.money(m.maxDrawdown, false)})`, ''],
     ['Longest drawdown', dd ? `${duration(dd.ms)} (${fmtT(dd.from)} → ${dd.to === null ? 'not recovered by the end' : fmtT(dd.to)})` : '– (never below a peak)', ''],
     ['Sharpe / Sortino', `${num(m.sharpe)} / ${num(m.sortino)} (daily returns, annualised)`, ''],
-    ['Expectancy', m.expectancyR === null ? '–' : `${m.expectancyR >= 0 ? '+' : '−'}${Math.abs(m.expectancyR).toFixed(2)} R per trade`, cls(m.expectancyR)],
+    ['Expectancy', m.expectancyR === null ? '–' : `${m.expectancyR >= 0 ? '+' : '-'}${Math.abs(m.expectancyR).toFixed(2)} R per trade`, cls(m.expectancyR)],
     ['Exposure', `${pct(m.exposurePercent, 1)} of candles in a position`, ''],
     ['Average MAE / MFE', ex.count ? `${pct(ex.averageMae)} / ${pct(ex.averageMfe)} of the entry price (worst MAE ${pct(ex.worstMae)}, best MFE ${pct(ex.bestMfe)})` : '– (needs the candles the trades were held through)', ''],
     ['Fees', f.money(m.fees, false), ''],
