@@ -19,7 +19,7 @@ import { checkSpecText } from '../spec/load.ts';
 import { drawdownPolicyText } from '../spec/summary.ts';
 import { UserError } from '../cli/exit.ts';
 import type { OpenBot } from './locate.ts';
-import { shown } from './locate.ts';
+import { modeWord, shown } from './locate.ts';
 import { intervalText } from './status-output.ts';
 import { fmtUtc } from './time.ts';
 import { quoteCoin, totals, tradeHistory, type TradeHistory, type TradeRow } from './trades.ts';
@@ -178,8 +178,8 @@ export async function buildJournalReport(b: OpenBot, opts: { data?: string; allo
   };
   const summary = journalSummary(b, plan, m, history, { first, last, candles: all.length, data: candles?.text, snapshots: b.view.equity().length });
   const html = await renderHtmlReport(result, { data: opts.data ?? 'journal', ...(candles ? { dataText: candles.text } : {}), ...(spec ? { spec } : {}) }, {
-    title: `${plan.name} ${b.mode} report`,
-    heading: `${plan.name}: ${b.mode} trading on ${plan.market.symbol} ${plan.market.category}`,
+    title: `${plan.name} ${modeWord(b.mode)} report`,
+    heading: `${plan.name}: ${b.mode === 'backtest' ? 'replay' : `${b.mode} trading`} on ${plan.market.symbol} ${plan.market.category}`,
     summary,
     noCandles: 'This journal has no candles, so there is no price chart: the report shows equity only. ' +
       'Pass --data FILE.csv (any candle file botctl backtest reads) to draw candles with the entries, exits, stops, targets and the rules\' indicator lines.',
@@ -211,7 +211,7 @@ function journalSummary(
     ['Average trade', m.averageTrade ? `${sign(m.averageTrade)}${m.averageTrade.toDecimalPlaces(2).toFixed(2)} ${q}` : 'n/a'],
   ];
   const lines = [
-    `${plan.name}: ${b.mode} on ${plan.market.symbol} ${plan.market.category} ${intervalText(plan.market.interval)}, ${fmtUtc(x.first)} → ${fmtUtc(x.last)} UTC, ` +
+    `${plan.name}: ${modeWord(b.mode)} on ${plan.market.symbol} ${plan.market.category} ${intervalText(plan.market.interval)}, ${fmtUtc(x.first)} → ${fmtUtc(x.last)} UTC, ` +
       `${runs.length} run${runs.length === 1 ? '' : 's'} in ${shown(b.journalAbs)}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(15)}${v}`),
   ];
