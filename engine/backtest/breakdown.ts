@@ -41,6 +41,17 @@ export interface TradeBreakdown {
 /** A closed trade and, when the candles it was held through are known, its excursions (percent). */
 export type TradeWithExcursion = ClosedTrade & { maePercent?: number | null; mfePercent?: number | null };
 
+/**
+ * How far price went against (MAE) and for (MFE) a trade, in percent of its entry price, from the
+ * highest and lowest prices it was held through (its entry and exit prices included).
+ */
+export function excursionPercents(side: 'long' | 'short', entry: number, exit: number, high: number, low: number): { maePercent: number; mfePercent: number } {
+  const hi = Math.max(high, entry, exit);
+  const lo = Math.min(low, entry, exit);
+  const long = side === 'long';
+  return { maePercent: ((long ? entry - lo : hi - entry) / entry) * 100, mfePercent: ((long ? hi - entry : entry - lo) / entry) * 100 };
+}
+
 const ZERO = new Decimal(0);
 const side = (): SideStats => ({ count: 0, wins: 0, losses: 0, netPnl: ZERO, grossProfit: ZERO, grossLoss: ZERO, largestWin: null, largestLoss: null, totalDurationMs: 0, maxDurationMs: 0 });
 

@@ -5,6 +5,7 @@
 import type { Decimal } from 'decimal.js';
 import type { SideStats } from './breakdown.ts';
 import type { BacktestResult } from './runner.ts';
+import { quoteCoin } from '../spec/summary.ts';
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmtT = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -16,8 +17,7 @@ export class Fmt {
   private readonly qtyDp: number | undefined;
 
   constructor(r: Pick<BacktestResult, 'plan' | 'rules'>) {
-    const s = r.plan.market.symbol;
-    this.quote = ['USDT', 'USDC', 'USD', 'BTC', 'ETH', 'EUR'].find((q) => s.endsWith(q) && s.length > q.length) ?? 'quote';
+    this.quote = quoteCoin(r.plan.market.symbol);
     this.priceDp = r.rules.tickSize.gt(0) ? r.rules.tickSize.decimalPlaces() : undefined;
     this.qtyDp = r.rules.qtyStep.gt(0) ? r.rules.qtyStep.decimalPlaces() : undefined;
   }

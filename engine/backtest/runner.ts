@@ -13,6 +13,7 @@ import { DecisionCore } from '../core/core.ts';
 import type { Decision, Intent } from '../core/types.ts';
 import { SimExchange, type ClosedTrade, type SimEvent } from '../sim/exchange.ts';
 import { MetricsAccumulator, type Metrics } from './metrics.ts';
+import { excursionPercents } from './breakdown.ts';
 import { CandleAggregator, EquitySampler, type EquityPoint } from './sampling.ts';
 
 export interface BacktestOptions {
@@ -193,16 +194,11 @@ export class Backtest {
   }
 
   private onTrade(t: ClosedTrade): void {
-    const entry = t.entryPrice.toNumber();
-    const exit = t.exitPrice.toNumber();
-    const hi = Math.max(this.posHigh, entry, exit);
-    const lo = Math.min(this.posLow, entry, exit);
-    const long = t.side === 'long';
     const rec: TradeRecord = {
       ...t,
       rMultiple: null,
-      maePercent: ((long ? entry - lo : hi - entry) / entry) * 100,
-      mfePercent: ((long ? hi - entry : entry - lo) / entry) * 100,
+      // NaN extremes (a position opened and closed within one candle) leave entry and exit.
+      ...excursionPercents(t.side, t.entryPrice.toNumber(), t.exitPrice.toNumber(), this.posHigh === this.posHigh ? this.posHigh : -Infinity, this.posLow === this.posLow ? this.posLow : Infinity),
       ...(this.entryReason !== undefined ? { entryReason: this.entryReason } : {}),
     };
     this.posHigh = this.posLow = NaN;
@@ -271,11 +267,15 @@ export class Backtest {
   }
 }
 
-/** A skip reason without its figures, so equal reasons count together: "cooldown after loss, 2 of 3 bars left" → "cooldown after loss". */
+/**
+ * A skip reason without its particulars, so equal reasons count together: "cooldown after loss,
+ * 2 of 3 bars left" and "cooldown after loss until 2022-01-05 14:00" → "cooldown after loss";
+ * figures left in it read N ("strength N below min strength N").
+ */
 export function skipReason(reason: string): string {
   const r = reason.replace(/^skipped: /, '');
-  const cut = r.search(/[,;(]/);
-  return (cut > 0 ? r.slice(0, cut) : r).replace(/-?\d+(\.\d+)?%?/g, 'N').trim();
+  const cut = r.search(/[,;(]| until | for \d/);
+  return (cut > 0 ? r.slice(0, cut) : r).replace(/\d+(\.\d+)?%?/g, 'N').trim();
 }
 
 const NO_POINT = (): EquityPoint => {

@@ -4,6 +4,7 @@
 // region, so decisions never overwrite the header). And the end-of-replay summary.
 import type { Decimal } from 'decimal.js';
 import { intervalName } from '../market/candle.ts';
+import { quoteCoin } from '../spec/summary.ts';
 import type { BotRunner, RunnerStatus } from './runner.ts';
 
 function money(d: Decimal): string {
@@ -59,7 +60,7 @@ export function headerPieces(b: ScreenBot, now: number): Piece[][] {
     streamHealth(s, now), [`${last} · ${next}`, 'plain'],
   ];
   const p = s.position;
-  const q = m.symbol.endsWith('USDT') ? 'USDT' : m.symbol.endsWith('USDC') ? 'USDC' : '';
+  const q = quoteCoin(m.symbol);
   const line2: Piece[] = [['  ', 'plain']];
   if (p.side === 'flat') line2.push(['flat', 'plain']);
   else {

@@ -6,6 +6,7 @@
 import { Decimal } from 'decimal.js';
 import { renderHtmlReport } from '../backtest/html.ts';
 import { MetricsAccumulator, type Metrics } from '../backtest/metrics.ts';
+import { excursionPercents } from '../backtest/breakdown.ts';
 import { indicatorOverlay } from '../backtest/overlay.ts';
 import { skipReason, type BacktestResult, type TradeRecord } from '../backtest/runner.ts';
 import { CandleAggregator, EquitySampler, type EquityPoint } from '../backtest/sampling.ts';
@@ -54,19 +55,14 @@ function toRecord(r: TradeRow): TradeRecord {
  * its exit) and its entry and exit prices, as a backtest measures them.
  */
 function excursions(t: TradeRecord, candles: readonly Candle[], step: number): void {
-  const entry = t.entryPrice.toNumber();
-  const exit = t.exitPrice.toNumber();
-  let hi = Math.max(entry, exit);
-  let lo = Math.min(entry, exit);
-  let i = lowerBound(candles, t.entryTime);
-  for (; i < candles.length && (candles[i] as Candle).start + step <= t.exitTime; i++) {
+  let hi = -Infinity;
+  let lo = Infinity;
+  for (let i = lowerBound(candles, t.entryTime); i < candles.length && (candles[i] as Candle).start + step <= t.exitTime; i++) {
     const c = candles[i] as Candle;
     if (c.high > hi) hi = c.high;
     if (c.low < lo) lo = c.low;
   }
-  const long = t.side === 'long';
-  t.maePercent = ((long ? entry - lo : hi - entry) / entry) * 100;
-  t.mfePercent = ((long ? hi - entry : entry - lo) / entry) * 100;
+  Object.assign(t, excursionPercents(t.side, t.entryPrice.toNumber(), t.exitPrice.toNumber(), hi, lo));
 }
 
 function lowerBound(candles: readonly Candle[], t: number): number {

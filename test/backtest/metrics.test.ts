@@ -144,3 +144,18 @@ t.test('monthly returns chain month to month; a drawdown that recovers ends wher
   // Below the Oct 30 peak on Oct 31, regained Nov 1; below the Nov 1 peak from Nov 2 to the end (Nov 4).
   t.same(r.metrics.longestDrawdown, { ms: 3 * 86_400_000, from: Date.UTC(2021, 10, 1), to: null });
 });
+
+t.test('skip reasons count together without their particulars', async (t) => {
+  const { skipReason } = await import('../../engine/backtest/runner.ts');
+  const cases: [string, string][] = [
+    ['skipped: cooldown after loss, 2 of 3 bars left', 'cooldown after loss'],
+    ['skipped: cooldown after loss until 2022-01-05 14:00', 'cooldown after loss'],
+    ['skipped: max drawdown 15% reached, entries paused until 2022-01-06 00:00', 'max drawdown N reached'],
+    ['skipped: max trades per day (6) reached, entries paused until 2022-01-06 00:00 UTC', 'max trades per day'],
+    ['skipped: strength 0.31 below min strength 0.5', 'strength N below min strength N'],
+    ['skipped: already long', 'already long'],
+    ['skipped: the short is being closed; a new entry needs a fresh signal', 'the short is being closed'],
+    ['skipped: short entries are disabled (spot trades long only)', 'short entries are disabled'],
+  ];
+  for (const [reason, key] of cases) t.equal(skipReason(reason), key, reason);
+});
