@@ -6,7 +6,7 @@
 // with √365 because crypto trades every day; risk-free rate 0. Sortino's downside deviation is
 // √(mean(min(r, 0)²)) over all days.
 import { Decimal } from 'decimal.js';
-import type { ClosedTrade } from '../sim/exchange.ts';
+import { BreakdownAccumulator, type TradeBreakdown, type TradeWithExcursion } from './breakdown.ts';
 
 export interface Metrics {
   initialEquity: Decimal;
@@ -44,6 +44,12 @@ export interface Metrics {
   highEquity: number;
   /** The daily returns behind Sharpe and Sortino, so runs over consecutive periods can be joined. */
   daily: DailyReturns;
+  /** Per UTC calendar month: the equity's return from the previous month's last close (the first month: from the start). */
+  monthly: { month: string; returnPercent: number }[];
+  /** The longest stretch below an earlier equity peak: from the peak to the close that regained it (null: still below at the end). */
+  longestDrawdown: { ms: number; from: number; to: number | null } | null;
+  /** Long/short split, exit reasons, durations, excursions. */
+  breakdown: TradeBreakdown;
 }
 
 export interface DailyReturns {
@@ -79,15 +85,30 @@ export class MetricsAccumulator {
   private fees = new Decimal(0);
   private rSum = 0;
   private rCount = 0;
+  private readonly breakdown = new BreakdownAccumulator();
+  private month = '';
+  private monthStart: number;
+  private monthLast = NaN;
+  private readonly monthly: { month: string; returnPercent: number }[] = [];
+  private peakTime = NaN;
+  private underwaterFrom = NaN;
+  private lastTime = NaN;
+  private longest: { ms: number; from: number; to: number | null } | null = null;
 
   constructor(private readonly initialEquity: Decimal) {
     this.prevDayEquity = initialEquity.toNumber();
+    this.monthStart = this.prevDayEquity;
   }
 
   /** Once per candle, after its close: equity (float) and whether a position is open. */
   onBar(start: number, equity: number, inPosition: boolean): void {
     this.bars++;
     if (inPosition) this.inPositionBars++;
+    if (equity >= this.peak) {
+      if (this.underwaterFrom === this.underwaterFrom) this.endUnderwater(start);
+      this.peakTime = start;
+    } else if (this.underwaterFrom !== this.underwaterFrom) this.underwaterFrom = this.peakTime;
+    this.lastTime = start;
     if (equity > this.peak) this.peak = equity;
     if (equity < this.low) this.low = equity;
     const dd = this.peak - equity;
@@ -102,7 +123,19 @@ export class MetricsAccumulator {
     this.dayEquity = equity;
   }
 
+  private endUnderwater(to: number | null): void {
+    const ms = (to ?? this.lastTime) - this.underwaterFrom;
+    if (this.longest === null || ms > this.longest.ms) this.longest = { ms, from: this.underwaterFrom, to };
+    this.underwaterFrom = NaN;
+  }
+
   private closeDay(): void {
+    const month = new Date(this.day * DAY).toISOString().slice(0, 7);
+    if (month !== this.month) {
+      if (this.month) this.closeMonth();
+      this.month = month;
+    }
+    this.monthLast = this.dayEquity;
     const r = this.prevDayEquity > 0 ? this.dayEquity / this.prevDayEquity - 1 : 0;
     this.nDays++;
     this.sum += r;
@@ -111,7 +144,13 @@ export class MetricsAccumulator {
     this.prevDayEquity = this.dayEquity;
   }
 
-  onTrade(t: ClosedTrade): void {
+  private closeMonth(): void {
+    this.monthly.push({ month: this.month, returnPercent: this.monthStart > 0 ? (this.monthLast / this.monthStart - 1) * 100 : 0 });
+    this.monthStart = this.monthLast;
+  }
+
+  onTrade(t: TradeWithExcursion): void {
+    this.breakdown.onTrade(t);
     this.trades++;
     this.fees = this.fees.add(t.fees);
     this.netSum = this.netSum.add(t.netPnl);
@@ -144,7 +183,10 @@ export class MetricsAccumulator {
       if (ddPct > this.maxDdPct) this.maxDdPct = ddPct;
       this.dayEquity = eq;
       this.closeDay();
+      this.closeMonth();
+      if (eq < this.peak && this.underwaterFrom !== this.underwaterFrom) this.underwaterFrom = this.peakTime;
     }
+    if (this.underwaterFrom === this.underwaterFrom) this.endUnderwater(null);
     this.day = NaN;
     const daily = { count: this.nDays, sum: this.sum, sumSq: this.sumSq, downSq: this.downSq };
     const { sharpe, sortino } = dailyRatios(daily);
@@ -177,6 +219,9 @@ export class MetricsAccumulator {
       lowEquity: this.low === Infinity ? this.initialEquity.toNumber() : this.low,
       highEquity: this.peak === -Infinity ? this.initialEquity.toNumber() : this.peak,
       daily,
+      monthly: this.monthly,
+      longestDrawdown: this.longest,
+      breakdown: this.breakdown.finish(),
     };
   }
 }

@@ -12,6 +12,8 @@ export interface RunInfo {
   gaps?: { count: number; first?: { after: number; before: number } };
   /** What the candle file held and how it was read (candleFileText), printed under the headline. */
   dataText?: string;
+  /** The spec as it was run: its text and plain-English summary (for the HTML report). */
+  spec?: { text: string; summary: string };
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -65,6 +67,17 @@ export function resultToJson(r: BacktestResult, info: RunInfo): string {
       fees: dec(m.fees.toDecimalPlaces(8)),
       days: m.days,
       closedAtEnd: r.closedAtEnd,
+      buyAndHoldPercent: fl(r.buyAndHold?.percent ?? null, 4),
+      longestDrawdown: m.longestDrawdown ? { days: fl(m.longestDrawdown.ms / 86_400_000, 4), from: iso(m.longestDrawdown.from), to: iso(m.longestDrawdown.to) } : null,
+      sides: Object.fromEntries((['long', 'short'] as const).map((k) => {
+        const x = m.breakdown[k];
+        return [k, { trades: x.count, wins: x.wins, netPnl: dec(x.netPnl.toDecimalPlaces(8)), averageHours: x.count ? fl(x.totalDurationMs / x.count / 3_600_000, 4) : null }];
+      })),
+      exitReasons: m.breakdown.exitReasons.map((x) => ({ reason: x.reason, trades: x.count, wins: x.wins, netPnl: dec(x.netPnl.toDecimalPlaces(8)) })),
+      averageMaePercent: fl(m.breakdown.excursion.averageMae, 4),
+      averageMfePercent: fl(m.breakdown.excursion.averageMfe, 4),
+      monthlyReturns: m.monthly.map((x) => ({ month: x.month, returnPercent: fl(x.returnPercent, 4) })),
+      skippedSignals: r.skipped,
     },
     trades: r.trades.map(tradeJson),
     decisions: r.decisions.map(decisionJson),
@@ -89,6 +102,9 @@ function tradeJson(t: TradeRecord): Record<string, unknown> {
     fees: t.fees.toFixed(),
     netPnl: t.netPnl.toFixed(),
     rMultiple: dec(t.rMultiple),
+    maePercent: fl(t.maePercent, 4),
+    mfePercent: fl(t.mfePercent, 4),
+    ...(t.entryReason !== undefined ? { entryReason: t.entryReason } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { DecisionCore } from '../core/core.ts';
 import type { Decision, Intent } from '../core/types.ts';
 import { SimExchange, type ClosedTrade, type SimEvent } from '../sim/exchange.ts';
 import { MetricsAccumulator, type Metrics } from './metrics.ts';
+import { excursionPercents } from './breakdown.ts';
 import { CandleAggregator, EquitySampler, type EquityPoint } from './sampling.ts';
 
 export interface BacktestOptions {
@@ -34,11 +35,27 @@ export interface BacktestOptions {
   onBar?: (time: number, equity: number, inPosition: boolean) => void;
   /** Every closed trade, as the metrics see it. */
   onTrade?: (t: ClosedTrade) => void;
+  /** Indicator lines for the report's price chart, stepped on every candle (only when a report is wanted). */
+  overlay?: IndicatorOverlay;
+}
+
+/** Values drawn over the price chart: one per label, computed on every candle. */
+export interface IndicatorOverlay {
+  labels: readonly string[];
+  step(c: Candle): ArrayLike<number>;
 }
 
 export interface TradeRecord extends ClosedTrade {
   /** Net P&L over the risk at the initial stop (null without a stop). */
   rMultiple: Decimal | null;
+  /**
+   * How far price went against (MAE) and for (MFE) the trade while it was open, in percent of the
+   * entry price: the held candles' lows and highs, with the entry and exit prices (null: unknown).
+   */
+  maePercent: number | null;
+  mfePercent: number | null;
+  /** Why it was entered: the strategy's words for the signal. */
+  entryReason?: string;
 }
 
 export interface BacktestResult {
@@ -52,7 +69,11 @@ export interface BacktestResult {
   /** How many trades/decisions were not kept because of maxRecords. */
   omitted: { trades: number; decisions: number };
   equity: EquityPoint[];
-  chart: { candles: Candle[]; barsPerCandle: number };
+  chart: { candles: Candle[]; barsPerCandle: number; lines: { label: string; values: (number | null)[] }[] };
+  /** Holding the coin over the same candles: first open to last close (null without candles). */
+  buyAndHold: { from: number; to: number; percent: number } | null;
+  /** Entry signals the core skipped, by reason (numbers in the reason stripped), over the whole run. */
+  skipped: { reason: string; count: number }[];
   /** Position still open when the data ended was closed at market at the last close (reason end_of_data). */
   closedAtEnd: boolean;
   /** When the drawdown protection paused entries for good (nobody resumes a backtest), if it did. */
@@ -83,6 +104,14 @@ export class Backtest {
   private readonly preload: number;
   private readonly lean: boolean;
   private readonly onBar: ((time: number, equity: number, inPosition: boolean) => void) | undefined;
+  private firstOpen = NaN;
+  private readonly overlay: IndicatorOverlay | undefined;
+  /** Price extremes of the open position (for MAE/MFE); NaN when flat. */
+  private posHigh = NaN;
+  private posLow = NaN;
+  private entryReason: string | undefined;
+  private pendingEntryReason: string | undefined;
+  private readonly skipped = new Map<string, number>();
 
   constructor(readonly plan: Plan, readonly strategy: Strategy, readonly rules: InstrumentRules, private readonly opts: BacktestOptions = {}) {
     this.lean = opts.lean ?? false;
@@ -95,7 +124,8 @@ export class Backtest {
     this.core = new DecisionCore(plan, rules, this.lean && !opts.onDecision ? null : (d) => this.onDecision(d));
     this.metrics = new MetricsAccumulator(plan.simulation.initialEquity);
     this.equity = new EquitySampler(opts.equityPoints ?? 4000);
-    this.chart = new CandleAggregator(opts.chartCandles ?? 6000);
+    this.chart = new CandleAggregator(opts.chartCandles ?? 6000, opts.overlay?.labels.length ?? 0);
+    this.overlay = opts.overlay;
   }
 
   /** Feeds one closed candle (oldest first). */
@@ -103,13 +133,17 @@ export class Backtest {
     if (c.start < this.from) {
       // History before the range warms up the strategy and the core's indicators, never trades.
       this.strategy.onCandle(c);
+      this.overlay?.step(c);
       this.core.onCandle(c, NO_SIGNALS, this.sim);
       this.seen++;
       this.preWarm++;
       return;
     }
     if (c.start >= this.to) return;
-    if (this.first === null) this.first = c.start;
+    if (this.first === null) {
+      this.first = c.start;
+      this.firstOpen = c.open;
+    }
     const sim = this.sim;
     const core = this.core;
     const events = sim.onCandle(c);
@@ -120,6 +154,11 @@ export class Backtest {
     for (let i = 0; i < intents.length; i++) sim.submit(intents[i] as Intent);
     const eq = sim.equityApprox();
     const inPos = sim.position !== null;
+    if (inPos) {
+      // Held through this candle: its whole range counts towards the trade's excursions.
+      if (c.high > this.posHigh) this.posHigh = c.high;
+      if (c.low < this.posLow) this.posLow = c.low;
+    }
     this.metrics.onBar(c.start, eq, inPos);
     if (this.onBar !== undefined) this.onBar(c.start, eq, inPos);
     if (!this.lean) this.sample(c, eq);
@@ -132,9 +171,10 @@ export class Backtest {
     if (eq > this.peakF) this.peakF = eq;
     if (this.equity.wants()) {
       const peak = this.peakF;
-      this.equity.tick(() => ({ time: c.start, equity: this.sim.equity(), drawdownPercent: peak > 0 ? ((peak - eq) / peak) * 100 : 0 }));
+      this.equity.tick(() => ({ time: c.start, equity: this.sim.equity(), drawdownPercent: peak > 0 ? ((peak - eq) / peak) * 100 : 0, price: c.close }));
     } else this.equity.tick(NO_POINT);
-    this.chart.add(c);
+    if (this.overlay) this.chart.add(c, this.overlay.step(c));
+    else this.chart.add(c);
   }
 
   private applyEvents(events: readonly SimEvent[]): void {
@@ -145,18 +185,32 @@ export class Backtest {
       }
       this.core.onFill(ev.fill);
       if (ev.trade) this.onTrade(ev.trade);
+      else if (ev.fill.kind === 'entry' && this.posHigh !== this.posHigh) {
+        // A new position: its excursions start at the fill price.
+        this.posHigh = this.posLow = ev.fill.price.toNumber();
+        this.entryReason = this.pendingEntryReason;
+      }
     }
   }
 
   private onTrade(t: ClosedTrade): void {
-    this.metrics.onTrade(t);
+    const rec: TradeRecord = {
+      ...t,
+      rMultiple: null,
+      // NaN extremes (a position opened and closed within one candle) leave entry and exit.
+      ...excursionPercents(t.side, t.entryPrice.toNumber(), t.exitPrice.toNumber(), this.posHigh === this.posHigh ? this.posHigh : -Infinity, this.posLow === this.posLow ? this.posLow : Infinity),
+      ...(this.entryReason !== undefined ? { entryReason: this.entryReason } : {}),
+    };
+    this.posHigh = this.posLow = NaN;
+    this.metrics.onTrade(rec);
     this.opts.onTrade?.(t);
     if (this.trades.length >= this.maxRecords) {
       this.omittedTrades++;
       return;
     }
     const risk = t.stopLoss ? t.entryPrice.sub(t.stopLoss).abs().mul(t.qty) : null;
-    this.trades.push({ ...t, rMultiple: risk && risk.gt(0) ? t.netPnl.div(risk).toDecimalPlaces(4) : null });
+    rec.rMultiple = risk && risk.gt(0) ? t.netPnl.div(risk).toDecimalPlaces(4) : null;
+    this.trades.push(rec);
   }
 
   private onDecision(d: Decision): void {
@@ -164,6 +218,11 @@ export class Backtest {
     // could in principle fire, and a warm-up record would confuse the reader.
     if (this.seen < this.preload) return;
     this.opts.onDecision?.(d);
+    if (d.outcome === 'entry') this.pendingEntryReason = d.signalReason ?? d.reason;
+    else if (d.outcome === 'skipped') {
+      const key = skipReason(d.reason);
+      this.skipped.set(key, (this.skipped.get(key) ?? 0) + 1);
+    }
     if (this.decisions.length >= this.maxRecords) {
       this.omittedDecisions++;
       return;
@@ -199,11 +258,24 @@ export class Backtest {
       decisions: this.decisions,
       omitted: { trades: this.omittedTrades, decisions: this.omittedDecisions },
       equity: this.equity.points,
-      chart: { candles: this.chart.candles, barsPerCandle: this.chart.barsPerCandle },
+      chart: { candles: this.chart.candles, barsPerCandle: this.chart.barsPerCandle, lines: this.chart.lines(this.overlay?.labels ?? []) },
       closedAtEnd: this.closedAtEnd,
       pausedSince: this.core.state.drawdownPause?.forever ? this.core.state.drawdownPause.sinceTime : null,
+      buyAndHold: last !== null && this.firstOpen === this.firstOpen ? { from: this.firstOpen, to: last.close, percent: (last.close / this.firstOpen - 1) * 100 } : null,
+      skipped: [...this.skipped].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     };
   }
+}
+
+/**
+ * A skip reason without its particulars, so equal reasons count together: "cooldown after loss,
+ * 2 of 3 bars left" and "cooldown after loss until 2022-01-05 14:00" → "cooldown after loss";
+ * figures left in it read N ("strength N below min strength N").
+ */
+export function skipReason(reason: string): string {
+  const r = reason.replace(/^skipped: /, '');
+  const cut = r.search(/[,;(]| until | for \d/);
+  return (cut > 0 ? r.slice(0, cut) : r).replace(/\d+(\.\d+)?%?/g, 'N').trim();
 }
 
 const NO_POINT = (): EquityPoint => {

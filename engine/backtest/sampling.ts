@@ -9,6 +9,8 @@ export interface EquityPoint {
   equity: Decimal;
   /** Percent below the running peak at this point (float, for charts). */
   drawdownPercent: number;
+  /** The close at this point, for the buy-and-hold line (unknown in journals). */
+  price?: number;
 }
 
 export class EquitySampler {
@@ -39,15 +41,20 @@ export class EquitySampler {
   }
 }
 
-/** OHLC candles merged into buckets of 1, 2, 4 … bars, at most `cap` of them. */
+/**
+ * OHLC candles merged into buckets of 1, 2, 4 … bars, at most `cap` of them; with `lines`, the
+ * indicator values at each chart candle's last bar ride along.
+ */
 export class CandleAggregator {
   readonly candles: Candle[] = [];
+  /** Per chart candle, the indicator values (NaN: na) at its last bar. */
+  private readonly values: Float64Array[] = [];
   private bucket = 1;
   private inBucket = 0;
 
-  constructor(private readonly cap = 6000) {}
+  constructor(private readonly cap = 6000, private readonly lineCount = 0) {}
 
-  add(c: Candle): void {
+  add(c: Candle, values?: ArrayLike<number>): void {
     const arr = this.candles;
     const last = arr[arr.length - 1];
     if (last !== undefined && this.inBucket < this.bucket) {
@@ -55,12 +62,15 @@ export class CandleAggregator {
       if (c.low < last.low) last.low = c.low;
       last.close = c.close;
       last.volume += c.volume;
+      if (values) (this.values[this.values.length - 1] as Float64Array).set(values);
       this.inBucket++;
       return;
     }
     arr.push({ start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume });
+    if (this.lineCount) this.values.push(values ? Float64Array.from(values) : new Float64Array(this.lineCount).fill(NaN));
     this.inBucket = 1;
     if (arr.length >= this.cap) {
+      const vals = this.values;
       let j = 0;
       for (let i = 0; i < arr.length; i += 2) {
         const a = arr[i] as Candle;
@@ -71,8 +81,10 @@ export class CandleAggregator {
           a.close = b.close;
           a.volume += b.volume;
         }
+        if (vals.length) vals[j] = (vals[i + 1] ?? vals[i]) as Float64Array;
         arr[j++] = a;
       }
+      if (vals.length) vals.length = j;
       const oldBucket = this.bucket;
       const pairedLast = arr.length % 2 === 0;
       arr.length = j;
@@ -85,5 +97,10 @@ export class CandleAggregator {
   /** Bars per chart candle at the end of the run. */
   get barsPerCandle(): number {
     return this.bucket;
+  }
+
+  /** The indicator lines, one value per chart candle (null: na). */
+  lines(labels: readonly string[]): { label: string; values: (number | null)[] }[] {
+    return labels.map((label, k) => ({ label, values: this.values.map((v) => (Number.isFinite(v[k]) ? (v[k] as number) : null)) }));
   }
 }

@@ -196,6 +196,12 @@ export class JournalView {
     return rows.reverse().map(decisionFromRow);
   }
 
+  /** How often each skip reason was recorded (the reports group them). */
+  skipReasons(): { reason: string; count: number }[] {
+    return prepared(this.db, `SELECT reason, COUNT(*) AS count FROM decisions WHERE ${this.runFilter} AND outcome = 'skipped' GROUP BY reason`)
+      .all(this.params) as { reason: string; count: number }[];
+  }
+
   lastEquity(): EquityRecord | undefined {
     const row = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
       .get(this.params) as EquityRow | undefined;

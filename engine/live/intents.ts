@@ -57,11 +57,11 @@ export class Intents {
       const st = await this.place(req, 'entry', 'signal');
       x.orders.update(t, st);
       x.settlement.lookUpLater(t);
-      x.log.info('entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
+      x.records.log('info', 'entry order placed', { orderLinkId: link, side: req.side, type: req.type, qty: req.qty.toFixed(), status: st.status });
     } catch (e) {
       if (e instanceof InsufficientBalanceError || e instanceof OrderRejectedError || e instanceof VenueUnsupportedError) {
         t.applied = true;
-        x.log.warn('entry order refused', { orderLinkId: link, error: errText(e) });
+        x.records.log('warn', 'entry order refused', { orderLinkId: link, error: errText(e) });
         x.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
         return;
       }
@@ -100,7 +100,7 @@ export class Intents {
       const st = await this.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true }, 'exit', reason);
       x.orders.update(t, st);
       x.settlement.lookUpLater(t);
-      x.log.info('exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
+      x.records.log('info', 'exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
     } catch (e) {
       if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
       if (e instanceof VenueBannedError) {
@@ -132,7 +132,7 @@ export class Intents {
     try {
       await x.venue.setTradingStop({ stopLoss });
       x.protection.stopToRetry = null;
-      x.log.info('trailing stop moved', { stopLoss: stopLoss.toFixed() });
+      x.records.log('info', 'trailing stop moved', { stopLoss: stopLoss.toFixed() });
       const side = x.core.state.position?.side;
       if (side) x.records.tell({ kind: 'stop_changed', time: c.start + x.step, side, stopLoss, reason: 'trailing stop' });
     } catch (e) {
@@ -185,7 +185,7 @@ export class Intents {
     t.qty = intent.qty;
     t.stopLoss = intent.onExchange ? intent.stopLoss : null;
     t.takeProfit = intent.onExchange ? intent.takeProfit : null;
-    x.log.info('entry order re-priced', { orderLinkId: t.key, price: intent.order.price.toFixed(), qty: intent.qty.toFixed() });
+    x.records.log('info', 'entry order re-priced', { orderLinkId: t.key, price: intent.order.price.toFixed(), qty: intent.qty.toFixed() });
     return true;
   }
 

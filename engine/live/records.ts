@@ -13,6 +13,7 @@ import type { RunRecorder } from './types.ts';
 
 /** Decisions kept in memory (the journal has them all). */
 export const MAX_KEPT = 100_000;
+const DAY = 86_400_000;
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -29,6 +30,10 @@ export class Records {
   private banReported = 0;
   /** Decisions of the candle being executed, published once its orders are sent. */
   private deferred: Decision[] | null = null;
+  /** Log lines about those orders, told after the decisions that caused them. */
+  private deferredLog: (() => void)[] = [];
+  /** Exit signals with nothing to exit, not logged one per candle: how many on which UTC day, and why. */
+  private quiet = { count: 0, day: 0, why: new Set<string>() };
 
   constructor(private readonly x: LiveContext) {}
 
@@ -50,6 +55,29 @@ export class Records {
     const list = this.deferred ?? [];
     this.deferred = null;
     for (const d of list) this.publish(d);
+    const lines = this.deferredLog;
+    this.deferredLog = [];
+    for (const l of lines) l();
+  }
+
+  /**
+   * A log line about an order a decision caused: while the candle's decisions are held back, it
+   * waits for them, so the log reads cause then effect (decision, then the order it placed).
+   */
+  log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
+    const line = () => this.x.log[level](message, fields);
+    if (this.deferred) this.deferredLog.push(line);
+    else line();
+  }
+
+  /** Says how many "nothing to do" exit signals of a day went unlogged (once the day is over, and at the end). */
+  tellQuiet(): void {
+    const q = this.quiet;
+    if (q.count === 0) return;
+    const day = fmtTime(q.day * DAY).slice(0, 10);
+    this.x.log.info(`decision: ${q.count} exit signal${q.count === 1 ? '' : 's'} on ${day} had nothing to do (${[...q.why].join(', ')}); each is in the journal`, { kind: 'signal', outcome: 'none', count: q.count, day });
+    q.count = 0;
+    q.why.clear();
   }
 
   /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
@@ -58,6 +86,17 @@ export class Records {
     if (d.kind === 'protection') this.tell({ kind: 'protection', time: d.time, protection: String(d.action), message: d.reason });
     o.onDecision?.(d);
     this.journal((r) => r.decision(d));
+    // An exit signal while there is nothing to exit comes on many candles and changes nothing:
+    // counted, and told in one line before the next decision worth reading.
+    const q = this.quiet;
+    const day = Math.floor(d.candle / DAY);
+    if (q.count > 0 && day !== q.day) this.tellQuiet();
+    if (d.kind === 'signal' && d.outcome === 'none') {
+      q.count++;
+      q.day = day;
+      q.why.add(d.reason.replace(/^nothing to do: /, ''));
+      return;
+    }
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     if (log.isLevelEnabled(level)) log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }

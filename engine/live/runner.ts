@@ -174,6 +174,7 @@ export class BotRunner {
         x.log.warn(`stopping with the ${p.side} ${fmtDec(p.qty)} open, ${where}`);
       }
     }
+    x.records.tellQuiet();
     this.offEvents?.();
     await this.o.venue.close();
     return report;
@@ -204,6 +205,7 @@ export class BotRunner {
       decisions: x.records.counts.total,
       duplicatesSkipped: this.duplicates,
       errors: x.records.errors,
+      streamsDown: [...x.stream.down].map(([stream, since]) => ({ stream, since })),
     };
   }
 

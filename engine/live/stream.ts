@@ -14,6 +14,8 @@ import type { TrackedOrder } from './orders.ts';
 export class AccountStream {
   /** The account stream came back: the next settle reconciles over REST. */
   reconcileNeeded = false;
+  /** Streams that lost their connection and have not come back yet, with when they dropped. */
+  readonly down = new Map<'market' | 'account', number>();
 
   constructor(private readonly x: LiveContext) {}
 
@@ -28,6 +30,9 @@ export class AccountStream {
         x.records.journal((r) => r.position?.(e.position));
         return;
       case 'connection':
+        if (e.state === 'down') {
+          if (!this.down.has(e.stream)) this.down.set(e.stream, e.time);
+        } else this.down.delete(e.stream);
         if (e.stream === 'account' && e.state === 'up') {
           this.reconcileNeeded = true;
           x.settlement.requestSettle();

@@ -70,4 +70,6 @@ export interface RunnerStatus {
   decisions: number;
   duplicatesSkipped: number;
   errors: number;
+  /** Streams whose connection is down (reconnecting), with when they dropped. */
+  streamsDown: { stream: 'market' | 'account'; since: number }[];
 }

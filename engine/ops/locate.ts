@@ -106,9 +106,15 @@ export async function resolveBot(arg: string | undefined): Promise<BotRef> {
  * Opens the bot's journal read-only and picks the runs to show: `mode` if given, else the mode of
  * the most recent run. Every way this can fail is a UserError saying what to do.
  */
-export async function openBot(arg: string | undefined, mode: string | undefined): Promise<OpenBot> {
+/** How a run mode reads to the trader: replays (`botctl run --venue sim --data`) are journaled as 'backtest'. */
+export function modeWord(mode: string): string {
+  return mode === 'backtest' ? 'replay' : mode;
+}
+
+export async function openBot(arg: string | undefined, modeArg: string | undefined): Promise<OpenBot> {
+  const mode = modeArg === 'replay' ? 'backtest' : modeArg;
   if (mode !== undefined && !(RUN_MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`--mode must be paper, live or backtest, not "${mode}"`);
+    throw new UsageError(`--mode must be paper, live or replay, not "${modeArg}"`);
   }
   const ref = await resolveBot(arg);
   if (!existsSync(ref.journalAbs)) {
@@ -135,8 +141,8 @@ export async function openBot(arg: string | undefined, mode: string | undefined)
     const view = journal.view({ mode: chosen, bot: ref.name });
     const run = view.latestRun();
     if (!run) {
-      const have = [...new Set(runs.map((r) => r.mode))].join(', ');
-      throw new UserError(`${ref.name} has no ${chosen} runs in ${shown(ref.journalAbs)} (it has ${have} runs); try --mode ${runs[runs.length - 1]!.mode}`);
+      const have = [...new Set(runs.map((r) => modeWord(r.mode)))].join(', ');
+      throw new UserError(`${ref.name} has no ${modeWord(chosen)} runs in ${shown(ref.journalAbs)} (it has ${have} runs); try --mode ${modeWord(runs[runs.length - 1]!.mode)}`);
     }
     return { ...ref, journal, mode: chosen, view, run };
   } catch (e) {

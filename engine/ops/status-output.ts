@@ -5,12 +5,19 @@ import type { DecisionRecord, JournalOrder } from '../journal/index.ts';
 import type { Hold } from './core-state.ts';
 import type { StatusReport } from './status.ts';
 import { fmtDuration, fmtUtc, isoUtc } from './time.ts';
-import { money } from './trades-output.ts';
 import { quoteCoin } from './trades.ts';
 
 const dec = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toFixed());
 
-export function statusText(s: StatusReport, now: number): string {
+/** Quote-coin money as the run's own lines print it: to the cent, signed (+61.45, -3.50, 0.00). */
+function cents(d: Decimal): string {
+  const r = d.toDecimalPlaces(2);
+  return `${r.gt(0) ? '+' : ''}${r.toFixed(2)}`;
+}
+
+export function statusText(s: StatusReport, wallNow: number): string {
+  // A replay is read on its own clock (the end of its candles), a live or paper run on now's.
+  const now = s.replay ? s.clock : wallNow;
   const q = quoteCoin(s.symbol);
   const L: string[] = [];
   L.push(`${s.bot}: ${s.mode} on ${s.symbol} ${s.category} ${intervalText(s.interval)} candles (${s.network})`);
@@ -18,7 +25,9 @@ export function statusText(s: StatusReport, now: number): string {
   const state = r.state === 'running' ? `running (pid ${r.pid})`
     : r.state === 'stopped' ? `stopped ${fmtUtc(r.endedAt!)} UTC${r.endReason ? ` (${r.endReason})` : ''}`
     : 'not running (it did not shut down cleanly, or runs on another machine)';
-  L.push(`  run       #${r.id} started ${fmtUtc(r.startedAt)} UTC, ${state}`);
+  L.push(s.replay
+    ? `  run       #${r.id}, a replay of candles up to ${fmtUtc(s.clock)} UTC (run on ${fmtUtc(r.startedAt)} UTC), ${r.state === 'stopped' ? 'finished' : state}`
+    : `  run       #${r.id} started ${fmtUtc(r.startedAt)} UTC, ${state}`);
   L.push(r.specChanged
     ? `  spec      ${s.specFile} CHANGED since this run started (run used sha256 ${r.specHash.slice(0, 12)}, file is now ${r.currentSpecHash.slice(0, 12)}); restart the bot to apply it`
     : `  spec      ${s.specFile} unchanged since this run started (sha256 ${r.specHash.slice(0, 12)})`);
@@ -31,7 +40,7 @@ export function statusText(s: StatusReport, now: number): string {
     L.push(`  ${p.side} ${p.qty.toFixed()} ${s.symbol}${p.entryPrice ? ` at ${p.entryPrice.toFixed()}` : ''}${p.openedAt !== null ? `, open since ${fmtUtc(p.openedAt)} UTC` : ''}`);
     L.push(`  stop-loss ${p.stopLoss?.toFixed() ?? 'none'}   take-profit ${p.takeProfit?.toFixed() ?? 'none'}   trailing ${p.trailingStop ? `${p.trailingStop.toFixed()} behind price${p.trailingActivation ? `, from ${p.trailingActivation.toFixed()}` : ''}` : 'none'}`);
     L.push(p.unrealisedPnl
-      ? `  unrealised P&L ${money(p.unrealisedPnl)} ${q}${p.asOf !== null ? ` (as of ${fmtUtc(p.asOf)} UTC)` : ''}`
+      ? `  unrealised P&L ${cents(p.unrealisedPnl)} ${q}${p.asOf !== null ? ` (as of ${fmtUtc(p.asOf)} UTC)` : ''}`
       : '  unrealised P&L unknown (no price recorded in the journal yet)');
     if (p.asOf === null) L.push('  (from the fills only: no position snapshot with stops was recorded)');
   }
@@ -41,8 +50,8 @@ export function statusText(s: StatusReport, now: number): string {
   if (s.workingOrders.length === 0) L.push('  none');
   for (const o of s.workingOrders) L.push(`  ${orderLine(o)}`);
 
-  L.push('', `Today (${s.today.day} UTC)`);
-  L.push(`  realised P&L ${money(s.today.realisedPnl)} ${q}${s.core?.dayEntries ? `, ${s.core.dayEntries} entr${s.core.dayEntries === 1 ? 'y' : 'ies'}` : ''}`);
+  L.push('', s.replay ? `Last day of the replay (${s.today.day} UTC)` : `Today (${s.today.day} UTC)`);
+  L.push(`  realised P&L ${cents(s.today.realisedPnl)} ${q}${s.core?.dayEntries ? `, ${s.core.dayEntries} entr${s.core.dayEntries === 1 ? 'y' : 'ies'}` : ''}`);
   if (s.equity) L.push(`  equity ${s.equity.equity.toFixed()} ${s.equity.coin ?? q} (as of ${fmtUtc(s.equity.time)} UTC)`);
 
   L.push('', 'Cooldown and protections');

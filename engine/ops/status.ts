@@ -6,7 +6,7 @@ import { intervalMs } from '../market/candle.ts';
 import type { DecisionRecord, EquityRecord, ErrorRecord, JournalOrder } from '../journal/index.ts';
 import { coreStatus, type CoreStatus } from './core-state.ts';
 import type { OpenBot } from './locate.ts';
-import { shown } from './locate.ts';
+import { modeWord, shown } from './locate.ts';
 import { fmtUtc } from './time.ts';
 import { drawdownPolicyText } from '../spec/summary.ts';
 
@@ -29,7 +29,14 @@ export interface PositionStatus {
 
 export interface StatusReport {
   bot: string;
+  /** paper, live, or replay (`botctl run --venue sim --data`; journaled as backtest runs). */
   mode: string;
+  /**
+   * The time the report is about: now, or for a replay the end of the replayed candles, so its
+   * "day", cooldowns and pauses are read on the replay's clock, never mixed with today's date.
+   */
+  clock: number;
+  replay: boolean;
   symbol: string;
   category: string;
   interval: string;
@@ -69,9 +76,11 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-export function gatherStatus(b: OpenBot, now: number): StatusReport {
+export function gatherStatus(b: OpenBot, wallNow: number): StatusReport {
   const v = b.view;
   const run = b.run;
+  const replay = b.mode === 'backtest';
+  const now = replay ? v.lastEquity()?.time ?? v.decisions({ limit: 1 })[0]?.time ?? wallNow : wallNow;
   const state: RunState = run.endedAt !== null ? 'stopped' : run.pid !== null && processAlive(run.pid) ? 'running' : 'not_running';
 
   const snap = v.openPosition();
@@ -99,7 +108,9 @@ export function gatherStatus(b: OpenBot, now: number): StatusReport {
   const iv = intervalMs(run.interval);
   return {
     bot: b.name,
-    mode: b.mode,
+    mode: modeWord(b.mode),
+    clock: now,
+    replay,
     symbol: run.symbol,
     category: run.category,
     interval: run.interval,

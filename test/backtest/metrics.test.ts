@@ -104,3 +104,58 @@ t.test('net P&L is the final equity less the initial, rounded once from the same
   t.equal(j.metrics.netPnl, '-0.03999001', 'final equity − initial equity, to the digit');
   t.match(summaryText(r, { data: 'test' }), /Net P&L +-0\.04 USDT .*\n  Final equity +9999\.96 USDT/);
 });
+
+t.test('breakdown: long/short split, exit reasons, durations, MAE/MFE, monthly returns, longest drawdown, buy and hold, skipped signals', async (t) => {
+  const plan = makePlan({ market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: 'D' }, risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) } });
+  const closes = [100, 100, 110, 110, 110, 120, 120, 120, 125, 125];
+  // bar 1: a second BUY while already long is skipped.
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 1: ['enter_long'], 2: ['exit_long'], 3: ['enter_short'], 5: ['exit_short'], 6: ['enter_long'], 8: ['exit_long'] }),
+    BTC_LINEAR, candles(closes.map((c) => [c, c, c, c]), Date.UTC(2021, 9, 1), 'D'));
+  const b = r.metrics.breakdown;
+  // long 100→110 (+10), short 110→120 (−10), long 120→125 (+5); each held two days.
+  t.same([b.all.count, b.long.count, b.short.count], [3, 2, 1]);
+  t.same([b.long.netPnl.toFixed(), b.short.netPnl.toFixed(), b.all.netPnl.toFixed()], ['15', '-10', '5']);
+  t.same([b.long.wins, b.short.losses, b.all.largestWin?.toFixed(), b.all.largestLoss?.toFixed()], [2, 1, '10', '-10']);
+  t.same([b.all.totalDurationMs / b.all.count, b.all.maxDurationMs], [2 * 86_400_000, 2 * 86_400_000]);
+  t.same(b.exitReasons.map((x) => [x.reason, x.count, x.wins, x.netPnl.toFixed()]), [['signal', 3, 2, '5']]);
+  // Excursions over the held candles and the entry/exit prices:
+  // long 100: high 110 → MAE 0, MFE 10 %; short 110: high 120 → MAE 9.0909 %, MFE 0; long 120: high 125 → MFE 4.1667 %.
+  t.same(r.trades.map((x) => [x.maePercent!.toFixed(4), x.mfePercent!.toFixed(4)]), [['0.0000', '10.0000'], ['9.0909', '0.0000'], ['0.0000', '4.1667']]);
+  t.equal(b.excursion.averageMae!.toFixed(4), '3.0303');
+  t.equal(b.excursion.averageMfe!.toFixed(4), '4.7222');
+  t.equal(b.excursion.worstMae!.toFixed(4), '9.0909');
+  // Equity by day: 10000 10000 10010 10010 10010 10000 10000 10000 10005 10005: one month, +0.05 %.
+  t.same(r.metrics.monthly.map((m) => [m.month, m.returnPercent.toFixed(4)]), [['2021-10', '0.0500']]);
+  // Last at the 10010 peak on Oct 5; below it from Oct 6 to the end (Oct 10): not recovered.
+  t.same(r.metrics.longestDrawdown, { ms: 5 * 86_400_000, from: Date.UTC(2021, 9, 5), to: null });
+  t.same(r.buyAndHold, { from: 100, to: 125, percent: 25 });
+  t.same(r.skipped, [{ reason: 'already long', count: 1 }]);
+  t.equal(r.trades[0]!.entryReason, 'test');
+});
+
+t.test('monthly returns chain month to month; a drawdown that recovers ends where equity regains its peak', async (t) => {
+  const plan = makePlan({ market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: 'D' }, risk: { sizing: { kind: 'quantity', quantity: d(1) }, leverage: d(10) } });
+  // Long from Oct 30 (open 100) to Nov 3 (open 100), through 90 on Oct 31 and 110 on Nov 1.
+  const start = Date.UTC(2021, 9, 29);
+  const closes = [100, 100, 90, 110, 100, 100, 100];
+  const r = runBacktest(plan, scripted({ 0: ['enter_long'], 4: ['exit_long'] }), BTC_LINEAR, candles(closes.map((c) => [c, c, c, c]), start, 'D'));
+  // Equity at each day's close: Oct 29 10000, Oct 30 10000, Oct 31 9990 | Nov 1 10010, Nov 2 10000, Nov 3.. 10000
+  t.same(r.metrics.monthly.map((m) => [m.month, m.returnPercent.toFixed(4)]), [['2021-10', (9990 / 10000 * 100 - 100).toFixed(4)], ['2021-11', (10000 / 9990 * 100 - 100).toFixed(4)]]);
+  // Below the Oct 30 peak on Oct 31, regained Nov 1; below the Nov 1 peak from Nov 2 to the end (Nov 4).
+  t.same(r.metrics.longestDrawdown, { ms: 3 * 86_400_000, from: Date.UTC(2021, 10, 1), to: null });
+});
+
+t.test('skip reasons count together without their particulars', async (t) => {
+  const { skipReason } = await import('../../engine/backtest/runner.ts');
+  const cases: [string, string][] = [
+    ['skipped: cooldown after loss, 2 of 3 bars left', 'cooldown after loss'],
+    ['skipped: cooldown after loss until 2022-01-05 14:00', 'cooldown after loss'],
+    ['skipped: max drawdown 15% reached, entries paused until 2022-01-06 00:00', 'max drawdown N reached'],
+    ['skipped: max trades per day (6) reached, entries paused until 2022-01-06 00:00 UTC', 'max trades per day'],
+    ['skipped: strength 0.31 below min strength 0.5', 'strength N below min strength N'],
+    ['skipped: already long', 'already long'],
+    ['skipped: the short is being closed; a new entry needs a fresh signal', 'the short is being closed'],
+    ['skipped: short entries are disabled (spot trades long only)', 'short entries are disabled'],
+  ];
+  for (const [reason, key] of cases) t.equal(skipReason(reason), key, reason);
+});

@@ -8,29 +8,7 @@ import { Journal, RunJournal } from '../../engine/journal/index.ts';
 import { main } from '../../engine/cli/main.ts';
 import { renderReport } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const H = 3_600_000;
-
-/** Opens the report in headless Chromium; returns console problems and whether the charts drew. */
-async function render(file: string): Promise<{ problems: string[]; requests: string[]; price: number; equity: number } | undefined> {
-  if (!existsSync(CHROMIUM)) return undefined;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
-    await page.goto(`file://${file}`);
-    await page.waitForSelector('body[data-rendered="yes"]', { timeout: 15_000 });
-    return { problems, requests, price: await page.locator('#price canvas').count(), equity: await page.locator('#equity canvas').count() };
-  } finally {
-    await browser.close();
-  }
-}
-
 
 // Each case spawns the real CLI several times; a loaded machine can take minutes.
 t.setTimeout(300_000);
@@ -53,18 +31,19 @@ t.test('report: self-contained HTML with the trade rows, equity only without can
   t.ok(/This journal has no candles, so there is no price chart: the report shows equity only/.test(html), '/This journal has no candles, so there is no price chart: the report shows equity only/');
   const rows = html.match(/<tr class="(win|loss)">.*<\/tr>/g) ?? [];
   t.equal(rows.length, 3, 'one table row per closed trade');
-  t.match(rows[0], /<td>long<\/td>.*<td>65000\.5<\/td>.*<td>67000<\/td>.*<td>64000<\/td><td>67000<\/td><td>take_profit<\/td><td>0\.726<\/td><td>19\.269<\/td>/);
-  t.match(rows[1], /<td>short<\/td>.*<td>66005<\/td>.*<td>signal<\/td><td>1\.4576<\/td><td>-11\.3576<\/td>/);
+  // Prices at BTCUSDT's 0.1 tick, quantities at its 0.001 step, USDT in cents.
+  t.match(rows[0], /<td>long<\/td>.*<td>65000\.5<\/td>.*<td>67000\.0<\/td><td>0\.010<\/td><td>64000\.0<\/td><td>67000\.0<\/td><td>take_profit<\/td><td>9h<\/td><td><\/td><td><\/td><td>0\.73<\/td><td>19\.27<\/td>/);
+  t.match(rows[1], /<td>short<\/td>.*<td>66005\.0<\/td>.*<td>signal<\/td><td>10h<\/td><td><\/td><td><\/td><td>1\.46<\/td><td>-11\.36<\/td>/);
   t.match(rows[2], /<td>stop_loss<\/td>/);
 
-  const seen = await render(file);
+  const seen = await renderReport(file, 'journal-report-equity-only.png');
   if (!seen) {
     t.comment('SKIPPED: chromium not installed');
     return;
   }
   t.same(seen.problems, [], 'no console errors');
   t.same(seen.requests, [], 'opens offline');
-  t.ok(seen.equity > 0, 'equity chart drew');
+  t.ok((seen.charts.equity?.ink ?? 0) > 200, 'equity chart drew');
 });
 
 t.test('report --out with --data: candles drawn, same trades', async (t) => {
@@ -86,13 +65,18 @@ t.test('report --out with --data: candles drawn, same trades', async (t) => {
   t.notOk(/This journal has no candles/.test(html), '/This journal has no candles/');
   t.ok(/price chart: \d+ candles from candles\.csv: \d+ 1h candles/.test(html), 'the summary says where the candles come from');
   t.equal((html.match(/<tr class="(win|loss)">/g) ?? []).length, 3);
-  const seen = await render(file);
+  t.ok(/<th>Average MAE \/ MFE<\/th><td class="">\d+\.\d\d %/.test(html), 'excursions measured on the candles');
+  const seen = await renderReport(file, 'journal-report-candles.png');
   if (!seen) {
     t.comment('SKIPPED: chromium not installed');
     return;
   }
   t.same(seen.problems, [], 'no console errors');
-  t.ok(seen.price > 0, 'price chart drew');
+  for (const id of ['price', 'equity', 'drawdown']) t.ok((seen.charts[id]?.ink ?? 0) > 200, `${id} chart drew (${seen.charts[id]?.ink} coloured pixels)`);
+  const drawn = seen.drawn as { lines: number; markers: number };
+  t.equal(drawn.lines, 2, 'the rules\' two EMAs drawn over the price');
+  t.equal(drawn.markers, 6, 'an entry and an exit marker per closed trade');
+  t.comment(`screenshot: ${seen.screenshot}`);
 });
 
 t.test('report: bad --data is a located user error, exit 1', async (t) => {

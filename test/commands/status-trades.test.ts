@@ -18,10 +18,10 @@ t.test('status: position with stops, working orders, today, cooldown and pause, 
   t.match(r.out, /spec +bots\/btc-ema\.yaml unchanged since this run started/);
   t.match(r.out, /Position\n  long 0\.01 BTCUSDT at 65100/);
   t.match(r.out, /stop-loss 64500 +take-profit 66300 +trailing 300 behind price, from 65700/);
-  t.match(r.out, /unrealised P&L \+4\.5 USDT/);
+  t.match(r.out, /unrealised P&L \+4\.50 USDT/, 'USDT to the cent, as the run prints it');
   t.match(r.out, /Working orders\n  sell limit 0\.01 @ 66300 take_profit reduce-only: New, .*\[tp-e4\]/);
   // Today's realised P&L is trade 3 alone: (65000 − 65500) × 0.005 − 0.180125 − 0.17875 = −2.858875
-  t.match(r.out, /realised P&L -2\.8589 USDT, 6 entries/);
+  t.match(r.out, /realised P&L -2\.86 USDT, 6 entries/);
   t.match(r.out, new RegExp(`cooldown after loss, until ${fmtUtc(s.times.cooldownUntil)} UTC`));
   t.match(r.out, /entries paused: max_trades_per_day reached, until \d{4}-\d\d-\d\d 00:00 UTC/);
   t.match(r.out, /Last 10 decisions\n  decision line 2:/);

@@ -1,5 +1,5 @@
 // Every command that reads a candle file answers the same about the same file: backtest, explain,
-// run --venue sim and report --data go through one check. Each class of bad file, many inputs:
+// sweep, run --venue sim and report --data go through one check. Each class of bad file, many inputs:
 // exit 1, the file, line and column, no stack trace; the cut-off last line is a warning every
 // command prints. And no command writes an output over one of its own inputs.
 import t from 'tap';
@@ -40,6 +40,7 @@ function commands(data: string): string[][] {
   return [
     ['backtest', spec, '--data', data],
     ['explain', spec, '--data', data],
+    ['sweep', spec, '--data', data, '--param', 'fast=8,9', '--workers', '1', '--results', join(dir, 'sweep.jsonl')],
     ['run', spec, '--venue', 'sim', '--data', data],
     ['report', journalBot.spec, '--data', data, '--out', join(dir, 'r.html')],
   ];
@@ -112,6 +113,10 @@ t.test('a cut-off last line: every command runs on the whole candles and prints 
   const run = await cli(['run', spec, '--venue', 'sim', '--data', f]);
   t.equal(run.code, 0, run.err);
   t.match(run.out, warning, 'run --venue sim');
+  const sweep = await cli(['sweep', spec, '--data', f, '--param', 'fast=8,9', '--workers', '1', '--results', join(dir, 'cut-sweep.jsonl')]);
+  t.equal(sweep.code, 0, sweep.err);
+  t.match(sweep.err, warning, 'sweep');
+  t.match(sweep.err, /on 400 candles/);
 });
 
 t.test('resampled data: backtest, explain and replay accept 1h data for a 4h bot and say so', async (t) => {
@@ -130,6 +135,10 @@ t.test('resampled data: backtest, explain and replay accept 1h data for a 4h bot
   t.equal(run.code, 0, run.err);
   t.match(run.out, said);
   t.match(run.out, /btc-4h: replayed \d+ candles/);
+  const sweep = await cli(['sweep', spec4h, '--data', DATA, '--param', 'fast=8,9', '--workers', '1', '--results', join(dir, '4h-sweep.jsonl')]);
+  t.equal(sweep.code, 0, sweep.err);
+  t.match(sweep.err, said);
+  t.match(sweep.err, /on 1,092 candles/);
   // µs timestamps and TradingView seconds are read and named.
   const us = file('BTCUSDT-us.csv', `${rows(300).map((l) => l.replace(/^\d+/, (x) => `${x}000`)).join('\n')}\n`);
   const r = await cli(['backtest', spec, '--data', us]);

@@ -1,25 +1,8 @@
-// The terminal status line and the .env parser: small, but a trader reads the first all day and
-// the second decides whether keys are found.
+// The .env parser and the order ids: small, but the first decides whether keys are found and the
+// second whether a retry can double an order. (The terminal screen: screen.test.ts.)
 import t from 'tap';
-import { Decimal } from 'decimal.js';
-import { statusText } from '../../engine/live/status.ts';
 import { parseDotEnv, readApiKeys } from '../../engine/live/keys.ts';
 import { botIdOf, orderLinkIdFor, purposeOf } from '../../engine/live/ids.ts';
-import type { RunnerStatus } from '../../engine/live/runner.ts';
-
-const base: RunnerStatus = {
-  bot: 'btc-ema', symbol: 'BTCUSDT', mode: 'live', candles: 10, lastCandle: 0, nextCloseAt: 7_200_000,
-  position: { side: 'flat', size: new Decimal(0), avgPrice: new Decimal(0) },
-  equity: new Decimal('10012.3456'), unrealised: new Decimal(0), realisedToday: new Decimal('-3.5'),
-  decisions: 4, duplicatesSkipped: 0, errors: 0,
-};
-
-t.test('status line: position with stops, unrealised P&L, equity, next candle', async (t) => {
-  t.equal(statusText(base, 7_200_000 - 125_000), 'btc-ema live BTCUSDT: flat · equity 10012.35 · today -3.50 · next close in 2m05s');
-  const long = { ...base, position: { side: 'long' as const, size: new Decimal('0.01'), avgPrice: new Decimal(50000), stopLoss: new Decimal(49500), takeProfit: new Decimal(51000) }, unrealised: new Decimal('1.234'), errors: 2 };
-  t.equal(statusText(long, 7_200_000 - 3_700_000), 'btc-ema live BTCUSDT: long 0.01 @ 50000 sl 49500 tp 51000 uPnL 1.23 · equity 10012.35 · today -3.50 · next close in 1h01m · 2 errors');
-  t.match(statusText({ ...base, nextCloseAt: null }, 0), /waiting for candles/);
-});
 
 t.test('.env: KEY=VALUE, export, quotes, comments', async (t) => {
   t.same(parseDotEnv('# c\nexport BYBIT_API_KEY="abc"\nBYBIT_API_SECRET = s3cr#t \nOTHER=x # note\nbad line\n'), {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
@@ -10,7 +10,8 @@ import { bundledInstrument, loadInstrumentFile } from '../../market/instruments.
 import { candleFileText, readCandleFile } from '../../market/candle-file.ts';
 import { checkOutputPath, writeFailure } from '../output-path.ts';
 import { parseUtc } from '../utc-option.ts';
-import { Backtest } from '../../backtest/runner.ts';
+import { Backtest, type BacktestResult } from '../../backtest/runner.ts';
+import type { Plan } from '../../plan/plan.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
 
@@ -28,7 +29,7 @@ interface BacktestOpts {
 
 export function registerBacktest(cmd: Command, io: CliIo, setExit: SetExit): void {
   cmd
-    .argument('<spec>', 'bot spec YAML file')
+    .argument('<specs...>', 'bot spec YAML file; several are run on the same candles and compared in one table')
     .option('--data <file>', 'candle CSV, oldest first: botctl\'s start_ms,open,high,low,close,volume, a TradingView export or a Binance/Bybit kline CSV; data of a finer interval than the bot\'s is resampled')
     .option('--from <date>', 'first candle to use, UTC (2021-10-01 or 2021-10-01T12:00); without --data, downloads from Bybit')
     .option('--to <date>', 'end of the range, UTC, exclusive')
@@ -43,12 +44,13 @@ Examples:
   botctl backtest bots/btc-ema.yaml --data bots/data/BTCUSDT-1h-2021-10_2022-03.csv
   botctl backtest bots/btc-ema.yaml --data candles.csv --json result.json --html report.html
   botctl backtest bots/btc-ema.yaml --from 2024-01-01 --to 2024-04-01   (downloads public candles)
+  botctl backtest bots/btc-ema.yaml bots/btc-breakout-module.yaml --data candles.csv --html compare.html
 
 Fills: market orders at the next candle's open plus slippage; stops and targets intrabar (stop
 first when a candle touches both); fees from the spec's simulation section.
 Exit status: 0 ok, 1 bad spec or data, 2 wrong command line.`)
-    .action(async (spec: string, opts: BacktestOpts) => {
-      setExit(await runBacktestCommand(spec, opts, io));
+    .action(async (specs: string[], opts: BacktestOpts) => {
+      setExit(await runBacktestCommand(specs, opts, io));
     });
 }
 
@@ -56,7 +58,19 @@ function hiddenOption(cmd: Command, flags: string, description: string) {
   return cmd.createOption(flags, description).hideHelp();
 }
 
-async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliIo): Promise<number> {
+interface LoadedSpec {
+  file: string;
+  plan: Plan;
+  summary: string;
+}
+
+interface Run {
+  spec: LoadedSpec;
+  result: BacktestResult;
+  info: RunInfo;
+}
+
+async function runBacktestCommand(specFiles: string[], opts: BacktestOpts, io: CliIo): Promise<number> {
   const from = opts.from !== undefined ? parseUtc(opts.from, '--from') : undefined;
   const to = opts.to !== undefined ? parseUtc(opts.to, '--to') : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError(`--to (${opts.to}) must be after --from (${opts.from})`);
@@ -64,21 +78,51 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
     throw new UsageError('say which candles to replay: --data FILE.csv, or --from DATE [--to DATE] to download them from Bybit');
   }
 
-  const spec = await loadBotSpec(specFile);
-  if (!spec.ok) {
-    io.err(formatDiagnostics(spec.diagnostics, spec.file));
-    return ExitCode.UserError;
+  // Every spec is checked before anything runs.
+  const specs: LoadedSpec[] = [];
+  let bad = false;
+  for (const file of specFiles) {
+    const spec = await loadBotSpec(file);
+    if (spec.ok) specs.push({ file, plan: spec.plan, summary: spec.summary });
+    else {
+      io.err(formatDiagnostics(spec.diagnostics, spec.file));
+      bad = true;
+    }
   }
+  if (bad) return ExitCode.UserError;
+  const inputs: [string, string | undefined][] = [['candle file', opts.data], ['instrument file', opts.instrumentFile]];
+  for (const s of specs) inputs.push(['spec', s.file], ['strategy module', s.plan.strategy.kind === 'module' ? s.plan.strategy.path : undefined]);
+  for (const [flag, out] of [['--json', opts.json], ['--html', opts.html]] as const) if (out !== undefined) checkOutputPath(flag, out, inputs);
+
+  const runs: Run[] = [];
+  for (const spec of specs) runs.push(await simulate(spec, opts, from, to));
+  if (runs.length > 1) return compare(runs, opts, io);
+
+  const { result, info, spec } = runs[0] as Run;
+  io.out(summaryText(result, info));
+  if (opts.json) {
+    await writeOut(opts.json, resultToJson(result, info));
+    io.out(`wrote ${opts.json}\n`);
+  }
+  if (opts.html) {
+    const { renderHtmlReport } = await import('../../backtest/html.ts');
+    info.spec = { text: await readFile(spec.file, 'utf8'), summary: spec.summary };
+    await writeOut(opts.html, await renderHtmlReport(result, info));
+    io.out(`wrote ${opts.html}\n`);
+  }
+  return ExitCode.Ok;
+}
+
+/** One spec over the candles: the file (checked, resampled to its interval) or Bybit's, downloaded. */
+async function simulate(spec: LoadedSpec, opts: BacktestOpts, from: number | undefined, to: number | undefined): Promise<Run> {
   const plan = spec.plan;
-  for (const [flag, out] of [['--json', opts.json], ['--html', opts.html]] as const) {
-    if (out === undefined) continue;
-    checkOutputPath(flag, out, [['spec', specFile], ['candle file', opts.data], ['instrument file', opts.instrumentFile], ['strategy module', plan.strategy.kind === 'module' ? plan.strategy.path : undefined]]);
-  }
   const rules = opts.instrumentFile
     ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
     : bundledInstrument(plan.market.symbol, plan.market.category);
   const strategy = await instantiateStrategy(plan);
-  const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  // Indicator lines cost a second pass of the rules over every candle: only for an HTML report.
+  const overlay = opts.html ? (await import('../../backtest/overlay.ts')).indicatorOverlay(plan) : undefined;
+  const bt = new Backtest(plan, strategy, rules, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(overlay ? { overlay } : {}) });
 
   const bar = progressBar();
   const info: RunInfo = { data: opts.data ?? 'bybit public klines' };
@@ -109,14 +153,21 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
   }
   const result = bt.finish();
   if (result.candles.count === 0) throw new UserError(`${opts.data ?? 'bybit'}: no candles in the chosen range`);
-  io.out(summaryText(result, info));
+  return { spec, result, info };
+}
+
+/** Several specs on the same candles: one table, and one JSON / HTML holding every run. */
+async function compare(runs: Run[], opts: BacktestOpts, io: CliIo): Promise<number> {
+  const { comparisonText, comparisonJson } = await import('../../backtest/compare.ts');
+  io.out(comparisonText(runs));
   if (opts.json) {
-    await writeOut(opts.json, resultToJson(result, info));
+    await writeOut(opts.json, comparisonJson(runs));
     io.out(`wrote ${opts.json}\n`);
   }
   if (opts.html) {
-    const { renderHtmlReport } = await import('../../backtest/html.ts');
-    await writeOut(opts.html, await renderHtmlReport(result, info));
+    const { renderComparisonHtml } = await import('../../backtest/html-compare.ts');
+    for (const r of runs) r.info.spec = { text: await readFile(r.spec.file, 'utf8'), summary: r.spec.summary };
+    await writeOut(opts.html, await renderComparisonHtml(runs));
     io.out(`wrote ${opts.html}\n`);
   }
   return ExitCode.Ok;

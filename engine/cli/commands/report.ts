@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
 import { ExitCode, UserError } from '../exit.ts';
-import { openBot, shown } from '../../ops/locate.ts';
+import { modeWord, openBot, shown } from '../../ops/locate.ts';
 import { buildJournalReport } from '../../ops/report.ts';
 import { checkOutputPath, writeFailure } from '../output-path.ts';
 
@@ -23,7 +23,7 @@ export function registerReport(cmd: Command, io: CliIo, setExit: SetExit): void 
     .argument('[bot]', 'spec file (bots/btc-ema.yaml) or bot name (btc-ema); optional when bots/ holds one spec')
     .option('--out <file>', 'where to write the report (default: reports/<bot>-<mode>.html)')
     .option('--open', 'open the report in the default browser')
-    .option('--mode <mode>', 'paper, live or backtest (default: the mode of the most recent run)')
+    .option('--mode <mode>', 'paper, live or replay (default: the mode of the most recent run)')
     .option('--data <file>', 'candle CSV to draw the price chart (the journal has no candles); checked and resampled as in a backtest')
     .option('--allow-other-symbol', 'draw a candle file that names another symbol, or whose prices do not fit the bot\'s symbol')
     .addHelpText('after', `
@@ -33,7 +33,7 @@ Examples:
 The file is self-contained (chart library inlined) and opens offline.`)
     .action(async (bot: string | undefined, opts: ReportOpts) => {
       const b = await openBot(bot, opts.mode);
-      const out = resolve(opts.out ?? `reports/${b.name}-${b.mode}.html`);
+      const out = resolve(opts.out ?? `reports/${b.name}-${modeWord(b.mode)}.html`);
       let report;
       try {
         checkOutputPath('--out', out, [['journal', b.journalAbs], ['spec', b.specAbs], ['candle file', opts.data]]);

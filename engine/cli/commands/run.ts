@@ -19,12 +19,13 @@ import { VenueAuthError, VenueError } from '../../venue/errors.ts';
 import { BybitVenue, ENV_FAST_TIMERS, bybitVenueOptions, type BybitVenueOptions } from '../../venue/bybit/index.ts';
 import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
 import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
-import { StatusLine, replaySummary } from '../../live/status.ts';
+import { LiveScreen, replaySummary } from '../../live/status.ts';
 import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
 import { formatShutdown } from '../../live/shutdown.ts';
 import { botIdOf } from '../../live/ids.ts';
 import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
 import { candleFileText } from '../../market/candle-file.ts';
+import { intervalMs } from '../../market/candle.ts';
 
 interface RunOpts {
   live?: boolean;
@@ -188,7 +189,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   const notifier = createNotifier(r.mode === 'replay' ? undefined : notifyConfigFromEnv());
 
   const tty = Boolean(process.stderr.isTTY) && r.mode !== 'replay';
-  let status: StatusLine | undefined;
+  let status: LiveScreen | undefined;
   const sink = new Writable({
     write(chunk, _enc, cb) {
       const line = String(chunk);
@@ -256,7 +257,8 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   }
 
   if (tty) {
-    status = new StatusLine(process.stderr, () => session.runners);
+    const bots = session.runners.map((runner, i) => ({ runner, network: r.network ?? (plans[i] as Plan).market.network }));
+    status = new LiveScreen(process.stderr, () => bots, !process.env.NO_COLOR);
     status.start();
   }
   let code: number = ExitCode.Ok;
@@ -272,6 +274,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
       ...(session.finished ? [session.finished.then(() => 'end of data')] : []),
     ]);
     log.info('stopping', { reason: why });
+    if (why === 'end of data') recordReplayEnd(session, plans, journals);
     graceful = why === 'SIGINT' || why === 'SIGTERM';
   } finally {
     status?.stop();
@@ -304,6 +307,24 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   }
   log.close();
   return code;
+}
+
+/**
+ * A replay ends with the position it holds at the last close and its unrealised P&L, journaled so
+ * `botctl status` says what the replay summary says (a replay leaves the position open).
+ */
+function recordReplayEnd(session: BotSession, plans: Plan[], journals: JournalRecorders): void {
+  session.runners.forEach((runner, i) => {
+    const s = runner.status();
+    const plan = plans[i] as Plan;
+    if (s.lastCandle === null) return;
+    const p = s.position;
+    journals.recorderFor(plan)?.position?.({
+      side: p.side, size: p.size, avgPrice: p.avgPrice, updatedAt: s.lastCandle + intervalMs(plan.market.interval),
+      ...(p.stopLoss ? { stopLoss: p.stopLoss } : {}), ...(p.takeProfit ? { takeProfit: p.takeProfit } : {}),
+      ...(p.side !== 'flat' ? { unrealisedPnl: s.unrealised } : {}),
+    });
+  });
 }
 
 /** Graceful shutdown gets this long; then botctl says what it could not finish and exits. */

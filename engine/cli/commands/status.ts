@@ -11,7 +11,7 @@ export function registerStatus(cmd: Command, io: CliIo, setExit: SetExit): void 
   cmd
     .argument('[bot]', 'spec file (bots/btc-ema.yaml) or bot name (btc-ema); optional when bots/ holds one spec')
     .option('--json', 'print JSON (decimals as strings, times ISO UTC)')
-    .option('--mode <mode>', 'paper, live or backtest (default: the mode of the most recent run)')
+    .option('--mode <mode>', 'paper, live or replay (default: the mode of the most recent run)')
     .addHelpText('after', `
 Examples:
   botctl status btc-ema

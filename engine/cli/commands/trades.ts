@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
 import { ExitCode, UsageError } from '../exit.ts';
-import { openBot, shown } from '../../ops/locate.ts';
+import { modeWord, openBot, shown } from '../../ops/locate.ts';
 import { parseSince } from '../../ops/time.ts';
 import { renderTrades, type TradesFormat } from '../../ops/trades-output.ts';
 import { tradeHistory } from '../../ops/trades.ts';
@@ -21,7 +21,7 @@ export function registerTrades(cmd: Command, io: CliIo, setExit: SetExit): void 
     .option('--since <when>', 'only trades closed since: a UTC date/time (2024-05-01, 2024-05-01T12:00) or a span back from now (7d, 24h)')
     .option('--csv', 'print CSV with a header row (decimals exact)')
     .option('--json', 'print JSON (decimals as strings)')
-    .option('--mode <mode>', 'paper, live or backtest (default: the mode of the most recent run)')
+    .option('--mode <mode>', 'paper, live or replay (default: the mode of the most recent run)')
     .addHelpText('after', `
 Examples:
   botctl trades btc-ema
@@ -35,7 +35,7 @@ Times are UTC. Net P&L is after all fees of the trade (entry and exit).`)
         const history = tradeHistory(b.view, since !== undefined ? { since } : {});
         const format: TradesFormat = opts.csv ? 'csv' : opts.json ? 'json' : 'table';
         io.out(renderTrades(history, format, {
-          bot: b.name, mode: b.mode, symbol: b.run.symbol, journal: shown(b.journalAbs), since: since ?? null,
+          bot: b.name, mode: modeWord(b.mode), symbol: b.run.symbol, journal: shown(b.journalAbs), since: since ?? null,
         }));
       } finally {
         b.journal.close();
