@@ -13,6 +13,7 @@ import { parseUtc } from '../utc-option.ts';
 import { Backtest } from '../../backtest/runner.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
+import { loopbackUrl } from '../../venue/bybit/from-plan.ts';
 
 interface BacktestOpts {
   data?: string;
@@ -59,6 +60,7 @@ function hiddenOption(cmd: Command, flags: string, description: string) {
 async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliIo): Promise<number> {
   const from = opts.from !== undefined ? parseUtc(opts.from, '--from') : undefined;
   const to = opts.to !== undefined ? parseUtc(opts.to, '--to') : undefined;
+  const bybitUrl = opts.bybitUrl !== undefined ? loopbackUrl('--bybit-url', opts.bybitUrl, ['http:']) : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError(`--to (${opts.to}) must be after --from (${opts.from})`);
   if (opts.data === undefined && from === undefined) {
     throw new UsageError('say which candles to replay: --data FILE.csv, or --from DATE [--to DATE] to download them from Bybit');
@@ -98,7 +100,7 @@ async function runBacktestCommand(specFile: string, opts: BacktestOpts, io: CliI
         category: plan.market.category, symbol: plan.market.symbol, interval: plan.market.interval,
         from: from as number, to: to ?? Date.now(),
         cacheDir: opts.cacheDir ?? defaultCacheDir(),
-        ...(opts.bybitUrl ? { baseUrl: opts.bybitUrl } : {}),
+        ...(bybitUrl ? { baseUrl: bybitUrl } : {}),
         onProgress: (f, what) => bar.update(f, what),
       }, bt.push);
       info.data = `bybit ${plan.market.category} ${plan.market.symbol} ${plan.market.interval} klines (${dl.fromCache} cached, ${dl.downloaded} downloaded)`;
