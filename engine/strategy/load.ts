@@ -11,6 +11,7 @@ import { compileRules, loadLanes } from '../../dsl/index.ts';
 import type { Plan } from '../plan/plan.ts';
 import { StrategyParamsError } from './strategy.ts';
 import { ensureTypeScriptLoader } from './typescript-loader.ts';
+import { checkedStrategy, thrown } from './checked.ts';
 import type { Strategy, StrategyClass, StrategyContext } from './strategy.ts';
 
 export type StrategyModuleProblem =
@@ -73,28 +74,42 @@ export function constructStrategy(cls: StrategyClass, ctx: StrategyContext, show
     if (e instanceof TypeError && /is not a constructor|cannot be invoked without 'new'/.test(e.message)) {
       return { ok: false, problem: { kind: 'export', message: `the default export of ${shown} cannot be constructed with \`new\``, hint: EXPORT_HINT } };
     }
-    const msg = e instanceof Error ? e.message : String(e);
     const where = e instanceof Error ? throwSite(e, shown) : undefined;
-    return { ok: false, problem: { kind: 'constructor', message: `the strategy's constructor threw: ${msg}`, hint: `fix the constructor in ${where ?? shown}` } };
+    return { ok: false, problem: { kind: 'constructor', message: `the strategy's constructor threw${thrown(e)}`, hint: `fix the constructor in ${where ?? shown}` } };
   }
-  const problems: string[] = [];
   const obj = s as unknown as Record<string, unknown>;
   if (obj === null || typeof obj !== 'object') {
     return { ok: false, problem: { kind: 'shape', message: `constructing the default export of ${shown} did not give an object` } };
   }
-  if (typeof obj.onCandle !== 'function') problems.push(obj.onCandle === undefined ? '`onCandle(candle)` is missing' : '`onCandle` must be a method');
-  for (const member of ['warmupBars', 'preloadBars'] as const) {
-    const val = obj[member];
-    if (val === undefined) problems.push(`\`${member}\` is missing`);
-    else if (typeof val !== 'number' || !Number.isInteger(val) || val < 0) problems.push(`\`${member}\` must be a whole number ≥ 0, but it is ${JSON.stringify(val) ?? String(val)}`);
-  }
-  if (problems.length === 0 && (obj.preloadBars as number) < (obj.warmupBars as number)) {
-    problems.push(`\`preloadBars\` (${String(obj.preloadBars)}) must be at least \`warmupBars\` (${String(obj.warmupBars)})`);
+  let problems: string[];
+  try {
+    problems = shapeProblems(obj);
+  } catch (e) {
+    // A getter (or proxy) on the strategy that throws when the engine reads it.
+    return { ok: false, problem: { kind: 'shape', message: `reading the strategy in ${shown} threw${thrown(e)}`, hint: 'make `warmupBars`, `preloadBars` and `onCandle` plain members' } };
   }
   if (problems.length) {
     return { ok: false, problem: { kind: 'shape', message: `the strategy in ${shown} does not implement Strategy: ${problems.join('; ')}`, hint: 'a strategy needs `warmupBars`, `preloadBars` and `onCandle(candle)`; see engine/strategy/strategy.ts' } };
   }
   return { ok: true, value: s };
+}
+
+/** History a live bot loads before deciding is bounded: more is a mistake, not a warm-up. */
+const MAX_PRELOAD_BARS = 100_000;
+
+function shapeProblems(obj: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (typeof obj.onCandle !== 'function') problems.push(obj.onCandle === undefined ? '`onCandle(candle)` is missing' : '`onCandle` must be a method');
+  for (const member of ['warmupBars', 'preloadBars'] as const) {
+    const val = obj[member];
+    if (val === undefined) problems.push(`\`${member}\` is missing`);
+    else if (typeof val !== 'number' || !Number.isInteger(val) || val < 0) problems.push(`\`${member}\` must be a whole number ≥ 0, but it is ${JSON.stringify(val) ?? String(val)}`);
+    else if (val > MAX_PRELOAD_BARS) problems.push(`\`${member}\` must be at most ${MAX_PRELOAD_BARS.toLocaleString('en-US')} bars, but it is ${val}`);
+  }
+  if (problems.length === 0 && (obj.preloadBars as number) < (obj.warmupBars as number)) {
+    problems.push(`\`preloadBars\` (${String(obj.preloadBars)}) must be at least \`warmupBars\` (${String(obj.warmupBars)})`);
+  }
+  return problems;
 }
 
 /** "did you mean donchian-breakout.ts?" from the files next to where the module was expected. */
@@ -170,5 +185,5 @@ export async function instantiateStrategy(plan: Plan): Promise<Strategy> {
   if (!loaded.ok) throw new UserError(describeProblem(loaded.problem, plan.specFile));
   const built = constructStrategy(loaded.value, ctx, shown);
   if (!built.ok) throw new UserError(describeProblem(built.problem, plan.specFile));
-  return built.value;
+  return checkedStrategy(built.value, shown, (e) => throwSite(e, shown));
 }
