@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Test } from 'tap';
 import { main } from '../../engine/cli/main.ts';
 
-export const BOTCTL = resolve('engine/cli/botctl.js');
+export const BOTCTL = resolve('bin/botctl.js');
 export const REPO = resolve('.');
 export const CANDLES = resolve('bots/data/BTCUSDT-1h-2021-10_2022-03.csv');
 
