@@ -31,4 +31,6 @@ if (stale === undefined) {
   register();
   ({ main } = await import('../engine/cli/main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the command is done: a timer or socket a strategy module left behind must not
+// keep botctl running. Output to files and pipes is written synchronously by then.
+process.exit(await main(process.argv.slice(2)));

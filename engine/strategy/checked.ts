@@ -33,21 +33,70 @@ export class StrategyError extends UserError {
 
 /** `inner` behind the check. `module` is the path shown to the user; `site` finds where it threw. */
 export function checkedStrategy(inner: Strategy, module: string, site: (e: Error) => string | undefined = () => undefined): Strategy {
+  guardExit();
   return {
     warmupBars: inner.warmupBars,
     preloadBars: inner.preloadBars,
     onCandle(c: Candle): readonly Signal[] {
       let out: unknown;
+      insideModule++;
+      exitCode = undefined;
       try {
         out = inner.onCandle(c);
       } catch (e) {
+        if (e === EXIT_CALLED) throw exitCalled(module, c.start);
         throw new StrategyError(module, c.start, `onCandle threw${thrown(e)}`, whereThrown(e, site));
+      } finally {
+        insideModule--;
       }
+      // A module that caught the refused exit and carried on is stopped all the same.
+      if (exitCode !== undefined) throw exitCalled(module, c.start);
       // The hot path: a real, empty array (usually the shared NO_SIGNALS).
       if (Array.isArray(out) && out.length === 0) return out as readonly Signal[];
       return checkSignals(out, module, c.start);
     },
   };
+}
+
+// process.exit() from a module's code would end botctl on the spot, with an order in flight and
+// nothing said. While a module's code runs, exit() throws instead and the run stops as for any
+// other failure of the module.
+const EXIT_CALLED = new Error('process.exit() called by a strategy module');
+let insideModule = 0;
+let exitCode: number | string | null | undefined;
+let exitGuarded = false;
+
+/** Runs `fn` (a module's constructor) with process.exit() refused; `exited` says the module called it. */
+export function withoutExit<T>(fn: () => T): { value: T | undefined; exited: boolean } {
+  guardExit();
+  insideModule++;
+  exitCode = undefined;
+  try {
+    const value = fn();
+    return { value, exited: exitCode !== undefined };
+  } catch (e) {
+    if (e === EXIT_CALLED) return { value: undefined, exited: true };
+    throw e;
+  } finally {
+    insideModule--;
+  }
+}
+
+function guardExit(): void {
+  if (exitGuarded) return;
+  exitGuarded = true;
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    if (insideModule > 0) {
+      exitCode = code ?? 0;
+      throw EXIT_CALLED;
+    }
+    return exit(code);
+  }) as typeof process.exit;
+}
+
+function exitCalled(module: string, candle: number): StrategyError {
+  return new StrategyError(module, candle, `onCandle called process.exit(${exitCode === null || exitCode === undefined ? '' : String(exitCode)})`, 'a strategy must not end the process: throw an Error (the run stops and says why), or return no signals');
 }
 
 function checkSignals(out: unknown, module: string, candle: number): readonly Signal[] {

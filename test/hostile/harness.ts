@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Test } from 'tap';
 import { main } from '../../engine/cli/main.ts';
+// Importing it brings dist/ up to date, so spawned botctl runs the build as installed.
+import { BOTCTL } from '../helpers/run-cli.ts';
 
-export const BOTCTL = resolve('bin/botctl.js');
+export { BOTCTL };
+
 export const REPO = resolve('.');
 export const CANDLES = resolve('bots/data/BTCUSDT-1h-2021-10_2022-03.csv');
 

@@ -2,7 +2,7 @@
 // with exit 1 naming the module, the candle and what was wrong. Nothing it returns is traded
 // unless it is a well-formed signal; nothing is silently ignored.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CANDLES, botctl, botctlHere, moduleSpec, refused, scratch } from './harness.ts';
@@ -38,6 +38,8 @@ const MISBEHAVIOURS: Array<[string, string, RegExp]> = [
   ['reason a number', `return [{ action: 'enter_long', reason: 42 }];`, /reason 42 \(a number\); a reason is text/],
   ['a Promise (async)', `return Promise.resolve([]);`, /returned a Promise[\s\S]*remove `async`/],
   ['a thenable', `return { then() {} };`, /returned a Promise/],
+  ['calls process.exit', `process.exit(3);`, /onCandle called process\.exit\(3\)/],
+  ['catches its refused process.exit and carries on', `try { process.exit(); } catch {} return [];`, /onCandle called process\.exit\(0\)/],
   ['throws an Error', `throw new Error('indicator exploded');`, /onCandle threw: indicator exploded/],
   ['throws a TypeError', `const x = null; return x.y;`, /onCandle threw: TypeError: Cannot read properties of null/],
   ['throws a string', `throw 'boom';`, /onCandle threw the text "boom"/],
@@ -47,29 +49,32 @@ const MISBEHAVIOURS: Array<[string, string, RegExp]> = [
   ['throws an unreadable proxy', `throw new Proxy({}, { get() { throw new Error('no'); }, getPrototypeOf() { throw new Error('no'); } });`, /onCandle threw/],
 ];
 
-function moduleText(body: string): string {
-  return `let bar = 0;
+/** One module that misbehaves on bar 50 as HOSTILE_CASE says (the environment is read per candle). */
+function moduleText(): string {
+  const cases = MISBEHAVIOURS.map(([, body], i) => `  ${i}: () => { ${body} },`).join('\n');
+  return `const CASES = {
+${cases}
+};
 export default class Misbehaving {
   warmupBars = 0;
   preloadBars = 0;
+  bar = 0;
   onCandle(c) {
-    if (++bar === ${BAR}) { ${body} }
+    if (++this.bar === ${BAR}) return CASES[process.env.HOSTILE_CASE]();
     return [];
   }
 }
 `;
 }
 
+const dir = scratch({ 'm.mjs': moduleText(), 'm.yaml': moduleSpec('./m.mjs'), 'r.yaml': moduleSpec('./m.mjs', { name: 'replay', journal: './journal/r.sqlite' }) });
+
 t.test(`backtest: ${MISBEHAVIOURS.length} ways a module can misbehave in onCandle all stop the run with exit 1`, async (t) => {
-  const files: Record<string, string> = {};
-  MISBEHAVIOURS.forEach(([, body], i) => {
-    files[`m${i}.mjs`] = moduleText(body);
-    files[`m${i}.yaml`] = moduleSpec(`./m${i}.mjs`);
-  });
-  const dir = scratch(files);
+  t.teardown(() => void delete process.env.HOSTILE_CASE);
   for (const [i, [name, , says]] of MISBEHAVIOURS.entries()) {
-    const a = await botctlHere(['backtest', join(dir, `m${i}.yaml`), '--data', CANDLES]);
-    refused(t, a, { code: 1, case: name, says: [new RegExp(`strategy module \\S*m${i}\\.mjs`), BAR_TIME, says, /the run was stopped/] });
+    process.env.HOSTILE_CASE = String(i);
+    const a = await botctlHere(['backtest', join(dir, 'm.yaml'), '--data', CANDLES]);
+    refused(t, a, { code: 1, case: name, says: [/strategy module \S*m\.mjs/, BAR_TIME, says, /the run was stopped/] });
     t.notMatch(a.out, /trades|equity/i, `${name}: no backtest result printed`);
   }
 });
@@ -95,22 +100,18 @@ export default class Fine {
 });
 
 t.test('replay (botctl run --data): the run stops at the bad candle, exit 1, the error journaled once', async (t) => {
-  const cases = MISBEHAVIOURS.filter(([name]) => ['unknown action', 'a Promise (async)', 'throws a number', 'null'].includes(name));
-  const files: Record<string, string> = {};
-  cases.forEach(([, body], i) => {
-    files[`r${i}.mjs`] = moduleText(body);
-    files[`r${i}.yaml`] = moduleSpec(`./r${i}.mjs`, { name: `replay-${i}`, journal: `./journal/r${i}.sqlite` });
-  });
-  const dir = scratch(files);
-  for (const [i, [name, , says]] of cases.entries()) {
-    const a = await botctl(['run', `r${i}.yaml`, '--data', CANDLES], { cwd: dir });
-    refused(t, a, { code: 1, case: name, says: [new RegExp(`strategy module \\S*r${i}\\.mjs`), BAR_TIME, says] });
-    const db = new Database(join(dir, 'journal', `r${i}.sqlite`), { readonly: true });
+  const cases = ['unknown action', 'a Promise (async)', 'throws a number', 'null', 'calls process.exit'];
+  for (const name of cases) {
+    const i = MISBEHAVIOURS.findIndex(([n]) => n === name);
+    const says = MISBEHAVIOURS[i]![2];
+    rmSync(join(dir, 'journal'), { recursive: true, force: true });
+    const a = await botctl(['run', 'r.yaml', '--data', CANDLES], { cwd: dir, env: { HOSTILE_CASE: String(i) } });
+    refused(t, a, { code: 1, case: name, says: [/strategy module \S*m\.mjs/, BAR_TIME, says] });
+    const db = new Database(join(dir, 'journal', 'r.sqlite'), { readonly: true });
     const errors = db.prepare('SELECT message FROM errors').all() as Array<{ message: string }>;
     db.close();
     t.equal(errors.length, 1, `${name}: one error journaled, not one per remaining candle`);
     t.match(errors[0]?.message ?? '', says, `${name}: the journal says what was wrong`);
     t.match(a.out, new RegExp(`replayed ${BAR} candles`), `${name}: no candle after the bad one was processed`);
   }
-  t.ok(readFileSync(join(dir, 'r0.yaml'), 'utf8'), 'spec untouched');
 });
