@@ -6,10 +6,18 @@
 import { whyStale } from '../scripts/build.mjs';
 
 // `botctl trades --csv | head` closes the pipe early: that is the reader's choice, not an error.
+// Any other failure to write the output (`> /dev/full`) is said on the other stream, exit 1.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    const name = stream === process.stdout ? 'standard output' : 'standard error';
+    const why = e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'the disk is full' : e.message;
+    try {
+      (stream === process.stdout ? process.stderr : process.stdout).write(`error: cannot write to ${name}: ${why}\n`);
+    } catch {
+      // both outputs are gone; the exit code still says it
+    }
+    process.exit(1);
   });
 }
 
@@ -23,4 +31,6 @@ if (stale === undefined) {
   register();
   ({ main } = await import('../engine/cli/main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the command is done: a timer or socket a strategy module left behind must not
+// keep botctl running. Output to files and pipes is written synchronously by then.
+process.exit(await main(process.argv.slice(2)));

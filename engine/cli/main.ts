@@ -45,6 +45,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       io.err(`error: ${e.message}\n`);
       return e.exitCode;
     }
+    const full = diskFull(e);
+    if (full) {
+      io.err(`error: ${full}\n`);
+      return ExitCode.UserError;
+    }
     // A bug in botctl, not in the user's input: still no bare stack trace on the terminal,
     // but enough to file a report.
     const err = e as Error;
@@ -53,6 +58,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     else io.err('this is a bug in botctl; rerun with BOTCTL_DEBUG=1 for details and report it\n');
     return 70;
   }
+}
+
+/** A full disk is the machine's state, not a bug: said plainly wherever it surfaces. */
+function diskFull(e: unknown): string | undefined {
+  const err = e as { code?: string; path?: string } | undefined;
+  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return `the disk is full: no space left${err.path ? ` writing ${err.path}` : ''}; free some space and run again`;
+  if (err?.code === 'SQLITE_FULL') return 'the disk is full: the journal could not be written; free some space and run again';
+  return undefined;
 }
 
 async function version(): Promise<string> {

@@ -59,6 +59,7 @@ export function writeFailure(e: unknown): string {
     case 'EISDIR': return 'it is a directory';
     case 'EROFS': return 'the file system is read-only';
     case 'ENOTDIR': return 'a folder on its path is a file';
+    case 'EEXIST': return 'a folder on its path is a file'; // mkdir -p meeting a file
     default: return err?.message ?? String(e);
   }
 }

@@ -17,12 +17,17 @@ export function optDecText(value: DecimalInput | null | undefined, field: string
   return value === undefined || value === null || value === '' ? null : decText(value, field);
 }
 
+/** Stored text back to a Decimal. Open-time checks (health.ts) catch bad values first; this is the last guard. */
 export function dec(text: string): Decimal {
-  return new Decimal(text);
+  try {
+    return new Decimal(text);
+  } catch {
+    throw new JournalError(`the journal holds ${JSON.stringify(String(text).slice(0, 30))} where a number belongs; it was changed outside botctl`);
+  }
 }
 
 export function optDec(text: string | null): Decimal | null {
-  return text === null ? null : new Decimal(text);
+  return text === null ? null : dec(text);
 }
 
 /** Event times are integer UTC milliseconds; anything else would corrupt ordering silently. */

@@ -15,6 +15,8 @@ import { decText, eventTime, optDecText } from './codec.ts';
 import { prepared } from './stmt.ts';
 import { orderFromRow, runFromRow, type OrderRow, type RunRow } from './rows.ts';
 import { checkJournalFile, migrate, SCHEMA_VERSION } from './schema.ts';
+import { checkJournalHealth, journalFailure } from './health.ts';
+import { lockJournal } from './lock.ts';
 import {
   isTerminalOrderStatus,
   JournalError,
@@ -69,7 +71,7 @@ export class Journal {
   private readonly fullDurability: boolean;
   private syncLevel: 'FULL' | 'NORMAL' | undefined;
 
-  private constructor(path: string, db: Database.Database, opts: OpenJournalOptions) {
+  private constructor(path: string, db: Database.Database, opts: OpenJournalOptions, private readonly release: () => void) {
     this.path = path;
     this.db = db;
     this.redactor = opts.redactor ?? new Redactor();
@@ -80,11 +82,24 @@ export class Journal {
     if (opts.readonly && !existsSync(path)) {
       throw new JournalError(`no journal at ${path}: the bot has not run yet in this place (run.journal in the spec)`);
     }
+    // A writer takes the journal's lock first (one process per journal), then nothing is written
+    // until the file has proved to be a healthy botctl journal (health.ts).
+    let release = () => {};
+    if (!opts.readonly) {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new JournalError(`cannot create the folder of journal ${path}: ${(err as Error).message}`);
+      }
+      release = lockJournal(path);
+    }
     let db: Database.Database;
     try {
-      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      checkJournalHealth(path);
       db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
     } catch (err) {
+      release();
+      if (err instanceof JournalError) throw err;
       throw new JournalError(`cannot open journal ${path}: ${(err as Error).message}`);
     }
     try {
@@ -104,10 +119,10 @@ export class Journal {
       }
     } catch (err) {
       db.close();
-      if (err instanceof JournalError) throw err;
-      throw new JournalError(`cannot open journal ${path}: ${(err as Error).message}`);
+      release();
+      throw journalFailure(err, path);
     }
-    return new Journal(path, db, opts);
+    return new Journal(path, db, opts, release);
   }
 
   schemaVersion(): number {
@@ -171,6 +186,7 @@ export class Journal {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.release();
   }
 
   /** @internal One transaction; `durable` writes are fsynced at commit unless durability is 'normal'. */

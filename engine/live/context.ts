@@ -45,6 +45,8 @@ export class LiveContext {
   bar = 0;
   preload = 0;
   stopped = false;
+  /** The strategy module failed: candles are no longer decided on (stop() still shuts down as usual). */
+  halted = false;
 
   records!: Records;
   intents!: Intents;

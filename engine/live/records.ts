@@ -8,6 +8,7 @@ import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import type { NotificationEvent } from '../notify/index.ts';
 import { VenueAuthError, VenueBannedError, VenueSetupError } from '../venue/errors.ts';
+import { StrategyError } from '../strategy/checked.ts';
 import type { LiveContext } from './context.ts';
 import type { RunRecorder } from './types.ts';
 
@@ -125,12 +126,19 @@ export class Records {
     }
     const { o, log, now } = this.x;
     this.errors++;
+    // A misbehaving strategy module stops the bot's decisions at once (the position keeps its
+    // exchange-side stops); the session ends the run with exit 1.
+    if (e instanceof StrategyError) {
+      this.x.halted = true;
+      what = 'the strategy module failed; no further decisions';
+    }
     const text = errText(e);
     log.error(what, { error: text });
     o.recorder?.error?.(`${what}: ${text}`, now());
     this.tell({ kind: 'error', time: now(), message: `${what}: ${text}`, source: 'runner' });
-    // Keys refused, or an account set up so that nothing can be traded (hedge mode switched on mid-run).
-    if (e instanceof VenueAuthError || e instanceof VenueSetupError) o.onFatal?.(e);
+    // Keys refused, an account set up so that nothing can be traded (hedge mode switched on mid-run),
+    // or a strategy module that failed.
+    if (e instanceof VenueAuthError || e instanceof VenueSetupError || e instanceof StrategyError) o.onFatal?.(e);
   }
 
   /**

@@ -227,7 +227,7 @@ export class BotRunner {
 
   private async processCandle(c: Candle): Promise<void> {
     const x = this.x;
-    if (x.stopped) return;
+    if (x.stopped || x.halted) return;
     if (x.lastStart !== null && c.start <= x.lastStart) {
       this.duplicates++;
       x.log.warn('candle already processed; skipped', { candle: new Date(c.start).toISOString() });

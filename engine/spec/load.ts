@@ -72,7 +72,7 @@ export async function checkSpecData(src: SpecSource, data: unknown, specHash: st
     const interval = intervalOf(v) ?? '60';
     const mod = await checkModule(v, specFileAbs, { symbol, interval });
     errors.push(...mod.diagnostics);
-    warmupBars = mod.strategy?.warmupBars;
+    warmupBars = mod.warmupBars;
   } else {
     const rules = checkRules(v);
     errors.push(...rules.diagnostics);

@@ -2,9 +2,11 @@
 // failure at the spec line it comes from (or, for a syntax error, in the module file itself).
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { constructStrategy, displayPath, loadStrategyClass } from '../strategy/load.ts';
+import { existsSync } from 'node:fs';
+import { displayPath, missingModule } from '../strategy/load.ts';
+import { probeStrategyModule } from '../strategy/probe.ts';
 import type { StrategyModuleProblem } from '../strategy/load.ts';
-import type { Strategy, StrategyContext } from '../strategy/strategy.ts';
+import type { StrategyContext } from '../strategy/strategy.ts';
 import { withExcerpt } from './diagnostic.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { SpecValues } from './values.ts';
@@ -19,16 +21,17 @@ export async function checkModule(
   v: SpecValues,
   specFileAbs: string,
   ctx: Omit<StrategyContext, 'params'>,
-): Promise<{ diagnostics: Diagnostic[]; strategy?: Strategy }> {
+): Promise<{ diagnostics: Diagnostic[]; warmupBars?: number }> {
   const module = v.str(['strategy', 'module']);
   if (module === undefined || !/\.(ts|mts|js|mjs)$/.test(module)) return { diagnostics: [] };
   const abs = modulePath(specFileAbs, module);
-  const loaded = await loadStrategyClass(abs);
-  if (!loaded.ok) return { diagnostics: [await problemDiagnostic(v, loaded.problem)] };
+  const shown = displayPath(abs);
+  if (!existsSync(abs)) return { diagnostics: [await problemDiagnostic(v, await missingModule(abs, shown))] };
   const params = (v.obj(['strategy', 'params']) ?? {}) as StrategyContext['params'];
-  const built = constructStrategy(loaded.value, { ...ctx, params }, displayPath(abs));
-  if (!built.ok) return { diagnostics: [await problemDiagnostic(v, built.problem)] };
-  return { diagnostics: [], strategy: built.value };
+  // Loaded in a child process with a time limit: whatever the module does, validate finishes.
+  const probed = await probeStrategyModule(abs, { ...ctx, params }, shown);
+  if (!probed.ok) return { diagnostics: [await problemDiagnostic(v, probed.problem)] };
+  return { diagnostics: [], warmupBars: probed.value.warmupBars };
 }
 
 async function problemDiagnostic(v: SpecValues, p: StrategyModuleProblem): Promise<Diagnostic> {

@@ -7,6 +7,7 @@ const BENCHES: [string, string][] = [
   ['Commands, whole process: start-up, and a 1M-candle backtest vs the same bot written by hand', 'commands.ts'],
   ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop', 'dsl.ts'],
   ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
+  ['Signal check: a strategy module\'s signals validated on every candle vs called directly', 'signal-check.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
   ['Order path: placeOrder → the fake has the request, WebSocket vs REST', 'order-path.ts'],
 ];

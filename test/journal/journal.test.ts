@@ -272,7 +272,7 @@ t.test('schema: v1 journals migrate; newer and foreign files are refused clearly
   db.close();
   t.throws(() => Journal.open(foreign), /not a botctl journal/);
   t.throws(() => Journal.open(foreign, { readonly: true }), /not a botctl journal/, 'read-only too');
-  t.throws(() => Journal.open(join(dir, 'garbage.sqlite')), /cannot open journal .*garbage\.sqlite: file is not a database/);
+  t.throws(() => Journal.open(join(dir, 'garbage.sqlite')), /journal .*garbage\.sqlite is not a healthy botctl journal: it is not an SQLite database/);
   t.throws(() => Journal.open(join(dir, 'missing.sqlite'), { readonly: true }), /no journal at .*missing\.sqlite/);
 });
 

@@ -14,6 +14,7 @@ import { Backtest, type BacktestResult } from '../../backtest/runner.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { resultToJson, summaryText, type RunInfo } from '../../backtest/output.ts';
 import { progressBar } from '../../backtest/progress.ts';
+import { loopbackUrl } from '../../venue/bybit/from-plan.ts';
 
 interface BacktestOpts {
   data?: string;
@@ -73,6 +74,7 @@ interface Run {
 async function runBacktestCommand(specFiles: string[], opts: BacktestOpts, io: CliIo): Promise<number> {
   const from = opts.from !== undefined ? parseUtc(opts.from, '--from') : undefined;
   const to = opts.to !== undefined ? parseUtc(opts.to, '--to') : undefined;
+  const bybitUrl = opts.bybitUrl !== undefined ? loopbackUrl('--bybit-url', opts.bybitUrl, ['http:']) : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError(`--to (${opts.to}) must be after --from (${opts.from})`);
   if (opts.data === undefined && from === undefined) {
     throw new UsageError('say which candles to replay: --data FILE.csv, or --from DATE [--to DATE] to download them from Bybit');
@@ -142,7 +144,7 @@ async function simulate(spec: LoadedSpec, opts: BacktestOpts, from: number | und
         category: plan.market.category, symbol: plan.market.symbol, interval: plan.market.interval,
         from: from as number, to: to ?? Date.now(),
         cacheDir: opts.cacheDir ?? defaultCacheDir(),
-        ...(opts.bybitUrl ? { baseUrl: opts.bybitUrl } : {}),
+        ...(bybitUrl ? { baseUrl: bybitUrl } : {}),
         onProgress: (f, what) => bar.update(f, what),
       }, bt.push);
       info.data = `bybit ${plan.market.category} ${plan.market.symbol} ${plan.market.interval} klines (${dl.fromCache} cached, ${dl.downloaded} downloaded)`;

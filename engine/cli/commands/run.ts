@@ -16,7 +16,7 @@ import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import type { Network, Plan } from '../../plan/plan.ts';
 import { createLogger } from '../../log/index.ts';
 import { VenueAuthError, VenueError } from '../../venue/errors.ts';
-import { BybitVenue, ENV_FAST_TIMERS, bybitVenueOptions, type BybitVenueOptions } from '../../venue/bybit/index.ts';
+import { BybitVenue, ENV_FAST_TIMERS, bybitVenueOptions, loopbackOverrides, type BybitVenueOptions } from '../../venue/bybit/index.ts';
 import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
 import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
 import { LiveScreen, replaySummary } from '../../live/status.ts';
@@ -161,6 +161,8 @@ async function checkKeys(so: SessionOptions, plans: Plan[], keys: ApiKeys): Prom
 
 async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<number> {
   const r = resolveOptions(opts);
+  // Test-only URL overrides are refused before anything starts unless they name this machine.
+  const urls = loopbackOverrides(process.env);
   const plans = await loadPlans(files, io);
   if (!plans) return ExitCode.UserError;
 
@@ -212,8 +214,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     ...(opts.data ? { data: opts.data, allowOtherSymbol: Boolean(opts.allowOtherSymbol) } : {}),
     ...(r.speed ? { speed: r.speed } : {}),
     ...(keys ? { keys } : {}),
-    ...(process.env.BOTCTL_BYBIT_REST_URL ? { restUrl: process.env.BOTCTL_BYBIT_REST_URL } : {}),
-    ...(process.env.BOTCTL_BYBIT_WS_URL ? { wsUrl: process.env.BOTCTL_BYBIT_WS_URL } : {}),
+    ...urls,
     ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: fastTimers(plans[0] as Plan) } : {}),
     onFatal: (e) => fatal?.(e),
     ...(notifier.enabled ? { notify: (e) => notifier.notify(e) } : {}),

@@ -38,10 +38,9 @@ export function bybitVenueOptions(plan: Plan, env: NodeJS.ProcessEnv, logger?: L
   // Orders over the WS Trade API (REST stays the fallback); demo has none, the adapter uses REST there.
   opts.orderEntry = 'websocket';
   if (logger) opts.logger = logger;
-  const rest = env[ENV_REST_URL]?.trim();
-  const ws = env[ENV_WS_URL]?.trim();
-  if (rest) opts.restBaseUrl = loopbackUrl(ENV_REST_URL, rest, ['http:']);
-  if (ws) opts.wsBaseUrl = loopbackUrl(ENV_WS_URL, ws, ['ws:']);
+  const { restUrl, wsUrl } = loopbackOverrides(env);
+  if (restUrl) opts.restBaseUrl = restUrl;
+  if (wsUrl) opts.wsBaseUrl = wsUrl;
   if (env[ENV_FAST_TIMERS] === '1') {
     opts.httpTimeoutMs = 500;
     opts.retry = { attempts: 4, baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 300 };
@@ -50,15 +49,37 @@ export function bybitVenueOptions(plan: Plan, env: NodeJS.ProcessEnv, logger?: L
   return opts;
 }
 
-function loopbackUrl(name: string, value: string, protocols: string[]): string {
+/**
+ * The test-only URL overrides, checked where they enter: both must be loopback servers, so a stray
+ * variable can never send keys and signatures to another host. Called before anything starts.
+ */
+export function loopbackOverrides(env: NodeJS.ProcessEnv): { restUrl?: string; wsUrl?: string } {
+  const rest = env[ENV_REST_URL];
+  const ws = env[ENV_WS_URL];
+  return {
+    ...(rest !== undefined && rest !== '' ? { restUrl: loopbackUrl(ENV_REST_URL, rest, ['http:']) } : {}),
+    ...(ws !== undefined && ws !== '' ? { wsUrl: loopbackUrl(ENV_WS_URL, ws, ['ws:']) } : {}),
+  };
+}
+
+/**
+ * `value` parsed as a WHATWG URL (the parser Node's HTTP and WebSocket clients use) and rebuilt
+ * from its scheme, host and port only: anything that could make another parser see a different
+ * host (user info, a path, a query, a fragment) is refused, not passed along.
+ */
+export function loopbackUrl(name: string, value: string, protocols: string[]): string {
+  const example = `${protocols[0]}//127.0.0.1:PORT`;
+  const refuse = (why: string) =>
+    new UserError(`${name}=${JSON.stringify(value)} ${why}; it is a test setting that may only point at a local test server (${example}). Unset it to trade on Bybit.`);
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(value.trim());
   } catch {
-    throw new UserError(`${name}="${value}" is not a URL; it is a test setting and should normally be unset.`);
+    throw refuse('is not a URL');
   }
-  if (!protocols.includes(url.protocol) || !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new UserError(`${name} may only point at a local test server (${protocols[0]}//127.0.0.1:PORT); unset it to trade on Bybit.`);
-  }
-  return value.replace(/\/+$/, '');
+  if (!protocols.includes(url.protocol)) throw refuse(`must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  if (url.username !== '' || url.password !== '') throw refuse('must not contain a user name or password (`user@`)');
+  if (!LOOPBACK_HOSTS.has(url.hostname)) throw refuse(`names the host ${url.hostname || '(none)'}, which is not this machine (only 127.0.0.1, localhost and [::1] are allowed)`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') throw refuse('must be just a scheme, host and port (no path, query or fragment)');
+  return `${url.protocol}//${url.host}`;
 }
