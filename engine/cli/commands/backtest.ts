@@ -97,7 +97,7 @@ async function runBacktestCommand(specFiles: string[], opts: BacktestOpts, io: C
   for (const [flag, out] of [['--json', opts.json], ['--html', opts.html]] as const) if (out !== undefined) checkOutputPath(flag, out, inputs);
 
   const runs: Run[] = [];
-  for (const spec of specs) runs.push(await simulate(spec, opts, from, to));
+  for (const spec of specs) runs.push(await simulate(spec, opts, from, to, bybitUrl));
   if (runs.length > 1) return compare(runs, opts, io);
 
   const { result, info, spec } = runs[0] as Run;
@@ -116,7 +116,7 @@ async function runBacktestCommand(specFiles: string[], opts: BacktestOpts, io: C
 }
 
 /** One spec over the candles: the file (checked, resampled to its interval) or Bybit's, downloaded. */
-async function simulate(spec: LoadedSpec, opts: BacktestOpts, from: number | undefined, to: number | undefined): Promise<Run> {
+async function simulate(spec: LoadedSpec, opts: BacktestOpts, from: number | undefined, to: number | undefined, bybitUrl: string | undefined): Promise<Run> {
   const plan = spec.plan;
   const rules = opts.instrumentFile
     ? await loadInstrumentFile(opts.instrumentFile, plan.market.symbol, plan.market.category)
