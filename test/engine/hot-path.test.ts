@@ -83,3 +83,33 @@ t.test('quiet candles in a position with a trailing stop cost no Decimal operati
   t.ok(equityReads < 10, `equity sampled ${equityReads} times`);
   t.equal(calls - 3 * equityReads, 0, `Decimal method calls on 1002 quiet candles in a position, besides equity samples: ${calls - 3 * equityReads}`);
 });
+
+t.test('quiet candles waiting for a risk-reward activation, with drawdown, cool-off and floor set, cost no Decimal operation', async (t) => {
+  // 1-minute candles inside one UTC day. Long 0.01 at 40000 with a 2 % stop (39200, 1R = 800): the
+  // trail starts at a close of 40800 (1R); closes stay at 40300 ± 200, so it never starts, the stop is
+  // never touched, and equity (about 10003) never nears the 8 % drawdown or the 9000 floor.
+  const plan = makePlan({
+    market: { network: 'mainnet', category: 'linear', symbol: 'BTCUSDT', interval: '1' },
+    exits: { placement: 'exchange', stopLoss: { kind: 'percent', percent: d(2) }, trailingStop: { distance: { kind: 'percent', percent: d(1) }, activation: { kind: 'risk_reward', multiple: d(1) } } },
+    protections: { maxDrawdownPercent: d(8), drawdownCoolOff: { unit: 'bars', bars: 30 }, haltBelowEquity: d(9000) },
+  });
+  const rows: [number, number, number, number][] = [[40000, 40000, 40000, 40000], [40000, 40000, 40000, 40000]];
+  for (let i = 0; i < 1200; i++) {
+    const p = Math.round((40300 + Math.sin(i / 10) * 200) * 10) / 10;
+    rows.push([p, p + 10, p - 10, p]);
+  }
+  const bt = new Backtest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, { equityPoints: 2 });
+  const bars = candles(rows, Date.UTC(2021, 9, 1, 0, 0), '1');
+  for (const c of bars.slice(0, 200)) bt.push(c);
+  let equityReads = 0;
+  const exact = bt.sim.equity.bind(bt.sim);
+  bt.sim.equity = () => {
+    equityReads++;
+    return exact();
+  };
+  const calls = countDecimalCalls(() => {
+    for (const c of bars.slice(200)) bt.push(c);
+  });
+  t.equal(bt.core.state.position?.trailActive, false, 'still waiting for the activation');
+  t.equal(calls - 3 * equityReads, 0, `Decimal method calls on 1002 quiet candles, besides equity samples: ${calls - 3 * equityReads}`);
+});
