@@ -45,7 +45,7 @@ t.test('an unknown key gets 10003; a read-only key placing an order gets 10005',
     r.venue.placeOrder({ orderLinkId: 'ro-1', side: 'buy', type: 'market', qty: d('0.01') }),
     { name: 'VenueAuthError', code: 10005, message: /permission/ },
   );
-  t.equal(r.fake.orders().length, 0);
+  t.equal(r.fake.placedOrders().length, 0);
 });
 
 t.test('missing keys: market data works, private calls fail clearly without any request', async (t) => {

@@ -51,5 +51,5 @@ t.test('a venue built from env talks to the fake and sets the plan leverage at s
   // botctl run places orders over the WS Trade API.
   await venue.placeOrder({ orderLinkId: 'from-env-1', side: 'buy', type: 'market', qty: new Decimal('0.01') });
   t.same(fake.requestsTo('/v5/order/create').map((r) => r.method), ['WS'], 'over the trade socket');
-  t.equal(fake.orders().length, 1);
+  t.equal(fake.placedOrders().length, 1);
 });

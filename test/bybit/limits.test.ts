@@ -52,7 +52,7 @@ t.test('10006 with a reset timestamp: retried when Bybit said, not after a guess
   t.equal(waits.length, 1);
   // The guessed delay would be the rate-limit base (40 ms in this harness); Bybit's reset is ~1 s away.
   t.ok(waits[0]! > 500 && waits[0]! <= 1020, `waited ${waits[0]} ms until the announced reset`);
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
 });
 
 t.test('HTTP 403 (IP ban): no retries, nothing sent until the ban is over, then requests go again', async (t) => {
@@ -68,7 +68,7 @@ t.test('HTTP 403 (IP ban): no retries, nothing sent until the ban is over, then 
   await t.rejects(s.venue.placeOrder(market('ban-1')), VenueBannedError);
   await t.rejects(s.venue.equity(), VenueBannedError);
   t.equal(s.fake.requests.length - before, 1, 'nothing more was sent');
-  t.equal(s.fake.orders().length, 0);
+  t.equal(s.fake.placedOrders().length, 0);
   t.match(s.logText(), /Bybit banned this machine's IP address \(HTTP 403 on position\/list\)/);
   await until(() => s.venue['caller'].bannedUntil < Date.now(), 2000, 'ban over');
   const pos = await s.venue.position();

@@ -43,12 +43,12 @@ t.test('the HTTP response times out after the fake created the order: the retry 
   t.teardown(s.close);
   s.fake.acceptThenHang('/v5/order/create');
   const placed = await s.venue.placeOrder(market('idem-timeout-1'));
-  t.equal(s.fake.orders().length, 1, 'exactly one order on the exchange');
+  t.equal(s.fake.placedOrders().length, 1, 'exactly one order on the exchange');
   const creates = s.fake.orderCreates();
   t.equal(creates.length, 2, 'sent twice');
   t.same(creates.map((b) => b.orderLinkId), ['idem-timeout-1', 'idem-timeout-1'], 'with the same orderLinkId');
   t.same(s.fake.requestsTo('/v5/order/create').map((r) => r.retCode), [-1, 110072]);
-  t.equal(placed.orderId, s.fake.orders()[0]!.orderId, 'the existing order is returned');
+  t.equal(placed.orderId, s.fake.placedOrders()[0]!.orderId, 'the existing order is returned');
   t.equal(placed.status, 'Filled');
   t.ok(placed.filledQty.eq('0.01'));
 });
@@ -60,7 +60,7 @@ t.test('5xx then success: one order', async (t) => {
   s.fake.retCode('/v5/order/create', 10016, 'Internal system error.');
   const placed = await s.venue.placeOrder(market('idem-5xx-1'));
   t.equal(placed.status, 'New');
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
   t.same(s.fake.requestsTo('/v5/order/create').map((r) => r.retCode), [502, 10016, 0]);
   // Base 10 ms doubling, equal jitter from the injected random() = 0.5.
   t.same(s.sleeps, [8, 15]);
@@ -72,7 +72,7 @@ t.test('rate limits (10006, HTTP 429) back off with growing delays, then succeed
   s.fake.rateLimit('/v5/order/create', 2);
   s.fake.httpError('/v5/order/create', 429);
   await s.venue.placeOrder(market('rl-1'));
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
   t.same(s.fake.requestsTo('/v5/order/create').map((r) => r.retCode), [10006, 10006, 429, 0]);
   // Rate-limit base 40 ms, doubling, equal jitter with random() = 0.5 → 30, 60, 120.
   t.same(s.sleeps, [30, 60, 120]);
@@ -93,10 +93,10 @@ t.test('no answer at all and no order: a typed "state unknown" error after bound
   t.match((err as Error).message, /blackhole-1/);
   t.equal(s.fake.orderCreates().length, 4, 'bounded: 4 attempts');
   t.ok(s.fake.requestsTo('/v5/order/realtime').length >= 1, 'looked the order up before giving up');
-  t.equal(s.fake.orders().length, 0);
+  t.equal(s.fake.placedOrders().length, 0);
   const placed = await s.venue.placeOrder(market('blackhole-1'));
   t.equal(placed.status, 'New');
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
 });
 
 t.test('a timed-out attempt went through and the retry is refused for margin: the existing order wins', async (t) => {
@@ -108,7 +108,7 @@ t.test('a timed-out attempt went through and the retry is refused for margin: th
   s.fake.retCode('/v5/order/create', 110007, 'ab not enough for new order');
   const placed = await s.venue.placeOrder(market('margin-race-1'));
   t.equal(placed.status, 'Filled');
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
 });
 
 t.test('110072: placing the same orderLinkId again (e.g. after a restart) returns the existing order', async (t) => {
@@ -117,7 +117,7 @@ t.test('110072: placing the same orderLinkId again (e.g. after a restart) return
   const req = { orderLinkId: 'restart-1', side: 'buy' as const, type: 'limit' as const, qty: d('0.01'), price: d('49000') };
   const first = await s.venue.placeOrder(req);
   const again = await s.venue.placeOrder(req);
-  t.equal(s.fake.orders().length, 1);
+  t.equal(s.fake.placedOrders().length, 1);
   t.equal(again.orderId, first.orderId);
   t.equal(again.status, 'New');
   t.equal(again.price?.toString(), '49000');

@@ -26,6 +26,11 @@ export interface FakeOrder {
   cancelType: string;
   rejectReason: string;
   marketUnit: string;
+  /** Conditional orders (status Untriggered until the price crosses it); 0 for plain orders. */
+  triggerPrice: Decimal;
+  /** 1: triggers when the price rises to triggerPrice; 2: when it falls to it; 0: not conditional. */
+  triggerDirection: number;
+  closeOnTrigger: boolean;
   createdTime: number;
   updatedTime: number;
   /** Fraction of the order to fill on its first match (partial-fill fault). */
@@ -89,6 +94,36 @@ export interface ExchangeConfig {
   makerFeeRate: string;
 }
 
+/**
+ * Where the fake is as strict as Bybit; each can be switched off per test (`fake.strict.x = false`)
+ * to stage what a kinder exchange would allow.
+ */
+export interface Strictness {
+  /** create-order: a stop-loss or take-profit on the wrong side of the price refuses the whole order (10001). */
+  entryStops: boolean;
+  /** trading-stop: a stop-loss or take-profit the price is already past is refused (10001). */
+  tradingStop: boolean;
+  /** create-order with triggerPrice: the trigger must lie in triggerDirection (110092 / 110093). */
+  triggerDirection: boolean;
+  /**
+   * The position's stop-loss, take-profit and trailing stop are conditional orders of their own
+   * (Untriggered; Triggered → Filled when hit, same orderId; Deactivated when removed or when the
+   * position closes). Off: nothing is listed until a stop triggers, then a fresh close order fills.
+   */
+  tpslOrders: boolean;
+}
+
+/** The kinds of the position's own conditional orders (stopOrderType). */
+type TpSlKind = 'StopLoss' | 'TakeProfit' | 'TrailingStop';
+
+/**
+ * A price as Bybit prints it inside refusal messages: a scaled integer (BTCUSDT 19500 appears as
+ * trigger_price[195000000], ccxt/ccxt#14342). The runner must never parse these numbers.
+ */
+export function scaledPrice(p: Decimal): string {
+  return p.mul(10_000).toFixed(0);
+}
+
 /** A business error the REST layer turns into an envelope with this retCode. */
 export class RetCodeError extends Error {
   constructor(readonly retCode: number, readonly retMsg: string) {
@@ -114,6 +149,14 @@ export class FakeExchange {
   partialFillFraction: number | undefined;
   /** Fault: order/create accepts TP/SL but doesn't attach them to the position. */
   ignoreEntryTpSl = false;
+  readonly strict: Strictness = { entryStops: true, tradingStop: true, triggerDirection: true, tpslOrders: true };
+  /**
+   * A triggered TP/SL's fill frames (execution, order Filled, position, wallet, the sibling's
+   * Deactivated) go out this long after its `Triggered` frame; the exchange's state is final at once.
+   */
+  stopFillLagMs = 0;
+  /** Runs `fill` now and sends the pushes it makes `ms` later (the account stream stays in order). */
+  deferPushes: (ms: number, fill: () => void) => void = (_ms, fill) => fill();
   private nextId = 1;
   private seq = 1000;
 
@@ -200,6 +243,16 @@ export class FakeExchange {
     if (reduceOnly && (!takeProfit.isZero() || !stopLoss.isZero())) {
       throw new RetCodeError(10001, 'TP/SL cannot be set on a reduce-only order');
     }
+    const triggerPrice = body.triggerPrice === undefined || body.triggerPrice === '' ? ZERO : decimalField(body.triggerPrice, 'triggerPrice');
+    const triggerDirection = triggerPrice.isZero() ? 0 : Number(body.triggerDirection);
+    if (!triggerPrice.isZero() && !spot) this.checkTrigger(triggerPrice, triggerDirection);
+    if (!spot && !reduceOnly && this.strict.entryStops) {
+      // Bybit checks the levels against the price the order would fill at: the limit price, the
+      // trigger of a conditional order, else the last price.
+      const base = orderType === 'Limit' ? price : !triggerPrice.isZero() ? triggerPrice : this.price;
+      checkEntryLevel('sl', stopLoss, side, base);
+      checkEntryLevel('tp', takeProfit, side, base);
+    }
     if (spot) {
       if (side === 'Buy' && notional.gt(this.quoteBalance)) throw new RetCodeError(170131, 'Insufficient balance.');
       if (side === 'Sell' && baseQty.gt(this.baseBalance)) throw new RetCodeError(170131, 'Insufficient balance.');
@@ -207,7 +260,7 @@ export class FakeExchange {
       if (this.position.size.isZero() || this.position.side === side) {
         throw new RetCodeError(110017, 'current position is zero, cannot fix reduce-only order qty');
       }
-    } else if (this.increasesExposure(side) && notional.div(this.position.leverage).gt(this.availableBalance())) {
+    } else if (triggerPrice.isZero() && this.increasesExposure(side) && notional.div(this.position.leverage).gt(this.availableBalance())) {
       throw new RetCodeError(110007, 'ab not enough for new order');
     }
     const t = this.now();
@@ -232,14 +285,25 @@ export class FakeExchange {
       cancelType: 'UNKNOWN',
       rejectReason: 'EC_NoError',
       marketUnit,
+      triggerPrice,
+      triggerDirection,
+      closeOnTrigger: body.closeOnTrigger === true,
       createdTime: t,
       updatedTime: t,
     };
+    if (!triggerPrice.isZero()) {
+      // A conditional order waits, holding no margin, until the price reaches its trigger.
+      order.status = 'Untriggered';
+      order.stopOrderType = 'Stop';
+      order.createType = 'CreateByStopOrder';
+    }
     if (this.partialFillFraction !== undefined) order.firstFillFraction = this.partialFillFraction;
     this.orders.push(order);
     this.pushOrder(order);
     this.pushPosition();
     this.match(order, true);
+    // Levels accepted with strictness off on the wrong side trigger at once.
+    this.checkStops();
     return order;
   }
 
@@ -268,19 +332,38 @@ export class FakeExchange {
       throw this.cfg.category === 'spot' ? new RetCodeError(170213, 'Order does not exist.') : new RetCodeError(110001, 'order not exists or too late to cancel');
     }
     this.cancel(order, 'CancelByUser');
+    // Cancelling one of the position's TP/SL orders removes that level from the position.
+    if (order.stopOrderType === 'StopLoss') this.position.stopLoss = ZERO;
+    if (order.stopOrderType === 'TakeProfit') this.position.takeProfit = ZERO;
+    if (order.stopOrderType === 'TrailingStop') this.position.trailingStop = ZERO;
     this.pushPosition();
     return order;
   }
 
-  cancelAll(): FakeOrder[] {
-    const open = this.openOrders();
+  /**
+   * Linear without orderFilter cancels every kind of order, the position's TP/SL and trailing stop
+   * included (Bybit "Cancel All Orders"); orderFilter 'Order' only plain orders, 'StopOrder' only
+   * conditional ones.
+   */
+  cancelAll(orderFilter?: string): FakeOrder[] {
+    const open = this.openOrders().filter((o) =>
+      orderFilter === 'Order' ? o.triggerPrice.isZero() && !isTpSl(o) : orderFilter === 'StopOrder' ? !o.triggerPrice.isZero() || isTpSl(o) : true);
     for (const o of open) this.cancel(o, 'CancelByUser');
+    if (open.some(isTpSl)) {
+      const p = this.position;
+      for (const o of open) {
+        if (o.stopOrderType === 'StopLoss') p.stopLoss = ZERO;
+        if (o.stopOrderType === 'TakeProfit') p.takeProfit = ZERO;
+        if (o.stopOrderType === 'TrailingStop') p.trailingStop = ZERO;
+      }
+    }
     if (open.length) this.pushPosition();
     return open;
   }
 
   private cancel(order: FakeOrder, cancelType: string, rejectReason = 'EC_NoError'): void {
-    order.status = 'Cancelled';
+    // A conditional order cancelled before it triggered ends Deactivated, not Cancelled.
+    order.status = order.status === 'Untriggered' ? 'Deactivated' : 'Cancelled';
     order.cancelType = cancelType;
     order.rejectReason = rejectReason;
     order.updatedTime = this.now();
@@ -297,12 +380,13 @@ export class FakeExchange {
     const ts = body.trailingStop === undefined ? p.trailingStop : decimalField(body.trailingStop, 'trailingStop');
     const ap = body.activePrice === undefined ? p.activePrice : decimalField(body.activePrice, 'activePrice');
     const long = p.side === 'Buy';
-    // Bybit refuses stops on the wrong side of the current price.
-    if (!sl.isZero() && (long ? sl.gte(this.price) : sl.lte(this.price))) {
-      throw new RetCodeError(10001, `StopLoss:${sl} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'lower' : 'greater'} than base_price:${this.price}??LastPrice`);
+    // Bybit refuses a level the price is already past (it would trigger at once), and the whole
+    // call with it: the other level in the same request is not set either.
+    if (this.strict.tradingStop && !sl.eq(p.stopLoss) && !sl.isZero() && (long ? sl.gte(this.price) : sl.lte(this.price))) {
+      throw new RetCodeError(10001, `StopLoss:${scaledPrice(sl)} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'lower' : 'greater'} than base_price:${scaledPrice(this.price)}??LastPrice`);
     }
-    if (!tp.isZero() && (long ? tp.lte(this.price) : tp.gte(this.price))) {
-      throw new RetCodeError(10001, `TakeProfit:${tp} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'greater' : 'lower'} than base_price:${this.price}??LastPrice`);
+    if (this.strict.tradingStop && !tp.eq(p.takeProfit) && !tp.isZero() && (long ? tp.lte(this.price) : tp.gte(this.price))) {
+      throw new RetCodeError(10001, `TakeProfit:${scaledPrice(tp)} set for ${long ? 'Buy' : 'Sell'} position should ${long ? 'greater' : 'lower'} than base_price:${scaledPrice(this.price)}??LastPrice`);
     }
     if (tp.eq(p.takeProfit) && sl.eq(p.stopLoss) && ts.eq(p.trailingStop) && ap.eq(p.activePrice)) {
       throw new RetCodeError(34040, 'not modified');
@@ -310,6 +394,9 @@ export class FakeExchange {
     if (!ts.eq(p.trailingStop)) p.trailAnchor = this.price;
     Object.assign(p, { takeProfit: tp, stopLoss: sl, trailingStop: ts, activePrice: ap, updatedTime: this.now(), seq: this.seq++ });
     this.pushPosition();
+    this.syncTpSl();
+    // Accepted with strictness off on a level already crossed: it triggers at once.
+    this.checkStops();
   }
 
   setLeverage(body: Record<string, unknown>): void {
@@ -328,12 +415,18 @@ export class FakeExchange {
   /** Move the last price: rests limit orders that are touched, then position stops. */
   setPrice(p: number | string | Decimal): void {
     this.price = new Decimal(p);
-    for (const o of this.openOrders()) this.match(o, false);
+    for (const o of this.openOrders()) if (!isTpSl(o)) this.match(o, false);
     this.checkStops();
     this.updateTrailAnchor();
   }
 
   private match(order: FakeOrder, onCreate: boolean): void {
+    if (order.status === 'Untriggered') {
+      if (isTpSl(order) || !this.crossed(order.triggerPrice, order.triggerDirection)) return;
+      // Untriggered → Triggered (an instant) → New: from here it is an ordinary order.
+      this.trigger(order);
+      onCreate = true;
+    }
     if (!OPEN.has(order.status)) return;
     const px = this.price;
     if (order.orderType === 'Market') {
@@ -386,6 +479,7 @@ export class FakeExchange {
     this.pushOrder(order);
     this.pushPosition();
     this.push('wallet', [this.walletView()]);
+    this.syncTpSl();
   }
 
   /** Returns the closed size. */
@@ -430,8 +524,9 @@ export class FakeExchange {
   }
 
   private cancelStopsOfClosedPosition(): void {
-    // Bybit cancels reduce-only orders that no longer have a position to reduce.
-    for (const o of this.openOrders()) if (o.reduceOnly) this.cancel(o, 'CancelByReduceOnly');
+    // Bybit cancels reduce-only orders that no longer have a position to reduce; the position's own
+    // TP/SL orders are deactivated by syncTpSl.
+    for (const o of this.openOrders()) if (o.reduceOnly && !isTpSl(o)) this.cancel(o, 'CancelByReduceOnly');
   }
 
   private checkStops(): void {
@@ -439,7 +534,7 @@ export class FakeExchange {
     if (p.size.isZero() || this.cfg.category === 'spot') return;
     const px = this.price;
     const long = p.side === 'Buy';
-    let trigger: 'StopLoss' | 'TakeProfit' | 'TrailingStop' | undefined;
+    let trigger: TpSlKind | undefined;
     if (!p.stopLoss.isZero() && (long ? px.lte(p.stopLoss) : px.gte(p.stopLoss))) trigger = 'StopLoss';
     else if (!p.takeProfit.isZero() && (long ? px.gte(p.takeProfit) : px.lte(p.takeProfit))) trigger = 'TakeProfit';
     else if (!p.trailingStop.isZero() && this.trailingActive()) {
@@ -447,16 +542,99 @@ export class FakeExchange {
       if (long ? px.lte(stop) : px.gte(stop)) trigger = 'TrailingStop';
     }
     if (!trigger) return;
-    const t = this.now();
-    const order: FakeOrder = {
-      orderId: this.id('5a5b5c5d'), orderLinkId: '', side: long ? 'Sell' : 'Buy', orderType: 'Market', qty: p.size,
-      price: ZERO, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO, tpslMode: 'Full',
-      status: 'New', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO, createType: `CreateBy${trigger}`,
-      stopOrderType: trigger, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin',
-      createdTime: t, updatedTime: t,
-    };
-    this.orders.push(order);
-    this.fill(order, px, false);
+    let order = this.strict.tpslOrders ? this.openTpSl(trigger) : undefined;
+    if (order) {
+      order.qty = p.size;
+      this.trigger(order);
+    } else {
+      const t = this.now();
+      order = {
+        orderId: this.id('5a5b5c5d'), orderLinkId: '', side: long ? 'Sell' : 'Buy', orderType: 'Market', qty: p.size,
+        price: ZERO, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO, tpslMode: 'Full',
+        status: 'New', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO, createType: `CreateBy${trigger}`,
+        stopOrderType: trigger, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin',
+        triggerPrice: ZERO, triggerDirection: 0, closeOnTrigger: true, createdTime: t, updatedTime: t,
+      };
+      this.orders.push(order);
+    }
+    const close = order;
+    // The fill is final at once (REST shows it); with a lag its frames reach the stream later.
+    if (this.stopFillLagMs > 0) this.deferPushes(this.stopFillLagMs, () => this.fill(close, px, false));
+    else this.fill(order, px, false);
+  }
+
+  /** Untriggered → Triggered (pushed) → New, as Bybit moves a conditional order whose price came. */
+  private trigger(order: FakeOrder): void {
+    order.status = 'Triggered';
+    order.updatedTime = this.now();
+    this.pushOrder(order);
+    order.status = 'New';
+  }
+
+  private crossed(trigger: Decimal, direction: number): boolean {
+    return direction === 1 ? this.price.gte(trigger) : this.price.lte(trigger);
+  }
+
+  /** Bybit's trigger-direction check for a new conditional order (error codes page: 110092 / 110093). */
+  private checkTrigger(trigger: Decimal, direction: number): void {
+    if (direction !== 1 && direction !== 2) throw new RetCodeError(10001, 'params error: TriggerDirection invalid');
+    if (!this.strict.triggerDirection) return;
+    if (direction === 1 && trigger.lte(this.price)) {
+      throw new RetCodeError(110092, `expect Rising, but trigger_price[${scaledPrice(trigger)}] <= current[${scaledPrice(this.price)}]??LastPrice`);
+    }
+    if (direction === 2 && trigger.gte(this.price)) {
+      throw new RetCodeError(110093, `expect Falling, but trigger_price[${scaledPrice(trigger)}] >= current[${scaledPrice(this.price)}]??LastPrice`);
+    }
+  }
+
+  private openTpSl(kind: TpSlKind): FakeOrder | undefined {
+    return this.orders.find((o) => o.stopOrderType === kind && o.status === 'Untriggered');
+  }
+
+  /**
+   * The position's TP/SL/trailing conditional orders follow its levels and size: created when a
+   * level is set, re-priced in place (same orderId) when it moves, Deactivated when it is removed
+   * or the position closes (cancelType CancelByTpSlTsClear).
+   */
+  private syncTpSl(): void {
+    if (!this.strict.tpslOrders || this.cfg.category === 'spot') return;
+    const p = this.position;
+    const open = !p.size.isZero();
+    const long = p.side === 'Buy';
+    for (const kind of ['StopLoss', 'TakeProfit', 'TrailingStop'] as const) {
+      const level = kind === 'StopLoss' ? p.stopLoss : kind === 'TakeProfit' ? p.takeProfit : this.trailingLevel();
+      const existing = this.openTpSl(kind);
+      if (!open || level.isZero()) {
+        if (existing) this.cancel(existing, open ? 'CancelByUser' : 'CancelByTpSlTsClear');
+        continue;
+      }
+      // A long's stop triggers on a fall, its target on a rise.
+      const direction = (kind === 'TakeProfit') === long ? 1 : 2;
+      if (existing) {
+        if (existing.triggerPrice.eq(level) && existing.qty.eq(p.size) && existing.triggerDirection === direction) continue;
+        Object.assign(existing, { triggerPrice: level, qty: p.size, triggerDirection: direction, side: long ? 'Sell' : 'Buy', updatedTime: this.now() });
+        this.pushOrder(existing);
+        continue;
+      }
+      const t = this.now();
+      const order: FakeOrder = {
+        orderId: this.id('5a5b5c5d'), orderLinkId: '', side: long ? 'Sell' : 'Buy', orderType: 'Market', qty: p.size,
+        price: ZERO, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO, tpslMode: 'Full',
+        status: 'Untriggered', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO, createType: `CreateBy${kind}`,
+        stopOrderType: kind, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin',
+        triggerPrice: level, triggerDirection: direction, closeOnTrigger: true, createdTime: t, updatedTime: t,
+      };
+      this.orders.push(order);
+      this.pushOrder(order);
+    }
+  }
+
+  /** The trailing stop's trigger: its activation price until active, then anchor ∓ distance. */
+  private trailingLevel(): Decimal {
+    const p = this.position;
+    if (p.trailingStop.isZero()) return ZERO;
+    if (!this.trailingActive()) return p.activePrice;
+    return p.side === 'Buy' ? p.trailAnchor.sub(p.trailingStop) : p.trailAnchor.add(p.trailingStop);
   }
 
   private trailingActive(): boolean {
@@ -469,6 +647,7 @@ export class FakeExchange {
     const p = this.position;
     if (p.trailingStop.isZero() || p.size.isZero()) return;
     p.trailAnchor = p.side === 'Buy' ? Decimal.max(p.trailAnchor, this.price) : Decimal.min(p.trailAnchor, this.price);
+    this.syncTpSl();
   }
 
   // ---- what the exchange does on its own (risk.ts) --------------------------------------------
@@ -487,8 +666,9 @@ export class FakeExchange {
       orderType: 'Market', qty: Decimal.min(qty, p.size), price, timeInForce: 'IOC', reduceOnly: true, takeProfit: ZERO, stopLoss: ZERO,
       tpslMode: '', status: 'New', cumExecQty: ZERO, cumExecValue: ZERO, cumExecFee: ZERO,
       createType: execType === 'BustTrade' ? 'CreateByTakeOver_PassThrough' : 'CreateByAdl_PassThrough',
-      stopOrderType: '', cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin', createdTime: t, updatedTime: t,
-    } as FakeOrder;
+      stopOrderType: '', cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', marketUnit: 'baseCoin',
+      triggerPrice: ZERO, triggerDirection: 0, closeOnTrigger: true, createdTime: t, updatedTime: t,
+    };
     this.orders.push(order);
     this.price = price;
     this.fill(order, price, false, execType);
@@ -561,11 +741,11 @@ export class FakeExchange {
       cumExecQty: o.cumExecQty.toString(), cumExecValue: o.cumExecValue.toString(), cumExecFee: o.cumExecFee.toString(),
       cumFeeDetail: { [this.cfg.quoteCoin]: o.cumExecFee.toString() },
       timeInForce: o.timeInForce, orderType: o.orderType, stopOrderType: o.stopOrderType || 'UNKNOWN', orderIv: '',
-      marketUnit: this.cfg.category === 'spot' ? o.marketUnit : '', triggerPrice: '0', takeProfit: o.takeProfit.toString(),
+      marketUnit: this.cfg.category === 'spot' ? o.marketUnit : '', triggerPrice: o.triggerPrice.toString(), takeProfit: o.takeProfit.toString(),
       stopLoss: o.stopLoss.toString(), tpslMode: o.tpslMode, tpLimitPrice: '', slLimitPrice: '',
       tpTriggerBy: o.takeProfit.isZero() ? '' : 'LastPrice', slTriggerBy: o.stopLoss.isZero() ? '' : 'LastPrice',
-      triggerDirection: 0, triggerBy: 'UNKNOWN', lastPriceOnCreated: this.price.toString(), reduceOnly: o.reduceOnly,
-      closeOnTrigger: false, placeType: '', smpType: 'None', smpGroup: 0, smpOrderId: '',
+      triggerDirection: o.triggerDirection, triggerBy: o.triggerDirection ? 'LastPrice' : 'UNKNOWN', lastPriceOnCreated: this.price.toString(), reduceOnly: o.reduceOnly,
+      closeOnTrigger: o.closeOnTrigger, placeType: '', smpType: 'None', smpGroup: 0, smpOrderId: '',
       createdTime: String(o.createdTime), updatedTime: String(o.updatedTime),
     };
   }
@@ -629,6 +809,23 @@ export class FakeExchange {
     const v = this.positionView();
     this.push('position', [{ category: 'linear', ...v, entryPrice: v.avgPrice }]);
   }
+}
+
+function isTpSl(o: FakeOrder): boolean {
+  return o.stopOrderType === 'StopLoss' || o.stopOrderType === 'TakeProfit' || o.stopOrderType === 'TrailingStop';
+}
+
+/**
+ * create-order's stop-loss / take-profit must lie on the protective side of the price the order
+ * fills at; otherwise Bybit refuses the whole order (10001, e.g. "sl:257970000 set for Sell
+ * position should greater base_price:259477000??LastPrice", ccxt/ccxt#19089).
+ */
+function checkEntryLevel(which: 'sl' | 'tp', level: Decimal, side: BSide, base: Decimal): void {
+  if (level.isZero()) return;
+  const buy = side === 'Buy';
+  const below = (which === 'sl') === buy;
+  if (below ? level.lt(base) : level.gt(base)) return;
+  throw new RetCodeError(10001, `${which}:${scaledPrice(level)} set for ${side} position should ${below ? 'lower' : 'greater'} base_price:${scaledPrice(base)}??LastPrice`);
 }
 
 function str(x: unknown): string | undefined {

@@ -9,14 +9,21 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Decimal } from 'decimal.js';
 import { intervalMs, type Candle, type Interval } from '../../engine/market/candle.ts';
-import { FakeExchange, type ExchangeConfig, type FakeExecution, type FakeOrder } from './exchange.ts';
+import { FakeExchange, type ExchangeConfig, type FakeExecution, type FakeOrder, type Strictness } from './exchange.ts';
+import { PushGate, type PushTiming } from './pushes.ts';
 import { RetCodeError } from './exchange.ts';
 import { NotFound, WRITES, handleRest, route, type Fault, type RecordedRequest } from './rest.ts';
 import { RateLimits } from './limits.ts';
 import { FakeAccount, type MarginMode, type PositionMode } from './account.ts';
 import { FakeWs, type SocketKind, type SocketSelector, type TradeOp, type TradeOutcome, type TradeReply } from './ws.ts';
 
-export type { Fault, RecordedRequest, SocketKind, SocketSelector };
+export type { Fault, PushTiming, RecordedRequest, SocketKind, SocketSelector, Strictness };
+
+/**
+ * Bybit does not order its private pushes against its replies: by default each write request's
+ * pushes go before or after its reply, chosen by this seed (`pushTiming` to pin or re-seed).
+ */
+export const DEFAULT_PUSH_TIMING: PushTiming = { seed: 1 };
 
 export interface FakeBybitOptions {
   category?: 'linear' | 'spot';
@@ -44,6 +51,8 @@ export interface FakeBybitOptions {
   unifiedMarginStatus?: number;
   /** Overrides for the instrument's rules (strings, as on the wire). */
   instrument?: Partial<Pick<ExchangeConfig, 'tickSize' | 'qtyStep' | 'minOrderQty' | 'maxOrderQty' | 'minNotional' | 'maxLeverage'>>;
+  /** When private pushes go out relative to the reply of the write that caused them (default DEFAULT_PUSH_TIMING). */
+  pushTiming?: PushTiming;
 }
 
 export interface PushCandleOptions {
@@ -81,14 +90,18 @@ export class FakeBybit {
   private readonly hung = new Set<ServerResponse>();
   private closedDown = false;
   private readonly readOnlyKey: boolean;
+  /** Private pushes go through it: before or after the reply of the write request that caused them. */
+  private readonly pushes: PushGate;
 
   private constructor(
     private readonly server: Server,
     private readonly ws: FakeWs,
     opts: Required<Pick<FakeBybitOptions, 'apiKey' | 'apiSecret' | 'category' | 'symbol' | 'interval'>> & FakeBybitOptions,
     exchange: FakeExchange,
+    pushes: PushGate,
   ) {
     const { port } = server.address() as AddressInfo;
+    this.pushes = pushes;
     this.restUrl = `http://127.0.0.1:${port}`;
     this.wsBase = `ws://127.0.0.1:${port}`;
     this.apiKey = opts.apiKey;
@@ -138,10 +151,16 @@ export class FakeBybit {
       serverNow: now,
       trade: (op, body) => self?.tradeOp(op, body) ?? {},
     });
+    const pushes = new PushGate();
+    pushes.timing = opts.pushTiming ?? DEFAULT_PUSH_TIMING;
     const exchange = new FakeExchange(cfg, opts.price ?? last, opts.balance ?? '10000', opts.leverage ?? '10', now, (topic, data) =>
-      ws.publishPrivate(topic, cfg.category, data),
+      pushes.send(() => ws.publishPrivate(topic, cfg.category, data)),
     );
     if (opts.baseBalance) exchange.baseBalance = new Decimal(opts.baseBalance);
+    exchange.deferPushes = (ms, fill) => {
+      const held = pushes.hold(fill);
+      setTimeout(held.release, ms);
+    };
     const server = createServer((req, res) => {
       if (!self) return;
       handleRest(self.restContext(), req, res).catch((e: unknown) => {
@@ -151,7 +170,7 @@ export class FakeBybit {
     });
     server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new FakeBybit(server, ws, opts, exchange);
+    self = new FakeBybit(server, ws, opts, exchange, pushes);
     return self;
   }
 
@@ -171,6 +190,7 @@ export class FakeBybit {
       record: (r: RecordedRequest) => this.requests.push(r),
       limits: this.limits,
       account: this.account,
+      pushes: this.pushes,
       tradingStopFault: this.tradingStopFault,
       hung: this.hung,
     };
@@ -201,16 +221,20 @@ export class FakeBybit {
       return { reply: { retCode: fault.retCode, retMsg: fault.retMsg, data: {} } };
     }
     this.requests.push(rec);
+    if (fault?.kind === 'emptyAck') return { reply: { retCode: 0, retMsg: 'OK', data: { orderId: '', orderLinkId: '' } } };
     const limit = this.limits.take(path, this.now());
     if (limit?.exceeded) {
       rec.retCode = 10006;
       return { reply: { retCode: 10006, retMsg: 'Too many visits!', data: {}, header: RateLimits.headers(limit) } };
     }
+    let replied = () => {};
     const run = (): TradeReply => {
       let reply: TradeReply;
       try {
         if (WRITES.has(path) && this.readOnlyKey) throw new RetCodeError(10005, 'Permission denied, please check your API key permissions.');
-        reply = { retCode: 0, retMsg: 'OK', data: route(this.restContext(), 'POST', path, body), header: RateLimits.headers(limit) };
+        const r = this.pushes.around(() => route(this.restContext(), 'POST', path, body));
+        replied = r.replied;
+        reply = { retCode: 0, retMsg: 'OK', data: r.value, header: RateLimits.headers(limit) };
       } catch (e) {
         if (e instanceof RetCodeError) reply = { retCode: e.retCode, retMsg: e.retMsg, data: {} };
         else if (e instanceof NotFound) reply = { retCode: 10001, retMsg: 'unknown op', data: {} };
@@ -219,13 +243,14 @@ export class FakeBybit {
       rec.retCode = reply.retCode;
       return reply;
     };
-    if (fault?.kind === 'delay') return { later: { delayMs: fault.ms, run } };
+    if (fault?.kind === 'delay') return { later: { delayMs: fault.ms, run }, replied: () => replied() };
     const reply = run();
     if (fault?.kind === 'acceptThenHang') {
       rec.retCode = -1;
+      replied();
       return {};
     }
-    return { reply };
+    return { reply, replied: () => replied() };
   }
 
   // ---- market control --------------------------------------------------------------------------
@@ -339,6 +364,31 @@ export class FakeBybit {
     this.limits.bannedUntil = this.now() + ms;
   }
 
+  /** retCode 0 with an empty orderId, and nothing carried out: an acknowledgement with no order behind it. */
+  emptyAck(path = '/v5/order/create', times = 1): void {
+    this.inject(path, { kind: 'emptyAck' }, times);
+  }
+
+  /** Where the fake is as strict as Bybit (all on by default); switch single checks off per test. */
+  get strict(): Strictness {
+    return this.exchange.strict;
+  }
+
+  /** A triggered TP/SL's fill frames reach the stream this long after its `Triggered` frame (default 0). */
+  set stopFillLagMs(ms: number) {
+    this.exchange.stopFillLagMs = ms;
+  }
+
+  /** Private pushes before or after the reply of the write that caused them; `{ seed }` mixes both, replayably. */
+  set pushTiming(t: PushTiming) {
+    this.pushes.timing = t;
+  }
+
+  /** How each write request's pushes went ('before' | 'after' its reply), in order: print it with the seed. */
+  pushDecisions(): ReadonlyArray<'before' | 'after'> {
+    return this.pushes.decisions;
+  }
+
   private takeFault(path: string): Fault | undefined {
     const q = this.faults.get(path);
     const head = q?.[0];
@@ -405,8 +455,14 @@ export class FakeBybit {
     return this.requests.filter((r) => r.path === path);
   }
 
+  /** Every order the exchange knows, the position's own TP/SL conditional orders included. */
   orders(): FakeOrder[] {
     return this.exchange.orders;
+  }
+
+  /** Orders placed through order/create (plain and conditional), without the position's TP/SL orders. */
+  placedOrders(): FakeOrder[] {
+    return this.exchange.orders.filter((o) => o.createType === 'CreateByUser' || o.createType === 'CreateByStopOrder');
   }
 
   executions(): FakeExecution[] {

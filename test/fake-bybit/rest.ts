@@ -7,6 +7,7 @@ import type { Candle } from '../../engine/market/candle.ts';
 import { RetCodeError, type FakeExchange } from './exchange.ts';
 import { RateLimits, type LimitVerdict } from './limits.ts';
 import type { FakeAccount } from './account.ts';
+import type { PushGate } from './pushes.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -27,7 +28,9 @@ export type Fault =
   /** Process the request normally (state changes, pushes) but never answer: the client times out. */
   | { kind: 'acceptThenHang' }
   /** Swallow the request: not processed, never answered (a black-holed connection). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Answer retCode 0 with an empty orderId and carry nothing out: an ack with no order behind it. */
+  | { kind: 'emptyAck' };
 
 export interface RestContext {
   apiKey: string;
@@ -44,6 +47,8 @@ export interface RestContext {
   tickerItem(): Record<string, unknown>;
   takeFault(path: string): Fault | undefined;
   record(r: RecordedRequest): void;
+  /** Write requests run through it: their private pushes go out before or after the reply. */
+  pushes: PushGate;
   /** Fault: trading-stop fails with this code. */
   tradingStopFault?: { retCode: number; retMsg: string } | undefined;
   hung: Set<ServerResponse>;
@@ -100,6 +105,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     rec.retCode = fault.retCode;
     return send(ctx, res, fault.retCode, fault.retMsg, {});
   }
+  if (fault?.kind === 'emptyAck') return send(ctx, res, 0, 'OK', { orderId: '', orderLinkId: '' });
   const limit = PUBLIC.has(path) ? undefined : ctx.limits.take(path, ctx.serverNow());
   if (limit?.exceeded) {
     rec.retCode = 10006;
@@ -109,10 +115,15 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   let retCode = 0;
   let retMsg = 'OK';
   let result: unknown = {};
+  let replied = () => {};
   try {
     if (!PUBLIC.has(path)) checkAuth(ctx, req, req.method === 'GET' ? rawQuery : rawBody);
     if (WRITES.has(path) && ctx.readOnly) throw new RetCodeError(10005, 'Permission denied, please check your API key permissions.');
-    result = route(ctx, req.method ?? 'GET', path, params);
+    if (WRITES.has(path)) {
+      const r = ctx.pushes.around(() => route(ctx, req.method ?? 'GET', path, params));
+      result = r.value;
+      replied = r.replied;
+    } else result = route(ctx, req.method ?? 'GET', path, params);
   } catch (e) {
     if (e instanceof RetCodeError) {
       retCode = e.retCode;
@@ -132,9 +143,11 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     rec.retCode = -1;
     ctx.hung.add(res);
     res.on('close', () => ctx.hung.delete(res));
+    replied();
     return;
   }
   send(ctx, res, retCode, retMsg, result, limit);
+  replied();
 }
 
 function send(ctx: RestContext, res: ServerResponse, retCode: number, retMsg: string, result: unknown, limit?: LimitVerdict): void {
@@ -204,7 +217,7 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
     }
     case 'POST /v5/order/cancel-all': {
       wantCategory(); wantSymbol();
-      const list = ex.cancelAll().map((o) => ({ orderId: o.orderId, orderLinkId: o.orderLinkId }));
+      const list = ex.cancelAll(typeof p.orderFilter === 'string' ? p.orderFilter : undefined).map((o) => ({ orderId: o.orderId, orderLinkId: o.orderLinkId }));
       return { list, success: '1' };
     }
     case 'GET /v5/order/realtime':

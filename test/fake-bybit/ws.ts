@@ -41,6 +41,8 @@ export interface TradeOutcome {
   reply?: TradeReply;
   /** Slow exchange: carry the op out after `delayMs`, then answer. */
   later?: { delayMs: number; run: () => TradeReply };
+  /** Called once the reply is sent (pushes held until after the reply go out then). */
+  replied?: () => void;
 }
 
 const PATHS: Record<string, SocketKind> = {
@@ -167,8 +169,15 @@ export class FakeWs {
       });
     };
     const later = outcome.later;
-    if (later) setTimeout(() => answer(later.run()), later.delayMs);
-    else if (outcome.reply) answer(outcome.reply);
+    if (later) {
+      setTimeout(() => {
+        answer(later.run());
+        outcome.replied?.();
+      }, later.delayMs);
+    } else if (outcome.reply) {
+      answer(outcome.reply);
+      outcome.replied?.();
+    }
   }
 
   private verifyAuth(args: unknown): boolean {

@@ -15,7 +15,7 @@ t.test('(a) killed after the entry was sent, before its answer: adopted, missing
   // ...and the account stream goes quiet, so the bot hears nothing of the fill either.
   fake.stallSockets('private');
   rig.push(SIG.long, 50000);
-  await until(() => fake.orders().length === 1 && fake.position().size.gt(0), 5000, 'entry on the exchange');
+  await until(() => fake.placedOrders().length === 1 && fake.position().size.gt(0), 5000, 'entry on the exchange');
   await rig.kill(first);
   t.ok(fake.position().stopLoss.isZero(), 'the position is unprotected at the moment of the crash');
   const link = String(fake.orderCreates()[0]!.orderLinkId);
@@ -31,7 +31,7 @@ t.test('(a) killed after the entry was sent, before its answer: adopted, missing
   await second.waitFor(/already in a long position|in a long position/i).catch(() => {});
   await new Promise((r) => setTimeout(r, 300));
   t.same([...createsPerLink(fake)], [[link, 1]], 'one order/create for one orderLinkId');
-  t.equal(fake.orders().length, 1, 'one order on the exchange');
+  t.equal(fake.placedOrders().length, 1, 'one order on the exchange');
   t.equal(fake.position().size.toFixed(), '0.01', 'no second entry');
 
   second.proc.kill('SIGINT');
@@ -52,10 +52,10 @@ t.test('(b) killed after a partial fill of a limit entry: the rest is cancelled,
   const first = await rig.start();
   fake.partialFill = 0.5;
   rig.push(SIG.long, 50000);
-  await until(() => fake.orders().length === 1, 5000, 'limit entry resting');
+  await until(() => fake.placedOrders().length === 1, 5000, 'limit entry resting');
   // The price dips through the limit: half of it fills, the rest keeps working.
   rig.push(SIG.none, 49900, { open: 50000, high: 50000, low: 49700 });
-  await until(() => fake.orders()[0]!.status === 'PartiallyFilled', 5000, 'partial fill');
+  await until(() => fake.placedOrders()[0]!.status === 'PartiallyFilled', 5000, 'partial fill');
   const db0 = rig.journal();
   await until(() => (db0.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n === 1, 5000, 'the partial fill journaled');
   await rig.kill(first);
@@ -65,7 +65,7 @@ t.test('(b) killed after a partial fill of a limit entry: the rest is cancelled,
   const second = await rig.start();
   await second.waitFor(/recovered:/);
   t.match(second.stderr(), /recovered: long 0\.005 BTCUSDT @ 49750 adopted, stop-loss 49252\.5 in place; 1 orphan entry order cancelled/);
-  t.equal(fake.orders()[0]!.status, 'Cancelled', 'the working rest of the entry is withdrawn');
+  t.equal(fake.placedOrders()[0]!.status, 'Cancelled', 'the working rest of the entry is withdrawn');
   t.equal(fake.position().size.toFixed(), '0.005');
   t.equal(fake.position().stopLoss.toFixed(), '49252.5', 'the filled part is protected');
   rig.push(SIG.long, 49900);

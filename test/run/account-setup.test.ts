@@ -89,7 +89,7 @@ t.test('hedge mode switched on mid-run while flat: the bot stops with the same a
   await bot.step(SIG.long, 50000);
   await until(() => bot.fatal.length > 0, 2000, 'fatal');
   t.match(bot.fatal[0]!.message, /is in hedge mode on this Bybit account.*switch-mode/);
-  t.equal(bot.fake.orders().length, 0, 'no order: the account was checked first');
+  t.equal(bot.fake.placedOrders().length, 0, 'no order: the account was checked first');
 });
 
 t.test('portfolio margin: refused at start, with how to switch the margin mode', async (t) => {

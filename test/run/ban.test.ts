@@ -44,7 +44,7 @@ t.test('banned at an entry signal: the entry goes out when the ban lifts, within
   await bot.step(SIG.none, 50000);
   bot.fake.banIp(BAN_MS);
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 0, 'not sent during the ban');
+  t.equal(bot.fake.placedOrders().length, 0, 'not sent during the ban');
   t.match(bot.texts().join('\n'), /entry order not sent: Bybit's IP ban lasts until .* UTC; it is sent then if no newer candle has closed/);
   t.match(bot.texts().join('\n'), /no position is open/);
   await until(() => bot.fake.position().size.gt(0), 3000, 'entered after the ban');
@@ -62,7 +62,7 @@ t.test('a ban that outlasts the candle: the stale entry is dropped with the reas
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 50000);
   await until(() => bot.texts().some((x) => /entry order rejected: not sent: Bybit's IP ban lasted past the candle it was decided on/.test(x)), 3000, 'stale entry dropped');
-  t.equal(bot.fake.orders().length, 0, 'never sent');
+  t.equal(bot.fake.placedOrders().length, 0, 'never sent');
   await bot.step(SIG.long, 50000);
   t.equal(bot.fake.position().size.toFixed(), '0.01', 'the next signal enters');
   assertInvariants(t, bot);

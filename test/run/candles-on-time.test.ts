@@ -18,7 +18,7 @@ t.test('a failed backfill is retried within the candle: the gap and the live can
   bot.fake.pushCandle(live);
   await bot.waitProcessed(live);
   t.same(bot.runner.processed, [missed.start, live.start], 'both decided without waiting for another candle');
-  t.equal(bot.fake.orders().length, 1, "the missed candle's signal entered");
+  t.equal(bot.fake.placedOrders().length, 1, "the missed candle's signal entered");
   t.match(bot.log.text(), /candle history could not be read; trying again within the candle/);
   t.notMatch(bot.log.text(), /candles missing before this one/, 'no gap left');
   assertInvariants(t, bot);
@@ -34,14 +34,14 @@ t.test('no confirm frame: the candle is closed from history when the stream move
   bot.fake.pushCandle(a, { confirm: false });
   bot.fake.pushCandle({ ...b, volume: 1 }, { confirm: false }); // the next candle forming; a's confirm never came
   await bot.waitProcessed(a);
-  t.equal(bot.fake.orders().length, 1, "a's signal decided without its confirm frame");
+  t.equal(bot.fake.placedOrders().length, 1, "a's signal decided without its confirm frame");
   t.match(bot.log.text(), /the stream moved to the next candle without confirming .*: closed from REST history/);
   bot.fake.pushCandle(a); // the confirm frame arrives late: already decided, not twice
   bot.pushed.push(b.start);
   bot.fake.pushCandle(b);
   await bot.waitProcessed(b);
   t.same(bot.runner.processed, bot.pushed, 'each once, in order');
-  t.equal(bot.fake.orders().length, 1);
+  t.equal(bot.fake.placedOrders().length, 1);
   assertInvariants(t, bot);
 });
 
@@ -58,7 +58,7 @@ t.test("no confirm frame and history not there yet: closed from the stream's las
   bot.fake.pushCandle(a, { confirm: false });
   bot.fake.pushCandle({ ...b, volume: 1 }, { confirm: false });
   await bot.waitProcessed(a);
-  t.equal(bot.fake.orders().length, 1, 'decided on the last update of the candle (its volume code says enter)');
+  t.equal(bot.fake.placedOrders().length, 1, 'decided on the last update of the candle (its volume code says enter)');
   t.match(bot.log.text(), /without confirming .*: closed from the stream's last update/);
   bot.pushed.push(b.start);
   bot.fake.pushCandle(b);

@@ -43,7 +43,7 @@ t.test('botctl run --live: entry and exit over the trade socket, none over REST'
   await until(() => fake.position().size.isZero(), 5000, 'closed');
   await run.waitFor(/EXIT LONG signal closing the long/);
   t.same(routes(fake), ['WS', 'WS'], 'both orders over the socket');
-  t.equal(new Set(fake.orders().map((o) => o.orderLinkId)).size, 2, 'two orders, two orderLinkIds');
+  t.equal(new Set(fake.placedOrders().map((o) => o.orderLinkId)).size, 2, 'two orders, two orderLinkIds');
   run.proc.kill('SIGINT');
   t.equal(await run.exit, 0, run.stderr());
   t.equal(fake.subscribers('all'), 0, 'no stream left subscribed');

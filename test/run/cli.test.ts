@@ -125,7 +125,7 @@ t.test('--live against the fake with keys from ./.env: trades, then SIGINT stops
   t.ok(fake.requestsTo('/v5/account/wallet-balance').length >= 1, 'keys checked with a private read');
   await until(() => fake.subscribers('linear') > 0, 3000, 'candle stream');
   fake.pushCandle({ start: next, open: 50000, high: 50000, low: 50000, close: 50000, volume: 11 });
-  await until(() => fake.orders().length === 1, 5000, 'entry order');
+  await until(() => fake.placedOrders().length === 1, 5000, 'entry order');
   t.equal(fake.position().stopLoss.toFixed(), '49500');
   await run.waitFor(/entry order placed/);
   run.proc.kill('SIGINT');
@@ -134,9 +134,11 @@ t.test('--live against the fake with keys from ./.env: trades, then SIGINT stops
   t.notMatch(run.stderr(), new RegExp(fake.apiSecret), 'the secret never appears in the output');
   const db = new Database(join(dir, 'journal', 'e2e-bot.sqlite'), { readonly: true });
   t.teardown(() => db.close());
-  const orders = db.prepare('SELECT order_link_id AS link, status FROM orders').all() as Array<{ link: string; status: string }>;
+  const orders = db.prepare("SELECT order_link_id AS link, status FROM orders WHERE order_link_id NOT LIKE 'exchange:%'").all() as Array<{ link: string; status: string }>;
   t.same(orders.map((o) => o.status), ['Filled'], 'the order is journaled with its final status');
   t.equal(orders[0]!.link, String(fake.orderCreates()[0]!.orderLinkId));
+  const stops = db.prepare("SELECT status FROM orders WHERE order_link_id LIKE 'exchange:%'").all() as Array<{ status: string }>;
+  t.same(stops.map((o) => o.status), ['Untriggered', 'Untriggered'], "the position's stop-loss and take-profit orders are journaled as working");
   t.match((db.prepare('SELECT text FROM decisions').all() as Array<{ text: string }>).map((d) => d.text).join('\n'), /BUY signal entering long 0.01/, 'decisions journaled');
   t.equal((db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n, 1, 'the fill journaled');
   t.ok((db.prepare("SELECT count(*) AS n FROM states WHERE kind = 'core'").get() as { n: number }).n >= 1, 'core state saved after the candle');

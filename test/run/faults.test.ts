@@ -15,7 +15,7 @@ t.test('socket drop: a candle and a stop-loss fill missed while down are recover
   bot.fake.addCandles([missed]);
   await until(() => bot.fake.connectCount('linear') > connects && bot.fake.subscribers('public') > 0, 3000, 'public reconnect');
   await bot.waitProcessed(missed);
-  t.equal(bot.fake.orders().length, 1, 'the backfilled candle was decided: one entry');
+  t.equal(bot.fake.placedOrders().length, 1, 'the backfilled candle was decided: one entry');
 
   // Down again: the stop triggers while the account stream is away, so its fill push is lost.
   await until(() => bot.fake.subscribers('private') > 0, 3000, 'private stream up');
@@ -42,7 +42,7 @@ t.test('withheld pongs: the stream reconnects; candles keep coming once each', a
   await until(() => bot.fake.subscribers('public') > 0, 3000, 'resubscribed');
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 50100);
-  t.equal(bot.fake.orders().length, 1);
+  t.equal(bot.fake.placedOrders().length, 1);
   t.ok(bot.texts().some((x) => /BUY signal entering long 0.01/.test(x)), 'the entry after the reconnect is explained');
   t.match(bot.log.text(), /stream connection lost; reconnecting/, 'the reconnect is logged');
   assertInvariants(t, bot);
@@ -62,7 +62,7 @@ for (const [name, inject] of [
     const creates = bot.fake.orderCreates();
     t.ok(creates.length >= 2, `sent ${creates.length} times`);
     t.equal(new Set(creates.map((c) => c.orderLinkId)).size, 1, 'always the same orderLinkId');
-    t.equal(bot.fake.orders().length, 1, 'one order on the exchange');
+    t.equal(bot.fake.placedOrders().length, 1, 'one order on the exchange');
     t.equal(bot.fake.position().size.toFixed(), '0.01');
     t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core knows the position');
     await bot.step(SIG.none, 50000);
@@ -77,12 +77,12 @@ t.test('no answer at all: the runner looks the order up and records the entry as
   t.teardown(bot.close);
   bot.fake.hang('/v5/order/create', 4);
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 0);
+  t.equal(bot.fake.placedOrders().length, 0);
   t.ok(bot.fake.requestsTo('/v5/order/realtime').length >= 1, 'looked up by orderLinkId');
   t.ok(bot.texts().some((x) => /entry order rejected: the order never reached the exchange/.test(x)), bot.texts().join('\n'));
   t.equal(bot.runner.core.state.entryOrder, null, 'the core is free to enter again');
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 1, 'the next signal enters');
+  t.equal(bot.fake.placedOrders().length, 1, 'the next signal enters');
   assertInvariants(t, bot);
 });
 
@@ -102,7 +102,7 @@ t.test('slow responses: candle N+1 waits until candle N\'s order is placed', asy
   const exitDecision = lines.findIndex((m) => /EXIT LONG signal/.test(m));
   t.ok(placed >= 0 && exitDecision > placed, 'the exit decision comes after the entry order was placed');
   t.ok(bot.fake.position().size.isZero(), 'entered, then exited');
-  t.equal(bot.fake.orders().filter((o) => o.orderLinkId).length, 2);
+  t.equal(bot.fake.placedOrders().filter((o) => o.orderLinkId).length, 2);
   assertInvariants(t, bot);
 });
 
@@ -165,7 +165,7 @@ t.test('duplicate and malformed frames: each candle once, junk ignored', async (
   await bot.waitProcessed(a);
   bot.fake.pushCandle(a);
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 1, 'one entry; the repeat signal is skipped');
+  t.equal(bot.fake.placedOrders().length, 1, 'one entry; the repeat signal is skipped');
   t.ok(bot.texts().some((x) => /BUY signal skipped: already long/.test(x)));
   assertInvariants(t, bot);
 });
@@ -201,11 +201,11 @@ t.test('insufficient balance (110007): the entry is skipped with a clear decisio
   bot.fake.retCode('/v5/order/create', 110007, 'ab not enough for new order');
   await bot.step(SIG.long, 50000);
   t.equal(bot.fake.orderCreates().length, 1, 'sent once');
-  t.equal(bot.fake.orders().length, 0);
+  t.equal(bot.fake.placedOrders().length, 0);
   t.ok(bot.texts().some((x) => /entry order rejected: not enough balance/.test(x)), bot.texts().join('\n'));
   t.equal(bot.runner.core.state.entryOrder, null);
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 1, 'the next signal can enter');
+  t.equal(bot.fake.placedOrders().length, 1, 'the next signal can enter');
   assertInvariants(t, bot);
 });
 
@@ -216,7 +216,7 @@ t.test('limit order filled while the account stream was down: found on reconnect
   const connects = bot.fake.connectCount('private');
   bot.fake.dropSockets('private');
   bot.fake.setPrice(49700);
-  t.equal(bot.fake.orders()[0]!.status, 'Filled', 'filled on the exchange, push lost');
+  t.equal(bot.fake.placedOrders()[0]!.status, 'Filled', 'filled on the exchange, push lost');
   await until(() => bot.fake.connectCount('private') > connects && bot.runner.core.state.position !== null, 3000, 'reconnect and reconcile');
   t.equal(bot.runner.core.state.position?.entryPrice.toFixed(), '49750');
   await bot.step(SIG.none, 49800);

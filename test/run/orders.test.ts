@@ -11,13 +11,13 @@ t.test('limit entry not filled within its timeout is cancelled', async (t) => {
   await bot.step(SIG.long, 50000);
   t.match(bot.fake.orderCreates()[0], { orderType: 'Limit', price: '49750', stopLoss: '49252.5', takeProfit: '50745' });
   await bot.step(SIG.none, 50100);
-  t.equal(bot.fake.orders()[0]!.status, 'New', 'still resting after one bar');
+  t.equal(bot.fake.placedOrders()[0]!.status, 'New', 'still resting after one bar');
   await bot.step(SIG.none, 50100);
-  t.equal(bot.fake.orders()[0]!.status, 'Cancelled', 'cancelled after two bars');
+  t.equal(bot.fake.placedOrders()[0]!.status, 'Cancelled', 'cancelled after two bars');
   t.ok(bot.texts().some((x) => /long limit entry at 49750 not filled in time: cancelled/.test(x)), bot.texts().join('\n'));
   t.equal(bot.runner.core.state.entryOrder, null);
   await bot.step(SIG.long, 50000);
-  t.equal(bot.fake.orders().length, 2, 'free to enter again');
+  t.equal(bot.fake.placedOrders().length, 2, 'free to enter again');
   assertInvariants(t, bot);
 });
 
@@ -26,11 +26,11 @@ t.test('limit entry filled between candles: the core hears of it, the stops are 
   t.teardown(bot.close);
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 49900, { open: 50000, high: 50000, low: 49700 });
-  t.equal(bot.fake.orders()[0]!.status, 'Filled');
+  t.equal(bot.fake.placedOrders()[0]!.status, 'Filled');
   t.equal(bot.runner.core.state.position?.entryPrice.toFixed(), '49750', 'filled at the limit');
   t.equal(bot.fake.position().stopLoss.toFixed(), '49252.5');
   await bot.step(SIG.none, 49900);
-  t.equal(bot.fake.orders().filter((o) => o.status === 'Cancelled').length, 0, 'nothing cancelled after the fill');
+  t.equal(bot.fake.placedOrders().filter((o) => o.status === 'Cancelled').length, 0, 'nothing cancelled after the fill');
   assertInvariants(t, bot);
 });
 
@@ -40,7 +40,7 @@ t.test('limit entry with on_timeout amend: the working order is re-priced in pla
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 50200);
   await bot.step(SIG.none, 50200);
-  const orders = bot.fake.orders();
+  const orders = bot.fake.placedOrders();
   t.equal(orders.length, 1, 'no second order');
   t.match(orders[0], { status: 'New', orderLinkId: bot.fake.orderCreates()[0]!.orderLinkId });
   t.equal(orders[0]!.price.toFixed(), '49949', '0.5% below the new close');
@@ -62,7 +62,7 @@ t.test('on_timeout amend refused by the exchange: cancelled and placed anew', as
   await bot.step(SIG.none, 50200);
   bot.fake.retCode('/v5/order/amend', 10001, 'injected: amend refused');
   await bot.step(SIG.none, 50200);
-  const [first, second] = bot.fake.orders();
+  const [first, second] = bot.fake.placedOrders();
   t.equal(first?.status, 'Cancelled');
   t.equal(second?.status, 'New');
   t.equal(second?.price.toFixed(), '49949');
@@ -100,7 +100,7 @@ t.test('startup: an open position is adopted and protected; this bot\'s stale or
   t.equal(p.takeProfit.toFixed(), '51000');
   t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.02', 'the core manages it');
   t.ok(bot.texts().some((x) => /adopted the long 0.02 at 50000 already open on the exchange, stop 49500, target 51000/.test(x)), bot.texts().join('\n'));
-  const byLink = (l: string) => bot.fake.orders().find((o) => o.orderLinkId === l)?.status;
+  const byLink = (l: string) => bot.fake.placedOrders().find((o) => o.orderLinkId === l)?.status;
   t.equal(byLink(`${botId}-old-x`), 'Cancelled');
   t.equal(byLink('someone-else'), 'New');
   await bot.step(SIG.exitLong, 50000);

@@ -48,7 +48,7 @@ t.test('trade-socket reply lost after the order was created: looked up by orderL
   t.same(orderRoutes(bot), ['WS'], 'found by the lookup, so never sent again');
   const link = bot.fake.orderCreates()[0]!.orderLinkId;
   t.ok(bot.fake.requestsTo('/v5/order/realtime').some((r) => r.params.orderLinkId === link), 'looked up by orderLinkId');
-  t.equal(bot.fake.orders().length, 1, 'one order on the exchange');
+  t.equal(bot.fake.placedOrders().length, 1, 'one order on the exchange');
   t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core knows the position');
   t.match(bot.log.text(), /order over the trade socket got no answer; checking for it, then placing over REST/);
   t.ok(bot.texts().some((x) => /BUY signal entering long 0.01/.test(x)), bot.texts().join('\n'));
@@ -88,7 +88,7 @@ t.test('trade-socket request swallowed: REST places it under the same orderLinkI
   t.same(orderRoutes(bot), ['WS', 'POST'], 'the socket first, then REST');
   const [first, second] = bot.fake.orderCreates();
   t.equal(second?.orderLinkId, first?.orderLinkId, 'the same orderLinkId both times');
-  t.equal(bot.fake.orders().length, 1);
+  t.equal(bot.fake.placedOrders().length, 1);
   t.equal(bot.fake.position().stopLoss.toFixed(), '49500');
   t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core knows the position');
   t.ok(bot.texts().some((x) => /BUY signal entering long 0.01/.test(x)), bot.texts().join('\n'));
@@ -106,7 +106,7 @@ t.test('trade-socket reply too slow: REST places it, the late socket request is 
   t.same(orderRoutes(bot), ['WS', 'POST']);
   await until(() => bot.fake.requestsTo('/v5/order/create')[0]!.retCode !== 0, 2000, 'late socket request answered');
   t.equal(bot.fake.requestsTo('/v5/order/create')[0]!.retCode, 110072, 'the late one was refused');
-  t.equal(bot.fake.orders().length, 1, 'one order');
+  t.equal(bot.fake.placedOrders().length, 1, 'one order');
   t.equal(bot.fake.position().size.toFixed(), '0.01', 'one position of the planned size');
   await bot.step(SIG.none, 50000);
   t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01');
@@ -124,7 +124,7 @@ t.test('trade socket dropped with an order in flight: looked up, placed once ove
   bot.fake.dropSockets('trade');
   await bot.waitProcessed(c);
   t.same(orderRoutes(bot), ['WS', 'POST']);
-  t.equal(bot.fake.orders().length, 1, 'one order');
+  t.equal(bot.fake.placedOrders().length, 1, 'one order');
   t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01');
   await until(() => loggedIn(bot.log.text()) >= 2, 5000, 'trade socket logged in again');
   await bot.step(SIG.exitLong, 50100);
@@ -142,7 +142,7 @@ t.test('the reply to a close over the socket is lost: looked up, not closed twic
   t.same(orderRoutes(bot), ['WS', 'WS'], 'the close was found, never sent again');
   t.ok(bot.fake.position().size.isZero(), 'flat on the exchange');
   t.equal(bot.runner.core.state.position, null, 'flat in the core');
-  t.equal(bot.fake.orders().filter((o) => o.reduceOnly).length, 1, 'one close order');
+  t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'one close order');
   t.ok(bot.texts().some((x) => /EXIT LONG signal closing the long/.test(x)), bot.texts().join('\n'));
   await bot.step(SIG.none, 50100);
   assertInvariants(t, bot);
@@ -174,7 +174,7 @@ t.test('trade socket login refused: orders over REST, refusal logged once, secre
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.exitLong, 50100);
   t.same(orderRoutes(bot), ['POST', 'POST'], 'entry and exit over REST');
-  t.equal(bot.fake.orders().length, 2);
+  t.equal(bot.fake.placedOrders().length, 2);
   t.ok(bot.fake.position().size.isZero());
   t.equal((bot.log.text().match(/Bybit refused the trade socket login; placing orders over REST/g) ?? []).length, 1, 'logged once');
   t.equal(loggedIn(bot.log.text()), 0);

@@ -37,5 +37,5 @@ t.test('stop without graceful (fatal error, failed start) leaves orders and posi
   t.teardown(bot.close);
   await bot.step(SIG.long, 50000);
   t.equal(await bot.runner.stop(), undefined);
-  t.equal(bot.fake.orders()[0]!.status, 'New', 'the next start reconciles it');
+  t.equal(bot.fake.placedOrders()[0]!.status, 'New', 'the next start reconciles it');
 });

@@ -7,11 +7,11 @@ t.test('SIGINT with a working limit entry: the entry is cancelled on the exchang
   const rig = await crashRig(t, 'test/fixtures/run/limit.yaml');
   const run = await rig.start();
   rig.push(SIG.long, 50000);
-  await until(() => rig.fake.orders()[0]?.status === 'New', 5000, 'limit entry resting');
+  await until(() => rig.fake.placedOrders()[0]?.status === 'New', 5000, 'limit entry resting');
   await run.waitFor(/entry order placed/);
   run.proc.kill('SIGINT');
   t.equal(await run.exit, 0, run.stderr());
-  t.equal(rig.fake.orders()[0]!.status, 'Cancelled', 'no entry left working on the exchange');
+  t.equal(rig.fake.placedOrders()[0]!.status, 'Cancelled', 'no entry left working on the exchange');
   t.ok(rig.fake.position().size.isZero());
   t.match(run.stderr(), /shutdown limit-bot: 1 entry order cancelled; flat; journal flushed/);
   t.equal(rig.fake.subscribers('all'), 0, 'sockets closed');
@@ -62,7 +62,7 @@ t.test('a second SIGINT exits at once; the next start recovers cleanly', async (
   const rig = await crashRig(t, 'test/fixtures/run/limit.yaml');
   const run = await rig.start();
   rig.push(SIG.long, 50000);
-  await until(() => rig.fake.orders()[0]?.status === 'New', 5000, 'limit entry resting');
+  await until(() => rig.fake.placedOrders()[0]?.status === 'New', 5000, 'limit entry resting');
   await run.waitFor(/entry order placed/);
   // The exchange is slow to list open orders: the graceful shutdown hangs on it.
   const before = rig.fake.requestsTo('/v5/order/realtime').length;
@@ -75,13 +75,13 @@ t.test('a second SIGINT exits at once; the next start recovers cleanly', async (
   t.ok(Date.now() - sent < 2000, `exited promptly (${Date.now() - sent} ms)`);
   t.equal(code, 1, 'not a clean stop');
   t.match(run.stderr(), /SIGINT again — exiting now without finishing; the journal is consistent/);
-  t.equal(rig.fake.orders()[0]!.status, 'New', 'the entry was left working');
+  t.equal(rig.fake.placedOrders()[0]!.status, 'New', 'the entry was left working');
   await until(() => rig.fake.subscribers('all') === 0, 5000, 'sockets gone');
 
   const again = await rig.start();
   await again.waitFor(/recovered:/);
   t.match(again.stderr(), /recovered: flat; 1 orphan entry order cancelled/);
-  t.equal(rig.fake.orders()[0]!.status, 'Cancelled');
+  t.equal(rig.fake.placedOrders()[0]!.status, 'Cancelled');
   const runs = rig.journal().prepare('SELECT end_reason AS why FROM runs ORDER BY id').all() as Array<{ why: string | null }>;
   t.equal(runs[0]!.why, 'forced exit (second signal)', 'the forced exit is written down');
   again.proc.kill('SIGINT');
