@@ -4,13 +4,19 @@
 // the exchange refused is tried again while the position lasts. A position the exchange closed
 // without us seeing the order is recorded as closed from the fill history.
 import type { Decimal } from 'decimal.js';
-import type { Side } from '../core/types.ts';
+import type { ExitReason, Side } from '../core/types.ts';
 import { fmtDec } from '../core/format.ts';
-import { OrderRejectedError, VenueAuthError } from '../venue/errors.ts';
+import { OrderRejectedError, StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
 import { orderLinkIdFor } from './ids.ts';
 import { exitFromFills, unjournaledFills } from './recover.ts';
 import { errText } from './records.ts';
+
+/** The levels the plan wants on a position (null: none). */
+export interface PlannedLevels {
+  stopLoss: Decimal | null;
+  takeProfit: Decimal | null;
+}
 
 export class Protection {
   /** A trailing stop the exchange refused to take; retried on the next settle. */
@@ -53,18 +59,38 @@ export class Protection {
         return;
       }
       x.log.error('position without its stop-loss and trading-stop failed: closing it at market', { error: errText(e) });
-      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'exit', `the ${p.side} position had no ${what} on the exchange and trading-stop failed (${errText(e)}): closing it at market rather than leave it unprotected`);
+      const why = e instanceof StopBeyondPriceError ? `: ${refusedWords(e, what)}` : ` and trading-stop failed (${errText(e)})`;
+      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'exit', `the ${p.side} position had no ${what} on the exchange${why}: closing it at market rather than leave it unprotected`);
       await this.protectiveClose(pos.size, p.side);
     }
   }
 
-  async protectiveClose(size: Decimal, side: Side): Promise<void> {
+  /**
+   * A position taken over (adopt, reconcile.ts) whose stops could not be set: without its
+   * stop-loss, or with a level the price is already past (it would have triggered), it is closed
+   * at market at once, the same rule as after an entry. Returns true when it is being closed.
+   */
+  async unprotectedTakeover(side: Side, size: Decimal, hasStop: boolean, planned: PlannedLevels, e: unknown): Promise<boolean> {
+    const past = e instanceof StopBeyondPriceError;
+    if (!past && hasStop) return false; // the stop-loss is there; only the target is missing
+    const target = past && e.level === 'takeProfit';
+    const level = target ? planned.takeProfit : planned.stopLoss;
+    const what = `${target ? 'take-profit' : 'stop-loss'}${level ? ` ${fmtDec(level)}` : ''}`;
+    const why = past ? refusedWords(e, what) : `setting ${what} failed (${errText(e)})`;
+    const tail = target ? 'closing it at market (its target is already reached)' : 'closing it at market rather than leave it unprotected';
+    const reason: ExitReason = target ? 'take_profit' : 'stop_loss';
+    this.x.records.decideAt(this.x.now(), 'protection', reason, 'exit', `the ${side} ${fmtDec(size)} has no ${target ? 'take-profit' : 'stop-loss'}: ${why}: ${tail}`);
+    await this.protectiveClose(size, side, reason);
+    return true;
+  }
+
+  async protectiveClose(size: Decimal, side: Side, reason: ExitReason = 'stop_loss'): Promise<void> {
     const x = this.x;
     const link = orderLinkIdFor(x.botId, x.lastStart ?? 0, 'protect');
-    const t = x.orders.track({ key: link, purpose: 'protect', side, reason: 'stop_loss', stopLoss: null, takeProfit: null, qty: size });
-    x.core.state.exitPending = 'stop_loss';
+    const t = x.orders.track({ key: link, purpose: 'protect', side, reason, stopLoss: null, takeProfit: null, qty: size });
+    x.core.state.exitPending = reason;
     try {
-      const st = await x.intents.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', 'protective close: no stop-loss on the position');
+      const st = await x.intents.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', `protective close (${reason})`);
       x.orders.update(t, st);
     } catch (e) {
       t.unknown = !(e instanceof OrderRejectedError);
@@ -103,4 +129,9 @@ export class Protection {
     x.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
     x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
   }
+}
+
+/** "Bybit refused stop-loss 49500 because the price is already past it (Bybit: 10001 StopLoss:…)". */
+export function refusedWords(e: StopBeyondPriceError, what: string): string {
+  return `Bybit refused ${what} because the price is already past it (Bybit: ${e.said})`;
 }

@@ -8,6 +8,7 @@ import { Decimal } from 'decimal.js';
 import { deserializeState, type CoreState } from '../core/state.ts';
 import { entryLevels } from '../core/sizing.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
+import { StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
 import { reconcileAtStart, unjournaledFills, type FoundPosition } from './recover.ts';
 import { mergeSavedState } from './restore.ts';
@@ -15,6 +16,7 @@ import {
   closePaperOrders, emptySummary, formatRecovery, hasNews, journalClosingFills, settleJournalOrders,
   type JournalRecovery, type RecoverySummary,
 } from './reconcile-report.ts';
+import type { PlannedLevels } from './protection.ts';
 import { errText } from './records.ts';
 
 const ZERO = new Decimal(0);
@@ -105,6 +107,8 @@ export class Reconciler {
     let takeProfit = p.takeProfit ?? null;
     const set: string[] = [];
     let failed: string | undefined;
+    let refusal: unknown;
+    let planned: PlannedLevels = { stopLoss: null, takeProfit: null };
     const time = x.lastStart !== null ? x.lastStart + x.step : x.now();
     if (x.plan.exits.placement === 'exchange' && (!stopLoss || !takeProfit)) {
       const levels = entryLevels(x.plan, x.rules, p.side, p.avgPrice, x.core.atr);
@@ -118,8 +122,14 @@ export class Reconciler {
           if (sl) set.push(`stop-loss ${fmtDec(sl)}`);
           if (tp) set.push(`take-profit ${fmtDec(tp)}`);
         } catch (e) {
-          failed = `setting ${sl ? `stop-loss ${fmtDec(sl)}` : `take-profit ${fmtDec(tp as Decimal)}`} failed (${errText(e)})`;
+          if (e instanceof VenueAuthError) throw e;
+          refusal = e;
+          const what = e instanceof StopBeyondPriceError && e.level === 'takeProfit' ? `take-profit ${fmtDec(tp as Decimal)}`
+            : sl ? `stop-loss ${fmtDec(sl)}` : `take-profit ${fmtDec(tp as Decimal)}`;
+          failed = e instanceof StopBeyondPriceError ? `${what} refused: the price is already past it` : `setting ${what} failed (${errText(e)})`;
+          if (!stopLoss || e instanceof StopBeyondPriceError) failed += '; closed at market';
           x.records.failed('could not put the plan\'s stops on the existing position', e);
+          planned = { stopLoss: sl ?? null, takeProfit: tp ?? null };
         }
       }
     }
@@ -133,6 +143,7 @@ export class Reconciler {
       x.rebuildCore(x.core.snapshot());
       x.records.decideAt(time, 'order', 'entry', 'filled',
         `resumed the ${p.side} ${fmtDec(p.size)} at ${fmtDec(p.avgPrice)} from the journal${known.stopLoss ? `, stop ${fmtDec(known.stopLoss)}` : ', no stop-loss'}${known.takeProfit ? `, target ${fmtDec(known.takeProfit)}` : ''}${set.length ? ` (${set.join(' and ')} set: missing on the exchange)` : ''}`);
+      if (refusal !== undefined) await x.protection.unprotectedTakeover(p.side, p.size, stopLoss !== null, planned, refusal);
       return;
     }
     x.core.state.entryOrder = {
@@ -141,6 +152,7 @@ export class Reconciler {
     x.core.onFill({ time, kind: 'entry', side: p.side, qty: p.size, price: p.avgPrice, fee: ZERO, liquidity: 'taker', reason: 'signal' });
     x.records.decideAt(time, 'order', 'entry', 'filled',
       `adopted the ${p.side} ${fmtDec(p.size)} at ${fmtDec(p.avgPrice)} already open on the exchange${stopLoss ? `, stop ${fmtDec(stopLoss)}` : ', no stop-loss'}${takeProfit ? `, target ${fmtDec(takeProfit)}` : ''}`);
+    if (refusal !== undefined) await x.protection.unprotectedTakeover(p.side, p.size, stopLoss !== null, planned, refusal);
   }
 
   /** Continues the previous run's cooldowns, protections and position details from the journal. */

@@ -54,6 +54,11 @@ export interface RunnerOptions {
   onFatal?: (e: Error) => void;
   /** Entries, exits, stop moves, protections and errors for the owner (engine/notify); never blocks. */
   notify?: (e: NotificationEvent) => void;
+  /**
+   * A close that did not go through is tried again after `firstMs`, doubling up to `maxMs`, until
+   * the position is flat (default 1 s up to 30 s).
+   */
+  exitRetry?: { firstMs: number; maxMs: number };
 }
 
 export interface RunnerStatus {

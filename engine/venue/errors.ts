@@ -49,6 +49,19 @@ export class OrderRejectedError extends VenueError {
   }
 }
 
+/**
+ * The exchange refused a stop-loss, take-profit or trigger because the price is already past it:
+ * set now, it would fire at once. The caller acts as if it had fired (closes at market) rather than
+ * retrying a level that can never be placed. `level` says which one.
+ */
+export class StopBeyondPriceError extends OrderRejectedError {
+  /** `said`: the exchange's own words ("10001 StopLoss:… should lower than base_price:…"). */
+  constructor(message: string, readonly level: 'stopLoss' | 'takeProfit' | 'trigger', readonly said: string, code?: number) {
+    super(message, code);
+    this.name = 'StopBeyondPriceError';
+  }
+}
+
 /** Amend/cancel/lookup of an orderLinkId the exchange doesn't know. */
 export class OrderNotFoundError extends VenueError {
   constructor(readonly orderLinkId: string, code?: number) {

@@ -209,8 +209,10 @@ t.test('trading stops: set, move, remove; a refusal is a typed error', async (t)
   s.fake.tradingStopFault = { retCode: 10001, retMsg: 'params error' };
   await t.rejects(s.venue.setTradingStop({ stopLoss: d('49600') }), { name: 'OrderRejectedError', code: 10001 });
   s.fake.tradingStopFault = undefined;
-  // Wrong side of the price is Bybit's own refusal, reported the same way.
-  await t.rejects(s.venue.setTradingStop({ stopLoss: d('51000') }), { name: 'OrderRejectedError', code: 10001 });
+  // Wrong side of the price is Bybit's own refusal: an OrderRejectedError that says which level the price is past.
+  const past = await s.venue.setTradingStop({ stopLoss: d('51000') }).catch((e: unknown) => e);
+  t.ok(past instanceof OrderRejectedError, 'a refusal');
+  t.match(past, { name: 'StopBeyondPriceError', code: 10001, level: 'stopLoss', message: /Bybit refused the stop-loss: the price is already past it/ });
 });
 
 t.test('an exchange that ignores TP/SL on the entry: the position shows none (the runner must check)', async (t) => {

@@ -3,10 +3,15 @@
 // test/fixtures/run/volume-signals.ts) and pushed one by one; `step` waits until the runner has
 // processed the candle and everything it queued.
 import type { Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Decimal } from 'decimal.js';
 import type { Candle } from '../../engine/market/candle.ts';
 import { BybitVenue, type BybitVenueOptions } from '../../engine/venue/bybit/index.ts';
-import { BotRunner } from '../../engine/live/runner.ts';
+import { BotRunner, type RunnerOptions } from '../../engine/live/runner.ts';
+import { openJournals, type JournalRecorders } from '../../engine/live/recorder.ts';
 import { instantiateStrategy } from '../../engine/strategy/load.ts';
 import type { Decision } from '../../engine/core/types.ts';
 import type { Plan } from '../../engine/plan/plan.ts';
@@ -43,6 +48,14 @@ export interface LiveBot {
   /** Stop this runner (as a crash would, leaving orders and positions) and start a fresh one. */
   restart(): Promise<void>;
   close(): Promise<void>;
+  /** The bot's journal (with `journal: true`), read-only. */
+  journal(): Database.Database;
+  /**
+   * What the protection watch saw: orders the bot sent while the exchange held a position without
+   * a stop-loss (a reduce-only close is the fix; anything else is not), and candles after which the
+   * exchange still held one.
+   */
+  unprotected: { writes: string[]; candles: number[] };
 }
 
 export interface LiveBotOptions {
@@ -60,7 +73,14 @@ export interface LiveBotOptions {
   orderEntry?: 'websocket' | 'rest';
   /** Level of the captured log (default 'info'); 'debug' for checks on everything written. */
   logLevel?: 'debug' | 'info';
+  /** Journal the run into a temporary SQLite file (as `botctl run` does). */
+  journal?: boolean;
+  /** More runner options (e.g. short exit retries). */
+  runner?: Partial<Pick<RunnerOptions, 'exitRetry'>>;
 }
+
+/** Exit retries for tests: milliseconds, never a real wait. */
+export const FAST_EXIT_RETRY = { firstMs: 20, maxMs: 80 };
 
 const TRADE_SOCKET: Partial<BybitVenueOptions> = {
   orderEntry: 'websocket',
@@ -96,11 +116,37 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     ...(o.orderEntry === 'websocket' ? TRADE_SOCKET : {}),
     ...o.venue,
   };
+  const dir = o.journal ? mkdtempSync(join(tmpdir(), 'botctl-live-')) : undefined;
+  const runPlan: Plan = dir ? { ...plan, run: { ...plan.run, journal: join(dir, 'journal.sqlite') } } : plan;
+  const journals: JournalRecorders[] = [];
+  const dbs: Database.Database[] = [];
   const makeRunner = async (v: BybitVenue) => {
-    const r = new BotRunner({ plan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e), onFatal: (e) => fatal.push(e) });
+    let recorder;
+    if (dir) {
+      // One run per runner, as one per process: a restart starts a new run in the same file.
+      const j = openJournals([runPlan], 'live', 'testnet');
+      journals.push(j);
+      recorder = j.recorderFor(runPlan);
+    }
+    const r = new BotRunner({
+      plan: runPlan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e), onFatal: (e) => fatal.push(e),
+      exitRetry: FAST_EXIT_RETRY, ...o.runner, ...(recorder ? { recorder } : {}),
+    });
     await r.start();
     await r.idle();
     return r;
+  };
+  const unprotected = { writes: [] as string[], candles: [] as number[] };
+  const naked = () => fake.position().size.gt(0) && fake.position().stopLoss.isZero();
+  const record = fake.requests.push.bind(fake.requests);
+  fake.requests.push = (...items) => {
+    for (const r of items) {
+      // An order that is not a reduce-only close would be the bot doing something else first.
+      const order = r.path === '/v5/order/create' || r.path === '/v5/order/amend';
+      const fix = r.path === '/v5/order/create' && r.params.reduceOnly === true;
+      if (order && !fix && naked()) unprotected.writes.push(`${r.path} ${JSON.stringify(r.params)}`);
+    }
+    return record(...items);
   };
   const venue = new BybitVenue(venueOptions);
   const runner = await makeRunner(venue);
@@ -119,6 +165,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
       bot.pushed.push(c.start);
       fake.pushCandle(c);
       await bot.waitProcessed(c);
+      if (naked()) unprotected.candles.push(c.start);
       return c;
     },
     async waitProcessed(c) {
@@ -142,7 +189,17 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
     async close() {
       await bot.runner.stop();
       await fake.close();
+      for (const db of dbs) db.close();
+      for (const j of journals) j.close('test over');
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
+    journal() {
+      if (!dir) throw new Error('liveBot({ journal: true }) to read the journal');
+      const db = new Database(runPlan.run.journal, { readonly: true });
+      dbs.push(db);
+      return db;
+    },
+    unprotected,
   };
   return bot;
 }
@@ -160,6 +217,10 @@ export function assertInvariants(t: Test, bot: LiveBot, opts: { allowUnprotected
   t.equal(new Set(orders.map((o) => o.orderLinkId)).size, orders.length, 'no two exchange orders share an orderLinkId');
   const p = bot.fake.position();
   if (!opts.allowUnprotected && p.size.gt(0)) t.ok(p.stopLoss.gt(0), `the open ${p.side} ${p.size.toFixed()} has a stop-loss on the exchange`);
+  if (!opts.allowUnprotected) {
+    t.same(bot.unprotected.writes, [], 'while a position had no stop-loss the bot sent nothing but the fix');
+    t.same(bot.unprotected.candles, [], 'no candle ended with a position and no stop-loss');
+  }
   t.same(bot.runner.processed, bot.pushed, 'every candle processed once, in order');
 }
 

@@ -13,6 +13,7 @@ import {
   OrderNotFoundError,
   OrderRejectedError,
   OrderStateUnknownError,
+  StopBeyondPriceError,
   VenueAuthError,
   VenueBannedError,
   VenueError,
@@ -48,6 +49,7 @@ import {
   LEVERAGE_NOT_MODIFIED,
   NOT_MODIFIED,
   ORDER_NOT_FOUND,
+  levelPastPrice,
 } from './codes.ts';
 import { StreamHealth } from './health.ts';
 import {
@@ -569,7 +571,12 @@ export class BybitVenue implements Venue {
     if (req.takeProfit) body.tpTriggerBy = 'LastPrice';
     const env = await this.caller.call('position/trading-stop', () => this.rest.setTradingStop(body as never));
     if (env.retCode === 0 || env.retCode === NOT_MODIFIED) return;
-    throw new OrderRejectedError(`Bybit refused the position stops (retCode ${env.retCode}): ${this.redactor.redactString(env.retMsg)}`, env.retCode);
+    const msg = this.redactor.redactString(env.retMsg);
+    const past = levelPastPrice(env.retCode, env.retMsg);
+    if (past === 'stopLoss' || past === 'takeProfit') {
+      throw new StopBeyondPriceError(`Bybit refused the ${past === 'stopLoss' ? 'stop-loss' : 'take-profit'}: the price is already past it (retCode ${env.retCode}): ${msg}`, past, `${env.retCode} ${msg}`, env.retCode);
+    }
+    throw new OrderRejectedError(`Bybit refused the position stops (retCode ${env.retCode}): ${msg}`, env.retCode);
   }
 
   async setLeverage(leverage: Decimal): Promise<void> {
@@ -652,6 +659,11 @@ export class BybitVenue implements Venue {
     if (/position ?idx not match position mode/i.test(msg)) throw new VenueSetupError(hedgeModeText(this.opts.symbol, []), env.retCode);
     if (INSUFFICIENT_BALANCE.has(env.retCode)) {
       throw new InsufficientBalanceError(`not enough balance to ${what} (Bybit ${env.retCode}: ${msg})`, env.retCode);
+    }
+    const past = levelPastPrice(env.retCode, env.retMsg);
+    if (past) {
+      const which = past === 'stopLoss' ? 'its stop-loss' : past === 'takeProfit' ? 'its take-profit' : 'its trigger price';
+      throw new StopBeyondPriceError(`Bybit rejected the order (${what}): the price is already past ${which} (${env.retCode} ${msg})`, past, `${env.retCode} ${msg}`, env.retCode);
     }
     throw new OrderRejectedError(`Bybit rejected the order (${what}): ${env.retCode} ${msg}`, env.retCode);
   }

@@ -43,3 +43,22 @@ export const REPEAT_AUTH = 20001;
 /** Nothing to change: counts as success for leverage and trading stops. */
 export const LEVERAGE_NOT_MODIFIED = 110043;
 export const NOT_MODIFIED = 34040;
+
+/** A conditional order's trigger is on the wrong side of the price (expect Rising / expect Falling). */
+export const TRIGGER_PAST_PRICE = new Set([110092, 110093]);
+
+/**
+ * Bybit refuses a stop-loss or take-profit the price is already past with 10001 and a text such as
+ * "StopLoss:495000000 set for Buy position should lower than base_price:490000000??LastPrice"
+ * (trading-stop) or "sl:… set for Sell position should greater base_price:…" (create-order). Only the
+ * shape is read, never the (scaled) numbers.
+ */
+const LEVEL_PAST_PRICE = /^\s*(StopLoss|sl|TakeProfit|tp)\s*:\s*-?\d+(\.\d+)?\s+set for (Buy|Sell) position should/i;
+
+/** Which level a refusal says the price is already past, if it says so. */
+export function levelPastPrice(retCode: number, retMsg: string): 'stopLoss' | 'takeProfit' | 'trigger' | undefined {
+  if (TRIGGER_PAST_PRICE.has(retCode)) return 'trigger';
+  const m = LEVEL_PAST_PRICE.exec(retMsg);
+  if (!m) return undefined;
+  return /^(StopLoss|sl)$/i.test(m[1] as string) ? 'stopLoss' : 'takeProfit';
+}
