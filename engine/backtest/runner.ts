@@ -151,7 +151,12 @@ export class Backtest {
     let signals: readonly Signal[] = this.strategy.onCandle(c);
     if (this.seen < this.preload) signals = NO_SIGNALS;
     const intents = core.onCandle(c, signals, sim);
-    for (let i = 0; i < intents.length; i++) sim.submit(intents[i] as Intent);
+    for (let i = 0; i < intents.length; i++) {
+      const intent = intents[i] as Intent;
+      sim.submit(intent);
+      // The simulated exchange takes every stop move at once.
+      if (intent.kind === 'move_stop') core.confirmStop(intent.stopLoss, true);
+    }
     const eq = sim.equityApprox();
     const inPos = sim.position !== null;
     if (inPos) {

@@ -216,13 +216,15 @@ export class DecisionCore {
   }
 
   /**
-   * The venue confirmed the position's stop-loss at `level` (the exchange rounded or moved it): the
-   * core trails from, and checks closes against, that level from now on. Ignored when flat.
+   * The venue confirmed the position's stop-loss at `level` (the exchange rounded or moved it, or
+   * took a trailing move: `trailed`): the core trails from, and checks closes against, that level
+   * from now on. A trailing move is only a wish until then. Ignored when flat.
    */
-  confirmStop(level: Decimal): void {
+  confirmStop(level: Decimal, trailed = false): void {
     const p = this.state.position;
     if (p === null) return;
     p.stopLoss = level;
+    if (trailed) p.stopKind = 'trailing_stop';
     this.stopT = decimalTicks(level, this.rules.tickSize);
   }
 
@@ -388,11 +390,8 @@ export class DecisionCore {
     if (cur === cur && (long ? stopT < cur + 1 : stopT > cur - 1)) return;
     if (long ? stopT >= closeT : stopT <= closeT) return;
     const side: Side = long ? 'long' : 'short';
-    const stop = this.rules.tickSize.mul(stopT);
-    p.stopLoss = stop;
-    p.stopKind = 'trailing_stop';
-    this.stopT = stopT;
-    this.out.push({ kind: 'move_stop', side, stopLoss: stop, reason: 'trailing_stop' });
+    // A wish until the venue holds it: confirmStop(level, true) commits it (the driver confirms).
+    this.out.push({ kind: 'move_stop', side, stopLoss: this.rules.tickSize.mul(stopT), reason: 'trailing_stop' });
   }
 
   private checkLimitTimeout(c: Candle, closeTime: number, account: AccountView): void {

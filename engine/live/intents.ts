@@ -8,11 +8,13 @@ import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import {
-  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, VenueAuthError, VenueBannedError, VenueSetupError, VenueUnsupportedError,
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, StopBeyondPriceError, VenueAuthError, VenueBannedError, VenueSetupError,
+  VenueUnsupportedError,
 } from '../venue/errors.ts';
 import { isOpenStatus, type OrderRequest, type OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
 import { orderLinkIdFor } from './ids.ts';
+import { refusedWords } from './protection.ts';
 import { errText } from './records.ts';
 
 const ZERO = new Decimal(0);
@@ -126,17 +128,30 @@ export class Intents {
     }
   }
 
-  private async moveStop(stopLoss: Decimal, c: Candle): Promise<void> {
+  /** The core's trailed level goes to the exchange; the core holds it only once the exchange does. */
+  private async moveStop(wanted: Decimal, c: Candle): Promise<void> {
     const x = this.x;
-    if (x.plan.exits.placement !== 'exchange') return;
+    const p = x.core.state.position;
+    if (p === null) return;
+    if (x.plan.exits.placement !== 'exchange') {
+      x.core.confirmStop(wanted, true); // the bot watches closes itself: nothing to confirm
+      return;
+    }
+    // A retry still pending may be tighter than this candle's level (it came from a better close).
+    const stopLoss = x.protection.tighterOf(wanted, p.side);
     try {
       await x.venue.setTradingStop({ stopLoss });
-      x.protection.stopToRetry = null;
+      x.protection.stopMoved(stopLoss);
       x.records.log('info', 'trailing stop moved', { stopLoss: stopLoss.toFixed() });
-      const side = x.core.state.position?.side;
-      if (side) x.records.tell({ kind: 'stop_changed', time: c.start + x.step, side, stopLoss, reason: 'trailing stop' });
+      x.records.tell({ kind: 'stop_changed', time: c.start + x.step, side: p.side, stopLoss, reason: 'trailing stop' });
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
+      if (e instanceof StopBeyondPriceError && e.level === 'stopLoss') {
+        x.protection.stopToRetry = null;
+        x.records.decide(c, 'order', 'trailing_stop', 'exit', `trailing stop not moved to ${fmtDec(stopLoss)}: ${refusedWords(e, `stop-loss ${fmtDec(stopLoss)}`)}: the stop would have triggered; closing the ${p.side} at market`);
+        await x.protection.protectiveClose(x.protection.openSize(p), p.side, 'trailing_stop');
+        return;
+      }
       x.protection.stopToRetry = stopLoss;
       x.records.decide(c, 'order', 'trailing_stop', 'rejected', `trailing stop not moved to ${fmtDec(stopLoss)}: ${errText(e)}; the previous stop stays on the position (retried on the next candle)`);
     }

@@ -4,6 +4,7 @@
 // the exchange refused is tried again while the position lasts. A position the exchange closed
 // without us seeing the order is recorded as closed from the fill history.
 import type { Decimal } from 'decimal.js';
+import type { PositionState as CorePosition } from '../core/state.ts';
 import type { ExitReason, Side } from '../core/types.ts';
 import { fmtDec } from '../core/format.ts';
 import { OrderRejectedError, StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
@@ -33,10 +34,12 @@ export class Protection {
     const p = x.core.state.position;
     if (p === null) return;
     if (!x.live && !afterEntry) return;
-    const wantStop = x.plan.exits.placement === 'exchange' ? p.stopLoss : null;
-    const wantTarget = x.plan.exits.placement === 'exchange' ? p.takeProfit : null;
+    const onExchange = x.plan.exits.placement === 'exchange';
+    // The wanted stop: a trailed level still to be confirmed, else the one the core holds.
+    const wantStop = onExchange ? this.stopToRetry ?? p.stopLoss : null;
+    const wantTarget = onExchange ? p.takeProfit : null;
     const cached = x.book.position;
-    const looksFine = cached.side === p.side && cached.size.gt(0) && (!wantStop || cached.stopLoss) && (!wantTarget || cached.takeProfit);
+    const looksFine = cached.side === p.side && cached.size.gt(0) && same(cached.stopLoss, wantStop) && same(cached.takeProfit, wantTarget);
     if (looksFine && !afterEntry) return;
     const pos = await x.venue.position();
     x.book.setPosition(pos);
@@ -47,22 +50,58 @@ export class Protection {
     }
     const missStop = Boolean(wantStop && !pos.stopLoss);
     const missTarget = Boolean(wantTarget && !pos.takeProfit);
-    if (!missStop && !missTarget) return;
+    const wrongStop = Boolean(wantStop && pos.stopLoss && !pos.stopLoss.eq(wantStop));
+    const wrongTarget = Boolean(wantTarget && pos.takeProfit && !pos.takeProfit.eq(wantTarget));
+    if (!missStop && !missTarget && !wrongStop && !wrongTarget) return;
+    const setStop = missStop || wrongStop;
+    const setTarget = missTarget || wrongTarget;
     const what = [missStop ? `stop-loss ${fmtDec(wantStop as Decimal)}` : '', missTarget ? `take-profit ${fmtDec(wantTarget as Decimal)}` : ''].filter(Boolean).join(' and ');
+    const wrong = [
+      wrongStop ? `stop-loss on the exchange was ${fmtDec(pos.stopLoss as Decimal)}, not ${fmtDec(wantStop as Decimal)}` : '',
+      wrongTarget ? `take-profit on the exchange was ${fmtDec(pos.takeProfit as Decimal)}, not ${fmtDec(wantTarget as Decimal)}` : '',
+    ].filter(Boolean).join(' and its ');
+    const setWhat = [setStop ? `stop-loss ${fmtDec(wantStop as Decimal)}` : '', setTarget ? `take-profit ${fmtDec(wantTarget as Decimal)}` : ''].filter(Boolean).join(' and ');
+    const problem = what ? `the ${p.side} position had no ${what} on the exchange${wrong ? ` and its ${wrong}` : ''}` : `the ${p.side}'s ${wrong}`;
     try {
-      await x.venue.setTradingStop({ ...(missStop ? { stopLoss: wantStop } : {}), ...(missTarget ? { takeProfit: wantTarget } : {}) });
-      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'none', `the ${p.side} position had no ${what} on the exchange: set with trading-stop`);
+      await x.venue.setTradingStop({ ...(setStop ? { stopLoss: wantStop } : {}), ...(setTarget ? { takeProfit: wantTarget } : {}) });
+      if (setStop && this.stopToRetry !== null) this.stopMoved(this.stopToRetry);
+      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'none', `${problem}: ${wrong ? 'put back' : 'set'} with trading-stop`);
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
-      if (!missStop) {
-        x.records.decideAt(x.now(), 'protection', 'take_profit', 'none', `the ${p.side} position has no take-profit on the exchange and setting it failed (${errText(e)}); the stop-loss is in place`);
+      const past = e instanceof StopBeyondPriceError;
+      if (!missStop && !past) {
+        x.records.decideAt(x.now(), 'protection', setTarget ? 'take_profit' : 'stop_loss', 'none', `${problem} and setting ${setWhat} failed (${errText(e)}); ${pos.stopLoss ? `the stop-loss ${fmtDec(pos.stopLoss)} is in place` : 'tried again on the next check'}`);
         return;
       }
+      // Without its stop-loss, or with a level the price is already past (it would have triggered).
       x.log.error('position without its stop-loss and trading-stop failed: closing it at market', { error: errText(e) });
-      const why = e instanceof StopBeyondPriceError ? `: ${refusedWords(e, what)}` : ` and trading-stop failed (${errText(e)})`;
-      x.records.decideAt(x.now(), 'protection', 'stop_loss', 'exit', `the ${p.side} position had no ${what} on the exchange${why}: closing it at market rather than leave it unprotected`);
-      await this.protectiveClose(pos.size, p.side);
+      const why = past ? `: ${refusedWords(e, setWhat)}` : ` and trading-stop failed (${errText(e)})`;
+      const reason: ExitReason = past && e.level === 'takeProfit' ? 'take_profit' : p.stopKind;
+      x.records.decideAt(x.now(), 'protection', reason === 'take_profit' ? 'take_profit' : 'stop_loss', 'exit', `${problem}${why}: closing it at market rather than leave it unprotected`);
+      await this.protectiveClose(pos.size, p.side, reason);
     }
+  }
+
+  /** `want`, or the pending trailed level when that is tighter for a `side` position. */
+  tighterOf(want: Decimal, side: Side): Decimal {
+    const r = this.stopToRetry;
+    if (r === null) return want;
+    return (side === 'long' ? r.gt(want) : r.lt(want)) ? r : want;
+  }
+
+  /** The exchange holds the trailed stop now: the core commits it. */
+  stopMoved(stopLoss: Decimal): void {
+    const x = this.x;
+    this.stopToRetry = null;
+    x.core.confirmStop(stopLoss, true);
+    const b = x.book.position;
+    if (b.side !== 'flat') x.book.setPosition({ ...b, stopLoss });
+  }
+
+  /** What is open of `p`: the exchange's size when the book has it on that side, else the core's. */
+  openSize(p: CorePosition): Decimal {
+    const b = this.x.book.position;
+    return b.side === p.side && b.size.gt(0) ? b.size : p.qty;
   }
 
   /**
@@ -104,16 +143,22 @@ export class Protection {
     const want = this.stopToRetry;
     if (want === null) return;
     const p = x.core.state.position;
-    if (p === null || p.stopLoss === null || !p.stopLoss.eq(want)) {
+    if (p === null || (p.stopLoss !== null && (p.side === 'long' ? want.lte(p.stopLoss) : want.gte(p.stopLoss)))) {
       this.stopToRetry = null;
       return;
     }
     try {
       await x.venue.setTradingStop({ stopLoss: want });
-      this.stopToRetry = null;
+      this.stopMoved(want);
       x.log.info('trailing stop moved on retry', { stopLoss: want.toFixed() });
     } catch (e) {
       if (e instanceof VenueAuthError) throw e;
+      if (e instanceof StopBeyondPriceError && e.level === 'stopLoss') {
+        this.stopToRetry = null;
+        x.records.decideAt(x.now(), 'order', 'trailing_stop', 'exit', `trailing stop not moved to ${fmtDec(want)}: ${refusedWords(e, `stop-loss ${fmtDec(want)}`)}: the stop would have triggered; closing the ${p.side} at market`);
+        await this.protectiveClose(this.openSize(p), p.side, 'trailing_stop');
+        return;
+      }
       x.log.warn('trailing stop still refused; the previous stop stays', { stopLoss: want.toFixed(), error: errText(e) });
     }
   }
@@ -134,4 +179,9 @@ export class Protection {
 /** "Bybit refused stop-loss 49500 because the price is already past it (Bybit: 10001 StopLoss:…)". */
 export function refusedWords(e: StopBeyondPriceError, what: string): string {
   return `Bybit refused ${what} because the price is already past it (Bybit: ${e.said})`;
+}
+
+/** The exchange's level `a` is what is wanted (`b`; null wants nothing in particular). */
+function same(a: Decimal | undefined, b: Decimal | null): boolean {
+  return b === null || (a !== undefined && a.eq(b));
 }
