@@ -8,7 +8,8 @@ import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import {
-  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, StopBeyondPriceError, VenueAuthError, VenueBannedError, VenueSetupError,
+  InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, OrderStateUnknownError, StopBeyondPriceError, VenueAuthError,
+  VenueBannedError, VenueSetupError,
   VenueUnsupportedError,
 } from '../venue/errors.ts';
 import { isOpenStatus, type OrderRequest, type OrderState } from '../venue/venue.ts';
@@ -86,6 +87,7 @@ export class Intents {
       }
       // Sent but unanswered: the exchange may have it. Settle looks it up before anything else.
       t.unknown = true;
+      t.unknownWhy = unknownWhy(e);
       x.records.failed(`entry order ${link} may or may not have reached the exchange; looking it up`, e);
       await x.settlement.settle().catch((err) => x.records.failed('lookup after an unanswered entry failed', err));
     }
@@ -123,6 +125,7 @@ export class Intents {
         return;
       }
       t.unknown = true;
+      t.unknownWhy = unknownWhy(e);
       x.records.failed(`exit order ${link} may or may not have reached the exchange; looking it up`, e);
       await x.settlement.settle().catch((err) => x.records.failed('lookup after an unanswered exit failed', err));
     }
@@ -243,4 +246,9 @@ export class Intents {
     }
     return x.venue.placeOrder(req);
   }
+}
+
+/** What came back instead of an answer: the venue's words when it says, else "no answer". */
+export function unknownWhy(e: unknown): string {
+  return e instanceof OrderStateUnknownError ? e.why : 'no answer';
 }

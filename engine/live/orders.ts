@@ -25,6 +25,8 @@ export interface TrackedOrder {
   cancelledByCore: boolean;
   /** The placement failed without saying whether the exchange has the order. */
   unknown: boolean;
+  /** What happened instead of an answer (for the record when the exchange turns out not to have it). */
+  unknownWhy?: string;
   /** The core has been told about the final outcome. */
   applied: boolean;
   /** Some fill arrived; `maker` from the first one. */

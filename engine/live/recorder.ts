@@ -45,6 +45,7 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
         error: (message, time) => run.recordError({ time, source: 'runner', message }),
         orderIntent: (req, purpose, reason, time) => void run.recordOrderIntent({ ...req, purpose, reason, time }),
         orderUpdate: (o) => void run.recordOrderUpdate(orderUpdateOf(o)),
+        neverPlaced: (orderLinkId, reason, time) => void run.recordOrderUpdate({ orderLinkId, status: 'Rejected', updatedAt: time, reason }),
         fill: (f) => void run.recordFill(f),
         candle: (time, coreState, a) => {
           run.recordEquity({ time, equity: a.equity, walletBalance: a.walletBalance, available: a.available });

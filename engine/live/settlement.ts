@@ -62,12 +62,14 @@ export class Settlement {
       if (st) x.orders.update(t, st);
       else if (t.unknown) {
         t.applied = true;
+        const why = `${t.unknownWhy ?? 'no answer'}, and the exchange does not know it`;
         x.log.warn('the exchange has no such order: it was never placed', { orderLinkId: t.key });
-        if (t.purpose === 'entry' && x.core.state.entryOrder) x.core.onEntryRejected(x.now(), 'the order never reached the exchange (no answer, and the exchange does not know it)');
+        x.records.journal((r) => r.neverPlaced?.(t.key, why, x.now()));
+        if (t.purpose === 'entry' && x.core.state.entryOrder) x.core.onEntryRejected(x.now(), `the order never reached the exchange (${why})`);
         if (t.purpose !== 'entry' && x.core.state.position) {
           x.core.state.exitPending = null;
           const p = x.core.state.position;
-          x.records.decideAt(x.now(), 'order', t.reason, 'rejected', `the close of the ${p.side} never reached the exchange (no answer, and the exchange does not know it): the position stays open${p.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : ''}; the next exit decision closes it`);
+          x.records.decideAt(x.now(), 'order', t.reason, 'rejected', `the close of the ${p.side} never reached the exchange (${why}): the position stays open${p.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : ''}; the next exit decision closes it`);
         }
       }
     }

@@ -23,6 +23,8 @@ export interface RunRecorder {
   /** Written before the order is sent, so a crash right after sending still knows about it. */
   orderIntent?(req: OrderRequest, purpose: string, reason: string, time: number): void;
   orderUpdate?(o: OrderState): void;
+  /** An order whose placement went unanswered turned out never to have reached the exchange. */
+  neverPlaced?(orderLinkId: string, reason: string, time: number): void;
   fill?(f: Fill): void;
   /** After each candle: the core's state (serializeState text) and the account, for `botctl status`. */
   candle?(time: number, coreState: string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;

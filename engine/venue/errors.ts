@@ -76,8 +76,9 @@ export class OrderNotFoundError extends VenueError {
  * with the same orderLinkId is always safe.
  */
 export class OrderStateUnknownError extends VenueError {
-  constructor(readonly orderLinkId: string, cause: string) {
-    super(`order "${orderLinkId}" may or may not have been placed: ${cause}`);
+  /** `why`: what happened instead of an answer, in words for a decision record. */
+  constructor(readonly orderLinkId: string, readonly why: string) {
+    super(`order "${orderLinkId}" may or may not have been placed: ${why}`);
     this.name = 'OrderStateUnknownError';
   }
 }

@@ -113,6 +113,8 @@ const QUOTE_COIN = /(USDT|USDC|USD)$/;
 /** execution/list answers at most 7 days per request, and keeps 2 years. */
 const EXECUTION_WINDOW_MS = 7 * 86_400_000;
 const EXECUTION_HISTORY_MS = 730 * 86_400_000;
+/** Lookups of an order Bybit acknowledged without an order id before calling its fate unknown. */
+const ACK_LOOKUPS = 3;
 
 export class BybitVenue implements Venue {
   private readonly rest: BotRestClient;
@@ -429,7 +431,25 @@ export class BybitVenue implements Venue {
       if (found) return found;
     }
     this.throwOrderError(env, `place ${String(body.side)} ${String(body.orderType)} ${String(body.qty)}`);
-    return acceptedOrder(req, String(env.result.orderId ?? ''), this.serverNow());
+    const orderId = String(env.result?.orderId ?? '');
+    if (!orderId) return this.confirmAck(req);
+    return acceptedOrder(req, orderId, this.serverNow());
+  }
+
+  /**
+   * retCode 0 without an orderId is no acceptance: look the order up by its orderLinkId a few times
+   * (the retry delays apart). Found: that is its state. Never found: its fate is unknown to the
+   * caller, which settles it like an unanswered order, and a retry with the same orderLinkId
+   * cannot double it.
+   */
+  private async confirmAck(req: OrderRequest): Promise<OrderState> {
+    this.log.warn('Bybit acknowledged the order without an order id; looking it up', { orderLinkId: req.orderLinkId });
+    for (let i = 0; i < ACK_LOOKUPS; i++) {
+      if (i > 0) await this.caller.wait(i);
+      const found = await this.orderStatus(req.orderLinkId).catch(() => undefined);
+      if (found) return found;
+    }
+    throw new OrderStateUnknownError(req.orderLinkId, `Bybit acknowledged it without an order id and lists no order under its orderLinkId after ${ACK_LOOKUPS} lookups`);
   }
 
   async amendOrder(req: AmendRequest): Promise<OrderState> {

@@ -77,6 +77,11 @@ export class Caller {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
+  /** Waits as the `n`th retry would (n ≥ 1): for callers that poll, e.g. looking up an order. */
+  wait(n: number): Promise<void> {
+    return this.sleep(Math.min(this.baseDelayMs * 2 ** (n - 1), this.maxDelayMs));
+  }
+
   /**
    * Run `send` until it yields an envelope the caller must judge itself (retCode 0 or a business
    * code), retrying transport failures, 5xx, 10016 and rate limits within bounds. Throws
