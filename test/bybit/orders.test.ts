@@ -188,7 +188,10 @@ t.test('cancel and amend', async (t) => {
 
   await s.venue.placeOrder({ orderLinkId: 'c-3', side: 'buy', type: 'limit', qty: d('0.01'), price: d('40000') });
   await s.venue.placeOrder({ orderLinkId: 'c-4', side: 'buy', type: 'limit', qty: d('0.01'), price: d('40100') });
+  // The filled c-2 is a long: give it a stop-loss, which Bybit keeps as a conditional order.
+  await s.venue.setTradingStop({ stopLoss: d('48000') });
   t.same((await s.venue.cancelAllOrders()).sort(), ['c-3', 'c-4']);
+  t.equal(s.fake.position().stopLoss.toFixed(), '48000', "cancel-all leaves the position's stop-loss in place");
 });
 
 t.test('trading stops: set, move, remove; a refusal is a typed error', async (t) => {

@@ -479,8 +479,9 @@ export class BybitVenue implements Venue {
 
   async cancelAllOrders(): Promise<string[]> {
     this.requireKeys('cancel orders');
+    // orderFilter Order: without it Bybit also cancels the position's TP/SL and trailing stop.
     const env = await this.checked<{ list?: Raw[] }>('order/cancel-all', () =>
-      this.rest.cancelAllOrders({ category: this.opts.category, symbol: this.opts.symbol }),
+      this.rest.cancelAllOrders({ category: this.opts.category, symbol: this.opts.symbol, orderFilter: 'Order' }),
     );
     return (env.result.list ?? []).map((o) => String(o.orderLinkId ?? ''));
   }
