@@ -38,7 +38,7 @@ import type { AccountView, Decision, DecisionKind, DecisionOutcome, ExitReason, 
 
 const HUNDRED = new Decimal(100);
 const LABEL: Record<SignalAction, string> = { enter_long: 'BUY', enter_short: 'SELL SHORT', exit_long: 'EXIT LONG', exit_short: 'EXIT SHORT' };
-const EXIT_WORDS: Record<ExitReason, string> = {
+export const EXIT_WORDS: Record<ExitReason, string> = {
   signal: 'exit signal', stop_loss: 'stop-loss', take_profit: 'take-profit', trailing_stop: 'trailing stop', reverse: 'opposite signal', end_of_data: 'end of data',
   liquidation: 'liquidation', adl: 'auto-deleveraging',
 };

@@ -7,6 +7,7 @@
 //   stream.ts      the account stream's events → the order and account books; stream health
 //   settlement.ts  final orders → the core (fills, refusals, unknown outcomes, partial closes)
 //   protection.ts  an open position keeps its exchange-side stop, or is closed
+//   exits.ts       a decided close carried out until the position is flat (retries, restarts)
 //   reconcile.ts   the journal and the exchange at start-up; positions that appear mid-run
 import type { Plan } from '../plan/plan.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
@@ -26,6 +27,7 @@ import type { AccountStream } from './stream.ts';
 import type { Settlement } from './settlement.ts';
 import type { Protection } from './protection.ts';
 import type { Reconciler } from './reconcile.ts';
+import type { Exits } from './exits.ts';
 
 export class LiveContext {
   readonly botId: string;
@@ -54,6 +56,7 @@ export class LiveContext {
   settlement!: Settlement;
   protection!: Protection;
   reconciler!: Reconciler;
+  exits!: Exits;
 
   constructor(readonly o: RunnerOptions, readonly queue: SerialQueue) {
     this.botId = botIdOf(o.plan.name, o.plan.market.symbol);

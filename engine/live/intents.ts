@@ -1,8 +1,8 @@
-// The core's intents turned into venue calls, one at a time inside the candle's lane: enter, exit,
-// move the trailing stop, re-price or cancel a working limit entry. Every order is written to the
+// The core's intents turned into venue calls, one at a time inside the candle's lane: enter, exit
+// (carried out by exits.ts), move the trailing stop, re-price or cancel a working limit entry. Every order is written to the
 // journal before it is sent (an order the journal could not record is not sent: it would be lost
 // on a crash) and carries a deterministic orderLinkId (ids.ts), so a retry never doubles it.
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 import type { Candle } from '../market/candle.ts';
 import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
@@ -17,8 +17,6 @@ import type { LiveContext } from './context.ts';
 import { orderLinkIdFor } from './ids.ts';
 import { refusedWords } from './protection.ts';
 import { errText } from './records.ts';
-
-const ZERO = new Decimal(0);
 
 export type EnterIntent = Extract<Intent, { kind: 'enter' }>;
 
@@ -94,41 +92,7 @@ export class Intents {
   }
 
   private async exit(side: Side, reason: ExitReason, c: Candle): Promise<void> {
-    const x = this.x;
-    const link = orderLinkIdFor(x.botId, c.start, 'exit');
-    const p = x.book.position;
-    const coreQty = x.core.state.position?.qty ?? ZERO;
-    const qty = p.side === side && p.size.gt(0) ? p.size : coreQty;
-    const t = x.orders.track({ key: link, purpose: 'exit', side, reason, stopLoss: null, takeProfit: null, qty });
-    try {
-      const st = await this.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty, reduceOnly: true }, 'exit', reason);
-      x.orders.update(t, st);
-      x.settlement.lookUpLater(t);
-      x.records.log('info', 'exit order placed', { orderLinkId: link, reason, qty: qty.toFixed(), status: st.status });
-    } catch (e) {
-      if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
-      if (e instanceof VenueBannedError) {
-        // Not sent. The decision to close stands: it goes out when the ban lifts, unless the
-        // position has closed by then (its exchange-side stop, say).
-        x.orders.forget(link);
-        x.records.banned(e);
-        x.records.decide(c, 'order', reason, 'none', `exit order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; the ${side} is closed then`);
-        this.afterBan(e, () => (x.core.state.position?.side === side ? this.exit(side, reason, c) : undefined));
-        return;
-      }
-      if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
-        t.applied = true;
-        // Most often the exchange stop closed the position first; settle will see it. Otherwise
-        // the core may try again on the next candle.
-        x.core.state.exitPending = null;
-        x.records.decide(c, 'order', reason, 'rejected', `exit order refused: ${errText(e)}`);
-        return;
-      }
-      t.unknown = true;
-      t.unknownWhy = unknownWhy(e);
-      x.records.failed(`exit order ${link} may or may not have reached the exchange; looking it up`, e);
-      await x.settlement.settle().catch((err) => x.records.failed('lookup after an unanswered exit failed', err));
-    }
+    await this.x.exits.close(side, reason, 'exit', c.start);
   }
 
   /** The core's trailed level goes to the exchange; the core holds it only once the exchange does. */
@@ -152,7 +116,7 @@ export class Intents {
       if (e instanceof StopBeyondPriceError && e.level === 'stopLoss') {
         x.protection.stopToRetry = null;
         x.records.decide(c, 'order', 'trailing_stop', 'exit', `trailing stop not moved to ${fmtDec(stopLoss)}: ${refusedWords(e, `stop-loss ${fmtDec(stopLoss)}`)}: the stop would have triggered; closing the ${p.side} at market`);
-        await x.protection.protectiveClose(x.protection.openSize(p), p.side, 'trailing_stop');
+        await x.protection.protectiveClose(p.side, 'trailing_stop');
         return;
       }
       x.protection.stopToRetry = stopLoss;

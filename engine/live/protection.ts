@@ -4,12 +4,10 @@
 // the exchange refused is tried again while the position lasts. A position the exchange closed
 // without us seeing the order is recorded as closed from the fill history.
 import type { Decimal } from 'decimal.js';
-import type { PositionState as CorePosition } from '../core/state.ts';
 import type { ExitReason, Side } from '../core/types.ts';
 import { fmtDec } from '../core/format.ts';
-import { OrderRejectedError, StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
+import { StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
-import { orderLinkIdFor } from './ids.ts';
 import { exitFromFills, unjournaledFills } from './recover.ts';
 import { errText } from './records.ts';
 
@@ -78,7 +76,7 @@ export class Protection {
       const why = past ? `: ${refusedWords(e, setWhat)}` : ` and trading-stop failed (${errText(e)})`;
       const reason: ExitReason = past && e.level === 'takeProfit' ? 'take_profit' : p.stopKind;
       x.records.decideAt(x.now(), 'protection', reason === 'take_profit' ? 'take_profit' : 'stop_loss', 'exit', `${problem}${why}: closing it at market rather than leave it unprotected`);
-      await this.protectiveClose(pos.size, p.side, reason);
+      await this.protectiveClose(p.side, reason);
     }
   }
 
@@ -98,12 +96,6 @@ export class Protection {
     if (b.side !== 'flat') x.book.setPosition({ ...b, stopLoss });
   }
 
-  /** What is open of `p`: the exchange's size when the book has it on that side, else the core's. */
-  openSize(p: CorePosition): Decimal {
-    const b = this.x.book.position;
-    return b.side === p.side && b.size.gt(0) ? b.size : p.qty;
-  }
-
   /**
    * A position taken over (adopt, reconcile.ts) whose stops could not be set: without its
    * stop-loss, or with a level the price is already past (it would have triggered), it is closed
@@ -119,22 +111,13 @@ export class Protection {
     const tail = target ? 'closing it at market (its target is already reached)' : 'closing it at market rather than leave it unprotected';
     const reason: ExitReason = target ? 'take_profit' : 'stop_loss';
     this.x.records.decideAt(this.x.now(), 'protection', reason, 'exit', `the ${side} ${fmtDec(size)} has no ${target ? 'take-profit' : 'stop-loss'}: ${why}: ${tail}`);
-    await this.protectiveClose(size, side, reason);
+    await this.protectiveClose(side, reason);
     return true;
   }
 
-  async protectiveClose(size: Decimal, side: Side, reason: ExitReason = 'stop_loss'): Promise<void> {
-    const x = this.x;
-    const link = orderLinkIdFor(x.botId, x.lastStart ?? 0, 'protect');
-    const t = x.orders.track({ key: link, purpose: 'protect', side, reason, stopLoss: null, takeProfit: null, qty: size });
-    x.core.state.exitPending = reason;
-    try {
-      const st = await x.intents.place({ orderLinkId: link, side: side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', `protective close (${reason})`);
-      x.orders.update(t, st);
-    } catch (e) {
-      t.unknown = !(e instanceof OrderRejectedError);
-      x.records.failed(`protective close ${link} failed: the position may be open without a stop-loss`, e);
-    }
+  /** Closes the position at market (exits.ts keeps at it until it is flat). */
+  async protectiveClose(side: Side, reason: ExitReason = 'stop_loss'): Promise<void> {
+    await this.x.exits.close(side, reason, 'protect', this.x.lastStart ?? 0);
   }
 
   /** A trailing-stop move the exchange refused is tried again while the position lasts. */
@@ -156,7 +139,7 @@ export class Protection {
       if (e instanceof StopBeyondPriceError && e.level === 'stopLoss') {
         this.stopToRetry = null;
         x.records.decideAt(x.now(), 'order', 'trailing_stop', 'exit', `trailing stop not moved to ${fmtDec(want)}: ${refusedWords(e, `stop-loss ${fmtDec(want)}`)}: the stop would have triggered; closing the ${p.side} at market`);
-        await this.protectiveClose(this.openSize(p), p.side, 'trailing_stop');
+        await this.protectiveClose(p.side, 'trailing_stop');
         return;
       }
       x.log.warn('trailing stop still refused; the previous stop stays', { stopLoss: want.toFixed(), error: errText(e) });

@@ -7,6 +7,7 @@
 import { Decimal } from 'decimal.js';
 import { deserializeState, type CoreState } from '../core/state.ts';
 import { entryLevels } from '../core/sizing.ts';
+import { EXIT_WORDS } from '../core/core.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
 import { StopBeyondPriceError, VenueAuthError } from '../venue/errors.ts';
 import type { LiveContext } from './context.ts';
@@ -65,10 +66,23 @@ export class Reconciler {
       if (found > 0) await x.protection.recoverExit().catch((e) => x.records.failed('could not record the exit of the position closed while the bot was away', e));
       else {
         x.core.state.position = null;
+        x.core.state.exitPending = null;
         x.rebuildCore(x.core.snapshot());
       }
     }
     this.reportRecovery(summary);
+    await this.resumeExit();
+  }
+
+  /** The journal's exit decision, made before the restart and not done: carried out now. */
+  private async resumeExit(): Promise<void> {
+    const x = this.x;
+    const p = x.core.state.position;
+    const reason = x.core.state.exitPending;
+    if (p === null || reason === null || x.exits.active) return;
+    x.records.decideAt(x.now(), 'exit', reason, 'exit', `the exit of the ${p.side} decided before the restart (${EXIT_WORDS[reason]}) is not done: closing it at market`);
+    // Order ids after this start's clock, apart from the earlier run's attempts.
+    await x.exits.close(p.side, reason, 'exit', x.now());
   }
 
   /**
@@ -79,7 +93,7 @@ export class Reconciler {
     const x = this.x;
     if (!x.live || x.plan.market.category !== 'linear') return false;
     const s = x.core.state;
-    if (s.position !== null || s.entryOrder !== null || x.settlement.remaindersPending > 0 || x.orders.hasUnsettled()) return false;
+    if (s.position !== null || s.entryOrder !== null || x.exits.active || x.orders.hasUnsettled()) return false;
     const cached = x.book.position;
     return !(cached.side === 'flat' || cached.size.isZero());
   }
@@ -174,6 +188,7 @@ export class Reconciler {
       if (existing.takeProfit) r.position.takeProfit = existing.takeProfit;
     } else if (r.position && existing) {
       r.state.position = null; // the exchange holds the other side: adopted as found
+      r.state.exitPending = null;
     }
     x.rebuildCore(r.state);
     const s = r.state;

@@ -35,7 +35,8 @@ export function mergeSavedState(fresh: CoreState, saved: CoreState, stepMs: numb
     ...fresh,
     position,
     entryOrder: null,
-    exitPending: null,
+    // An exit decided but not done is carried out after the restart (exits.ts), if the position is still there.
+    exitPending: position ? saved.exitPending : null,
     cooldowns,
     recentEntries: saved.recentEntries.map((e) => ({ ...e, bar: e.bar + shift })),
     ...(sameDay ? {

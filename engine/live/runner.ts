@@ -45,6 +45,7 @@ import type { OrderBook } from './orders.ts';
 import { Protection } from './protection.ts';
 import { SerialQueue } from './queue.ts';
 import { Reconciler } from './reconcile.ts';
+import { Exits } from './exits.ts';
 import { MAX_KEPT, Records } from './records.ts';
 import { Settlement } from './settlement.ts';
 import { gracefulShutdown, type ShutdownReport } from './shutdown.ts';
@@ -76,6 +77,7 @@ export class BotRunner {
     x.settlement = new Settlement(x);
     x.protection = new Protection(x);
     x.reconciler = new Reconciler(x);
+    x.exits = new Exits(x);
     this.x = x;
     this.botId = x.botId;
     this.feed = o.candles ?? o.venue;
@@ -152,6 +154,7 @@ export class BotRunner {
     const x = this.x;
     if (x.stopped) return undefined;
     x.stopped = true;
+    x.exits.stop();
     this.unsubscribe?.();
     await this.queue.idle();
     let report: ShutdownReport | undefined;

@@ -14,7 +14,7 @@ import type { CandleSource } from '../venue/sim/source.ts';
 import type { Venue } from '../venue/venue.ts';
 import { MarketHub } from './feed.ts';
 import type { ApiKeys } from './keys.ts';
-import { BotRunner, type RunRecorder } from './runner.ts';
+import { BotRunner, type RunRecorder, type RunnerOptions } from './runner.ts';
 import type { ShutdownReport } from './shutdown.ts';
 
 export interface SessionOptions {
@@ -34,6 +34,8 @@ export interface SessionOptions {
   wsUrl?: string;
   /** Extra adapter settings (tests shorten timeouts and retries). */
   bybit?: Partial<BybitVenueOptions>;
+  /** How a close that did not go through is retried (tests shorten it). */
+  exitRetry?: RunnerOptions['exitRetry'];
   recorderFor?: (plan: Plan) => RunRecorder | undefined;
   onDecision?: (plan: Plan, d: Decision) => void;
   onFatal?: (e: Error) => void;
@@ -115,6 +117,7 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         ...(o.recorderFor?.(plan) ? { recorder: o.recorderFor(plan) as RunRecorder } : {}),
         ...(o.onFatal ? { onFatal: o.onFatal } : {}),
         ...(o.notify ? { notify: o.notify } : {}),
+        ...(o.exitRetry ? { exitRetry: o.exitRetry } : {}),
       });
       runners.push(runner);
       await runner.start();

@@ -1,27 +1,21 @@
 // Order settlement: bringing the core up to date with what the exchange did. Orders whose fate is
 // unknown are looked up first; final orders are applied to the core once each, oldest first
-// (fills → entries and exits, refusals → the core may decide again); a close that filled only
-// partly is followed by a close of the rest. Then the position is checked (protection.ts) and a
+// (fills → entries and exits, refusals → the core may decide again); a close that did not close
+// everything is handed back to exits.ts, which tries again. Then the position is checked (protection.ts) and a
 // position nobody opened is taken over (reconcile.ts). Runs in the bot's serial lane.
 import { Decimal } from 'decimal.js';
 import { fmtDec } from '../core/format.ts';
-import { OrderRejectedError } from '../venue/errors.ts';
 import type { OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
-import { orderLinkIdFor } from './ids.ts';
 import type { TrackedOrder } from './orders.ts';
 
 const ZERO = new Decimal(0);
-/** Our own close orders per decision: the first and two retries for a partly filled rest. */
-const MAX_CLOSE_ATTEMPTS = 3;
 /** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
 const FILL_LOOKUP_MS = 1000;
 const NONE_TRACKED: readonly TrackedOrder[] = [];
 
 export class Settlement {
   private settleQueued = false;
-  /** Closes of a partly filled close's rest, queued but not done (the rest is not a stray position). */
-  remaindersPending = 0;
 
   constructor(private readonly x: LiveContext) {}
 
@@ -66,11 +60,7 @@ export class Settlement {
         x.log.warn('the exchange has no such order: it was never placed', { orderLinkId: t.key });
         x.records.journal((r) => r.neverPlaced?.(t.key, why, x.now()));
         if (t.purpose === 'entry' && x.core.state.entryOrder) x.core.onEntryRejected(x.now(), `the order never reached the exchange (${why})`);
-        if (t.purpose !== 'entry' && x.core.state.position) {
-          x.core.state.exitPending = null;
-          const p = x.core.state.position;
-          x.records.decideAt(x.now(), 'order', t.reason, 'rejected', `the close of the ${p.side} never reached the exchange (${why}): the position stays open${p.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : ''}; the next exit decision closes it`);
-        }
+        if (t.purpose !== 'entry' && !x.exits.attemptFailed(t, `it never reached the exchange (${why})`)) x.core.state.exitPending = null;
       }
     }
     let enteredNow = false;
@@ -86,6 +76,7 @@ export class Settlement {
     // reaches the strategy (and its order) without three idle promise round trips.
     if (x.core.state.position !== null) await x.protection.checkPosition(enteredNow);
     if (x.protection.stopToRetry !== null) await x.protection.retryStop();
+    if (x.exits.active) x.exits.check();
     if (x.reconciler.mayHoldStray()) await x.reconciler.adoptStray();
   }
 
@@ -131,41 +122,14 @@ export class Settlement {
         x.core.onFill({ time, kind: 'exit', side: p.side, qty: filled, price, fee: s.fee, liquidity: 'taker', reason: t.reason });
         x.records.tell({ kind: 'exit', time, side: p.side, qty: filled, price, pnl: x.core.state.dayRealised.sub(before), reason: t.reason });
       }
-      if (t.purpose !== 'exchange' && filled.lt(s.qty)) {
-        this.remaindersPending++;
-        void x.queue.run(() => this.closeRemainder(t, filled, s.qty).finally(() => this.remaindersPending--));
-      }
-    } else if (t.purpose !== 'exchange' && x.core.state.position) {
-      // Our close did nothing (e.g. cancelled, nothing to reduce): let the core decide again.
-      x.core.state.exitPending = null;
+      // Ours filled partly (IOC rest cancelled): the rest is closed at once (exits.ts).
+      if (t.purpose !== 'exchange' && filled.lt(s.qty)) x.exits.attemptFailed(t, 'partly filled', { filled, asked: s.qty });
+      else if (t.purpose !== 'exchange') x.exits.filled(t);
+    } else if (t.purpose !== 'exchange') {
+      // Our close did nothing (e.g. cancelled, nothing to reduce): tried again while the position lasts.
+      const why = `the close order ended ${s.status.toLowerCase()} without a fill${s.reason ? ` (${s.reason})` : ''}`;
+      if (!x.exits.attemptFailed(t, why) && x.core.state.position) x.core.state.exitPending = null;
     }
     return false;
-  }
-
-  /**
-   * Our close filled only partly (IOC remainder cancelled): the rest is closed at market too, a
-   * couple of times at most. Until then the position keeps its whole-position stop on the exchange.
-   */
-  private async closeRemainder(t: TrackedOrder, filled: Decimal, asked: Decimal): Promise<void> {
-    const x = this.x;
-    const pos = await x.venue.position();
-    x.book.setPosition(pos);
-    if (pos.side !== t.side || pos.size.isZero()) return;
-    const attempt = Number(/(\d+)$/.exec(t.key)?.[1] ?? 1) + 1;
-    if (attempt > MAX_CLOSE_ATTEMPTS) {
-      x.records.failed(`the ${t.side} could not be closed completely: ${fmtDec(pos.size)} remains on the exchange under its stop-loss`, new Error('close attempts exhausted'));
-      return;
-    }
-    x.records.decideAt(x.now(), 'order', t.reason, 'exit', `close order filled ${fmtDec(filled)} of ${fmtDec(asked)}: closing the remaining ${fmtDec(pos.size)} at market`);
-    const start = x.lastStart ?? 0;
-    const link = orderLinkIdFor(x.botId, start, t.purpose === 'protect' ? 'protect' : 'exit', attempt);
-    const rest = x.orders.track({ key: link, purpose: t.purpose, side: t.side, reason: t.reason, stopLoss: null, takeProfit: null, qty: pos.size });
-    try {
-      x.orders.update(rest, await x.intents.place({ orderLinkId: link, side: t.side === 'long' ? 'sell' : 'buy', type: 'market', qty: pos.size, reduceOnly: true }, 'exit', `rest of a partly filled close (${t.reason})`));
-    } catch (e) {
-      rest.unknown = !(e instanceof OrderRejectedError);
-      if (!rest.unknown) rest.applied = true;
-      x.records.failed(`closing the remaining ${fmtDec(pos.size)} failed`, e);
-    }
   }
 }

@@ -389,6 +389,12 @@ export class FakeBybit {
     return this.pushes.decisions;
   }
 
+  /** Drops the faults still queued for `path` (every path when omitted): the storm is over. */
+  clearFaults(path?: string): void {
+    if (path === undefined) this.faults.clear();
+    else this.faults.delete(path);
+  }
+
   private takeFault(path: string): Fault | undefined {
     const q = this.faults.get(path);
     const head = q?.[0];

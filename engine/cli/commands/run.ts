@@ -215,7 +215,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     ...(r.speed ? { speed: r.speed } : {}),
     ...(keys ? { keys } : {}),
     ...urls,
-    ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: fastTimers(plans[0] as Plan) } : {}),
+    ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: fastTimers(plans[0] as Plan), exitRetry: { firstMs: 50, maxMs: 200 } } : {}),
     onFatal: (e) => fatal?.(e),
     ...(notifier.enabled ? { notify: (e) => notifier.notify(e) } : {}),
   };
