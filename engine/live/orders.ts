@@ -29,6 +29,8 @@ export interface TrackedOrder {
   unknownWhy?: string;
   /** The core has been told about the final outcome. */
   applied: boolean;
+  /** Exchange stops: when (our clock) it was seen `Triggered`: its fill is on the way. */
+  triggeredAt?: number;
   /** Some fill arrived; `maker` from the first one. */
   maker?: boolean;
   lastFillTime?: number;
@@ -117,6 +119,14 @@ export class OrderBook {
       if (this.byKey.size <= keep) break;
       if (t.applied) this.byKey.delete(k);
     }
+  }
+
+  /** An exchange stop triggered since `since` whose fill has not been seen yet. */
+  stopFilling(since: number): boolean {
+    for (const t of this.byKey.values()) {
+      if (t.purpose === 'exchange' && !t.applied && t.triggeredAt !== undefined && t.triggeredAt >= since) return true;
+    }
+    return false;
   }
 
   /** Keys of every tracked order (tests, status). */

@@ -11,6 +11,9 @@ import type { LiveContext } from './context.ts';
 import { exitFromFills, unjournaledFills } from './recover.ts';
 import { errText } from './records.ts';
 
+/** How long a triggered exchange stop's Filled frame is waited for before the exit is rebuilt from the fill history. */
+const STOP_FILL_WAIT_MS = 5000;
+
 /** The levels the plan wants on a position (null: none). */
 export interface PlannedLevels {
   stopLoss: Decimal | null;
@@ -43,6 +46,8 @@ export class Protection {
     x.book.setPosition(pos);
     if (pos.side === 'flat' || pos.size.isZero()) {
       if (afterEntry) return; // stopped out at once; the close arrives as its own order
+      // A stop just triggered: its Filled frame is on the way and books the exit with its details.
+      if (x.orders.stopFilling(x.now() - STOP_FILL_WAIT_MS)) return;
       await this.recoverExit();
       return;
     }
@@ -155,7 +160,9 @@ export class Protection {
     for (const f of unjournaledFills(p, fills)) x.records.journal((r) => r.fill?.(f));
     const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now());
     x.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
+    const before = x.core.state.dayRealised;
     x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
+    x.records.tell({ kind: 'exit', time: exit.time, side: p.side, qty: p.qty, price: exit.price, pnl: x.core.state.dayRealised.sub(before), reason: exit.reason });
   }
 }
 

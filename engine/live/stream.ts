@@ -63,6 +63,7 @@ export class AccountStream {
         // so `botctl trades` can say what closed the position.
         if (o.orderLinkId || o.origin !== 'user') x.records.journal((r) => r.orderUpdate?.(o));
         if (t.purpose === 'exchange') t.reason = this.exitReasonOf(o.origin);
+        if (o.status === 'Triggered' && t.triggeredAt === undefined) t.triggeredAt = x.now();
         if (x.orders.update(t, o) || o.filledQty.gt(0)) x.settlement.requestSettle();
       }
     }

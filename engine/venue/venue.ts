@@ -15,9 +15,11 @@ export type OrderType = 'market' | 'limit';
  * Bybit's order state machine, which the simulator mimics:
  *   New → PartiallyFilled → Filled
  *   New | PartiallyFilled → Cancelled (a cancelled order may carry fills: see `filledQty`)
- *   Rejected (never live); Untriggered → Triggered → New (conditional orders);
+ *   Rejected (never live); Untriggered → Triggered → New → … (conditional orders, a position's
+ *   stop-loss and take-profit among them: same orderId throughout, `Filled` often in a later frame);
  *   Untriggered → Deactivated (conditional cancelled before it triggered).
- * Open: New, PartiallyFilled, Untriggered. Everything else is final.
+ * Open: New, PartiallyFilled, Untriggered, Triggered (Bybit lists it as closed, but it is only the
+ * instant between Untriggered and New: the order has not ended). Everything else is final.
  */
 export type OrderStatus =
   | 'New'
@@ -29,7 +31,7 @@ export type OrderStatus =
   | 'Triggered'
   | 'Deactivated';
 
-export const OPEN_ORDER_STATUSES: readonly OrderStatus[] = ['New', 'PartiallyFilled', 'Untriggered'];
+export const OPEN_ORDER_STATUSES: readonly OrderStatus[] = ['New', 'PartiallyFilled', 'Untriggered', 'Triggered'];
 
 export function isOpenStatus(status: OrderStatus): boolean {
   return OPEN_ORDER_STATUSES.includes(status);

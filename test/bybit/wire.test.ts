@@ -4,6 +4,7 @@ import { Decimal } from 'decimal.js';
 import { nextStart } from '../../engine/venue/bybit/candles.ts';
 import { orderCreateBody } from '../../engine/venue/bybit/orders.ts';
 import { MalformedError, parseKlinePush, parseKlineRow, parseOrder, parsePosition } from '../../engine/venue/bybit/parse.ts';
+import { isOpenStatus } from '../../engine/venue/venue.ts';
 
 t.test('order bodies print decimals in full, never in exponent form', async (t) => {
   const body = orderCreateBody(
@@ -37,6 +38,10 @@ t.test('order states map onto the venue state machine', async (t) => {
   t.equal(o.stopLoss, undefined, '"0.00" means no stop');
   t.equal(o.reason, 'CancelByUser');
   t.equal(parseOrder({ ...base, orderStatus: 'Filled', createType: 'CreateByTakeProfit' }).origin, 'takeProfit');
+  // A position's stop-loss order may carry createType CreateByUser; its stopOrderType says what it is.
+  t.equal(parseOrder({ ...base, orderStatus: 'Untriggered', createType: 'CreateByUser', stopOrderType: 'StopLoss' }).origin, 'stopLoss');
+  t.equal(parseOrder({ ...base, orderStatus: 'Triggered', createType: 'CreateByUser', stopOrderType: 'UNKNOWN' }).origin, 'user');
+  t.ok(isOpenStatus(parseOrder({ ...base, orderStatus: 'Triggered' }).status), 'Triggered is not the end of an order');
   t.throws(() => parseOrder({ ...base, orderStatus: 'Exploded' }), MalformedError);
   t.throws(() => parseOrder({ ...base, orderStatus: 'New', qty: 0.5 }), MalformedError, 'numbers must be strings');
 });

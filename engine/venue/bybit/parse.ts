@@ -86,6 +86,15 @@ const ORIGIN: Record<string, OrderState['origin']> = {
 /** docs/v5/enum.mdx#exectype */
 const EXEC_KIND: Record<string, FillKind> = { Trade: 'trade', BustTrade: 'liquidation', AdlTrade: 'adl', Funding: 'funding' };
 
+/** A position's own TP/SL orders may show `CreateByUser`; their stopOrderType says what they are. */
+const STOP_ORIGIN: Record<string, OrderState['origin']> = {
+  StopLoss: 'stopLoss',
+  PartialStopLoss: 'stopLoss',
+  TakeProfit: 'takeProfit',
+  PartialTakeProfit: 'takeProfit',
+  TrailingStop: 'trailingStop',
+};
+
 export function parseOrder(x: unknown): OrderState {
   const K = 'order';
   const o = obj(x, K);
@@ -107,7 +116,7 @@ export function parseOrder(x: unknown): OrderState {
     filledQty,
     fee: o.cumExecFee === undefined || o.cumExecFee === '' ? new Decimal(0) : dec(o, 'cumExecFee', K),
     reduceOnly: o.reduceOnly === true,
-    origin: ORIGIN[createType] ?? (createType.startsWith('CreateBy') ? 'other' : 'user'),
+    origin: STOP_ORIGIN[String(o.stopOrderType)] ?? ORIGIN[createType] ?? (createType.startsWith('CreateBy') ? 'other' : 'user'),
     createdAt: ms(o, 'createdTime', K),
     updatedAt: ms(o, 'updatedTime', K),
   };
