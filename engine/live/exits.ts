@@ -96,7 +96,7 @@ export class Exits {
       const st = await x.intents.place({ orderLinkId: link, side: c.side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', c.reason);
       x.orders.update(t, st);
       x.settlement.lookUpLater(t);
-      x.log.info('exit order placed', { orderLinkId: link, reason: c.reason, qty: size.toFixed(), status: st.status });
+      x.records.log('info', 'exit order placed', { orderLinkId: link, reason: c.reason, qty: size.toFixed(), status: st.status });
     } catch (e) {
       if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
       if (e instanceof VenueBannedError) {
