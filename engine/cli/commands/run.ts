@@ -16,9 +16,9 @@ import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import type { Network, Plan } from '../../plan/plan.ts';
 import { createLogger } from '../../log/index.ts';
 import { VenueAuthError, VenueError } from '../../venue/errors.ts';
-import { BybitVenue, ENV_FAST_TIMERS, bybitVenueOptions, loopbackOverrides, type BybitVenueOptions } from '../../venue/bybit/index.ts';
+import type { BybitVenueOptions } from '../../venue/bybit/index.ts';
 import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
-import { bybitOptions, startSession, type BotSession, type SessionOptions } from '../../live/session.ts';
+import type { BotSession, SessionOptions } from '../../live/session.ts';
 import { LiveScreen, replaySummary } from '../../live/status.ts';
 import { openJournals, type JournalRecorders } from '../../live/recorder.ts';
 import { formatShutdown } from '../../live/shutdown.ts';
@@ -26,6 +26,11 @@ import { botIdOf } from '../../live/ids.ts';
 import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
 import { candleFileText } from '../../market/candle-file.ts';
 import { intervalMs } from '../../market/candle.ts';
+
+// The Bybit client (bybit-api is slow to load) and the live session load when a run starts, so
+// `botctl run --help` and a mistyped flag answer at once.
+const bybitModule = () => import('../../venue/bybit/index.ts');
+const sessionModule = () => import('../../live/session.ts');
 
 interface RunOpts {
   live?: boolean;
@@ -144,6 +149,7 @@ async function checkKeys(so: SessionOptions, plans: Plan[], keys: ApiKeys): Prom
     const network = so.network ?? plan.market.network;
     if (checked.has(network)) continue;
     checked.add(network);
+    const [{ BybitVenue }, { bybitOptions }] = await Promise.all([bybitModule(), sessionModule()]);
     const v = new BybitVenue({ ...bybitOptions(so, plan.market), key: keys.key, secret: keys.secret });
     try {
       await v.syncClock();
@@ -162,6 +168,7 @@ async function checkKeys(so: SessionOptions, plans: Plan[], keys: ApiKeys): Prom
 async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<number> {
   const r = resolveOptions(opts);
   // Test-only URL overrides are refused before anything starts unless they name this machine.
+  const { ENV_FAST_TIMERS, loopbackOverrides } = await bybitModule();
   const urls = loopbackOverrides(process.env);
   const plans = await loadPlans(files, io);
   if (!plans) return ExitCode.UserError;
@@ -215,7 +222,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     ...(r.speed ? { speed: r.speed } : {}),
     ...(keys ? { keys } : {}),
     ...urls,
-    ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: fastTimers(plans[0] as Plan), exitRetry: { firstMs: 50, maxMs: 200 } } : {}),
+    ...(process.env[ENV_FAST_TIMERS] === '1' ? { bybit: await fastTimers(plans[0] as Plan), exitRetry: { firstMs: 50, maxMs: 200 } } : {}),
     onFatal: (e) => fatal?.(e),
     ...(notifier.enabled ? { notify: (e) => notifier.notify(e) } : {}),
   };
@@ -246,7 +253,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
 
   let session: BotSession;
   try {
-    session = await startSession(so);
+    session = await (await sessionModule()).startSession(so);
   } catch (e) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -343,7 +350,8 @@ function stopWithin<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 }
 
 /** Test only (BOTCTL_BYBIT_FAST_TIMERS=1): the adapter's timeouts, retries and heartbeats in milliseconds. */
-function fastTimers(plan: Plan): Partial<BybitVenueOptions> {
+async function fastTimers(plan: Plan): Promise<Partial<BybitVenueOptions>> {
+  const { ENV_FAST_TIMERS, bybitVenueOptions } = await bybitModule();
   const o = bybitVenueOptions(plan, { [ENV_FAST_TIMERS]: '1' });
   return { ...(o.httpTimeoutMs ? { httpTimeoutMs: o.httpTimeoutMs } : {}), ...(o.retry ? { retry: o.retry } : {}), ...(o.ws ? { ws: o.ws } : {}) };
 }
