@@ -80,7 +80,15 @@ export class Exits {
     let size = this.openSize(c.side);
     if (c.failures > 0) {
       // After a failure the book may be stale: ask the exchange what is still open.
-      const pos = await x.venue.position();
+      let pos;
+      try {
+        pos = await x.venue.position();
+      } catch (e) {
+        if (e instanceof VenueAuthError || e instanceof VenueSetupError) throw e;
+        if (e instanceof VenueBannedError) this.afterBan(c, e);
+        else this.backoff(c, `the position could not be read (${errText(e)})`);
+        return;
+      }
       x.book.setPosition(pos);
       if (pos.side !== c.side || pos.size.isZero()) {
         await this.flatOnExchange();
@@ -104,9 +112,7 @@ export class Exits {
         x.orders.forget(link);
         c.order = null;
         c.attempt--;
-        x.records.banned(e);
-        x.records.decideAt(x.now(), 'order', c.reason, 'none', `exit order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; the ${c.side} is closed then`);
-        this.schedule(Math.max(0, e.until - x.now()) + 50);
+        this.afterBan(c, e);
         return;
       }
       if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
@@ -136,9 +142,24 @@ export class Exits {
       this.schedule(0);
       return true;
     }
+    this.backoff(c, why, t.key);
+    return true;
+  }
+
+  /** Bybit banned the IP: nothing can be sent before `e.until`; the next attempt is right after. */
+  private afterBan(c: Closing, e: VenueBannedError): void {
+    const x = this.x;
+    x.records.banned(e);
+    x.records.decideAt(x.now(), 'order', c.reason, 'none', `exit order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; the ${c.side} is closed then`);
+    this.schedule(Math.max(0, e.until - x.now()) + 50);
+  }
+
+  /** The next attempt after a growing delay; the first failures, and every tenth, are recorded. */
+  private backoff(c: Closing, why: string, orderLinkId?: string): void {
+    const x = this.x;
     c.failures++;
     const delay = Math.min(this.retry.firstMs * 2 ** (c.failures - 1), this.retry.maxMs);
-    x.log.warn('the close did not go through; trying again', { orderLinkId: t.key, why, attempt: c.attempt, retryInMs: delay });
+    x.log.warn('the close did not go through; trying again', { orderLinkId, why, attempt: c.attempt, retryInMs: delay });
     if (c.failures <= RECORD_FIRST || c.failures % RECORD_EVERY === 0) {
       const p = x.core.state.position;
       const under = p?.stopLoss ? ` under its stop-loss ${fmtDec(p.stopLoss)}` : '';
@@ -146,7 +167,6 @@ export class Exits {
         `the close of the ${c.side} (${EXIT_WORDS[c.reason]}) did not go through: ${why}; the position stays open${under}; trying again in ${duration(delay)}${c.failures > 1 ? ` (attempt ${c.attempt + 1})` : ''}`);
     }
     this.schedule(delay);
-    return true;
   }
 
   /** Settle's end: done once the core is flat and the exchange holds nothing on the closing side. */

@@ -225,3 +225,8 @@ export function assertInvariants(t: Test, bot: LiveBot, opts: { allowUnprotected
 }
 
 export const dec = (x: string | number) => new Decimal(x);
+
+/** The decision records the bot's journal holds, oldest first, as one text. */
+export function journalDecisions(bot: LiveBot): string {
+  return (bot.journal().prepare('SELECT text FROM decisions ORDER BY id').all() as Array<{ text: string }>).map((d) => d.text).join('\n');
+}

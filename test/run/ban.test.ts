@@ -67,3 +67,31 @@ t.test('a ban that outlasts the candle: the stale entry is dropped with the reas
   t.equal(bot.fake.position().size.toFixed(), '0.01', 'the next signal enters');
   assertInvariants(t, bot);
 });
+
+t.test('banned between two attempts of an exit: the retry waits for the ban, then closes once', async (t) => {
+  const bot = await liveBot({ venue });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.httpError('/v5/order/create', 502, 4); // the first attempt never reaches the exchange
+  let banAt = 0;
+  const record = bot.fake.requests.push.bind(bot.fake.requests);
+  bot.fake.requests.push = (...items) => {
+    // The retry re-reads the position first: Bybit bans the IP just then (403 from this request on).
+    const failedCreates = bot.fake.requestsTo('/v5/order/create').filter((r) => r.httpStatus === 502).length;
+    if (!banAt && failedCreates === 4 && items.some((r) => r.path === '/v5/position/list')) {
+      bot.fake.banIp(BAN_MS);
+      banAt = Date.now();
+    }
+    return record(...items);
+  };
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero(), 3000, 'closed after the ban');
+  t.ok(banAt > 0, 'the retry met the ban');
+  t.ok(Date.now() - banAt >= BAN_MS, 'not before the ban was over');
+  await bot.runner.idle();
+  t.match(bot.texts().join('\n'), /exit order not sent: Bybit's IP ban lasts until .* UTC; the long is closed then/);
+  t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'one close');
+  await bot.step(SIG.none, 50100);
+  t.equal(bot.runner.core.state.position, null, 'the core is flat too');
+  assertInvariants(t, bot);
+});

@@ -3,7 +3,7 @@
 // within a bound (a few lookups) as never placed, and neither hangs ("an entry order is already
 // working" for ever) nor doubles the order.
 import t from 'tap';
-import { SIG, assertInvariants, liveBot } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, journalDecisions, liveBot } from '../helpers/run-fake.ts';
 import { orderStory } from '../helpers/recovery.ts';
 
 for (const orderEntry of ['rest', 'websocket'] as const) {
@@ -37,5 +37,8 @@ t.test('exit acknowledged without an order id: not taken as placed; the position
   t.equal(bot.runner.core.state.position, null);
   t.match(bot.texts().join('\n'), /acknowledged it without an order id/);
   t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'one close order');
+  const first = String(bot.fake.orderCreates().find((c) => c.reduceOnly === true)!.orderLinkId);
+  t.same(orderStory(bot.journal(), first), ['Intent', 'Rejected'], 'the phantom close: intent, never placed');
+  t.match(journalDecisions(bot), /acknowledged it without an order id/, 'and why');
   assertInvariants(t, bot);
 });

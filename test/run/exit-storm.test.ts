@@ -3,7 +3,7 @@
 // (bounded backoff, short in tests) until the close goes through, without a new exit signal, and
 // also after a restart (the exit intent is in the journal).
 import t from 'tap';
-import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, journalDecisions, liveBot, until } from '../helpers/run-fake.ts';
 import { orderStory } from '../helpers/recovery.ts';
 
 /** Every order/create fails with HTTP 502 for the next `n` requests (each placement tries 4 times). */
@@ -47,5 +47,22 @@ t.test('a restart in the middle of the storm carries the decided exit out', asyn
   t.match(texts, /resumed the long 0\.01 at 50000 from the journal/);
   t.match(texts, /the exit of the long decided before the restart \(exit signal\) is not done: closing it at market/, texts);
   t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'closed once');
+  await until(() => bot.runner.core.state.position === null, 3000, 'the core flat');
+  t.match(journalDecisions(bot), /EXIT LONG signal[\s\S]*did not go through[\s\S]*decided before the restart \(exit signal\) is not done/, 'the journal: the decision, the failed tries, the resumption');
+  assertInvariants(t, bot);
+});
+
+t.test('the position cannot be read before a retry: the bot backs off and closes once it can', async (t) => {
+  const bot = await liveBot({ journal: true });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  storm(bot, 4); // the first attempt never reaches the exchange
+  bot.fake.httpError('/v5/position/list', 502, 8); // and the next two cannot read the position
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero(), 5000, 'closed once the position could be read');
+  await until(() => bot.runner.core.state.position === null, 3000, 'the core flat');
+  t.match(bot.texts().join('\n'), /the close of the long \(exit signal\) did not go through: the position could not be read \(.*502.*\); the position stays open under its stop-loss 49500; trying again/);
+  t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'closed once');
+  t.match(journalDecisions(bot), /did not go through: .*HTTP 502[\s\S]*did not go through: the position could not be read/, 'journaled');
   assertInvariants(t, bot);
 });

@@ -3,7 +3,7 @@
 // keep the position without a stop: it closes it at market at once, says why in plain words,
 // journals it and notifies.
 import t from 'tap';
-import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, journalDecisions, liveBot, until } from '../helpers/run-fake.ts';
 import { orderStory } from '../helpers/recovery.ts';
 
 t.test('found at start-up with its stop already crossed: closed at market at once, journaled, notified', async (t) => {
@@ -52,5 +52,6 @@ t.test('appearing mid-run with its stop already crossed: closed at market before
   t.ok(bot.notes.some((n) => n.kind === 'protection'), 'notified');
   await bot.step(SIG.none, 50600);
   t.equal(bot.fake.placedOrders().filter((o) => o.reduceOnly).length, 1, 'closed once');
+  t.match(journalDecisions(bot), /adopted the short 0\.02 at 50000[^\n]*\n.*Bybit refused stop-loss 50500 because the price is already past it[\s\S]*short position closed by stop-loss at 50600/, 'the journal tells it in order');
   assertInvariants(t, bot);
 });

@@ -4,7 +4,7 @@
 // the exit from it, with its notification, instead of treating the stop as done with nothing filled
 // and rebuilding the exit from the fill history as if the stream had been away.
 import t from 'tap';
-import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, journalDecisions, liveBot, until } from '../helpers/run-fake.ts';
 import { orderStory } from '../helpers/recovery.ts';
 
 t.test('a stop-loss triggers in two steps: the exit is booked from its Filled frame and told', async (t) => {
@@ -52,5 +52,6 @@ t.test('the position shows flat before the Filled frame arrives: the bot waits f
   t.ok(bot.notes.some((n) => n.kind === 'exit' && n.reason === 'stop_loss'), 'told');
   t.notMatch(bot.log.text(), /while the stream was away/, 'not rebuilt from the fill history');
   await bot.waitProcessed(c);
+  t.match(journalDecisions(bot), /long position closed by stop-loss at 49400/, 'journaled');
   assertInvariants(t, bot);
 });

@@ -3,7 +3,7 @@
 // fell through it means the stop would have triggered, so the position is closed at market; and the
 // position check compares the level on the exchange with the wanted one, not only that one exists.
 import t from 'tap';
-import { SIG, assertInvariants, liveBot } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, journalDecisions, liveBot } from '../helpers/run-fake.ts';
 import { orderStory } from '../helpers/recovery.ts';
 
 const TRAIL = 'test/fixtures/run/trail.yaml';
@@ -35,7 +35,7 @@ t.test('the price fell through the new trailing level before it was set: closed 
 });
 
 t.test('a move refused for another reason: the core keeps the confirmed stop until a retry is accepted', async (t) => {
-  const bot = await liveBot({ spec: TRAIL });
+  const bot = await liveBot({ spec: TRAIL, journal: true });
   t.teardown(bot.close);
   await bot.step(SIG.long, 50000);
   bot.fake.tradingStopFault = { retCode: 10016, retMsg: 'injected: service busy' };
@@ -48,11 +48,12 @@ t.test('a move refused for another reason: the core keeps the confirmed stop unt
   t.equal(bot.fake.position().stopLoss.toFixed(), '50490', 'moved on the retry');
   t.equal(bot.runner.core.state.position?.stopLoss?.toFixed(), '50490', 'and only then committed');
   t.equal(bot.runner.core.state.position?.stopKind, 'trailing_stop');
+  t.match(journalDecisions(bot), /trailing stop not moved to 50490: .*service busy/, 'the journal has the refusal');
   assertInvariants(t, bot);
 });
 
 t.test('the stop on the exchange differs from the wanted one: the position check puts the wanted level back', async (t) => {
-  const bot = await liveBot({ spec: TRAIL });
+  const bot = await liveBot({ spec: TRAIL, journal: true });
   t.teardown(bot.close);
   await bot.step(SIG.long, 50000);
   await bot.step(SIG.none, 51000);
@@ -62,5 +63,6 @@ t.test('the stop on the exchange differs from the wanted one: the position check
   await bot.step(SIG.none, 50900);
   t.equal(bot.fake.position().stopLoss.toFixed(), '50490', 'the wanted level is back');
   t.match(bot.texts().join('\n'), /the long's stop-loss on the exchange was 49000, not 50490: put back with trading-stop/);
+  t.match(journalDecisions(bot), /the long's stop-loss on the exchange was 49000, not 50490/, 'journaled');
   assertInvariants(t, bot);
 });
