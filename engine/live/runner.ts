@@ -276,5 +276,6 @@ export class BotRunner {
       x.records.flush();
     }
     x.records.saveCore(c.start + x.step);
+    if (x.live && x.core.state.position !== null) x.settlement.verifyPosition();
   }
 }

@@ -255,6 +255,12 @@ export interface Venue {
 
   equity(): Promise<Equity>;
 
+  /**
+   * The account stream looks silent (the exchange shows a change it never pushed): drop it and
+   * open it again. Optional: venues without a stream ignore it.
+   */
+  reconnectAccountStream?(why: string): void;
+
   /** Order, fill, position, wallet and connection events, as they arrive. */
   onEvent(listener: (event: VenueEvent) => void): Unsubscribe;
 

@@ -446,6 +446,16 @@ export class FakeBybit {
     return this.ws.stall(sel);
   }
 
+  /** Connected but silent: the sockets answer pings yet deliver no pushes (new connections are fine). */
+  silenceSockets(sel: SocketSelector = 'all'): number {
+    return this.ws.silence(sel);
+  }
+
+  /** Cut connections that sent nothing (not even a ping) for `ms`, as Bybit does after 10 minutes; 0 turns it off. */
+  set idleTimeoutMs(ms: number) {
+    this.ws.setIdleTimeout(ms);
+  }
+
   sendRaw(sel: SocketSelector, text: string): void {
     this.ws.sendRaw(sel, text);
   }
