@@ -99,3 +99,19 @@ t.test('network down: stream reconnects back off exponentially, logged once per 
   t.equal(lost.length, 1, `one "connection lost" line for ${delays.length} scheduled attempts`);
   t.match(s.logText(), /"stream":"market","downMs":\d+,"msg":"stream reconnected"/);
 });
+
+t.test("Bybit's idle disconnect (10 minutes without a ping or data; shortened here): the client's pings keep it open", async (t) => {
+  const s = await setup({ venue: { ws: { pingIntervalMs: 100, pongTimeoutMs: 200, reconnectDelayMs: 50, readyTimeoutMs: 3000 } } });
+  t.teardown(s.close);
+  const before = s.fake.connectCount('private');
+  s.fake.idleTimeoutMs = 400;
+  t.teardown(() => void (s.fake.idleTimeoutMs = 0));
+  // A client that never pings is cut by the server...
+  const { WebSocket } = await import('ws');
+  const quiet = new WebSocket(`${s.fake.wsBase}/v5/public/linear`);
+  const closed = new Promise<number>((r) => quiet.on('close', (code) => r(code)));
+  t.equal(await closed, 1000, 'a connection that sends nothing is closed');
+  // ...while the venue's account stream, pinging every 100 ms, was never dropped.
+  t.equal(s.fake.connectCount('private'), before, 'no reconnect of the pinging stream');
+  t.equal(s.fake.subscribers('private'), 1);
+});
