@@ -287,8 +287,8 @@ export class BybitVenue implements Venue {
 
   // ---- market data -----------------------------------------------------------------------------
 
-  async instrument(): Promise<InstrumentRules> {
-    if (this.rules) return this.rules;
+  async instrument(opts: { refresh?: boolean } = {}): Promise<InstrumentRules> {
+    if (this.rules && !opts.refresh) return this.rules;
     const { category, symbol } = this.opts;
     const env = await this.checked<{ list?: unknown[] }>('instruments-info', () =>
       this.rest.getInstrumentsInfo({ category, symbol }),
@@ -735,6 +735,7 @@ export class BybitVenue implements Venue {
  */
 function rejectionKind(code: number, msg: string): RejectionKind | undefined {
   if (/position (is )?zero|position.*not (exist|found)|no position/i.test(msg)) return 'nothing_to_reduce';
+  if (code === 110074 || /not live|symbol status/i.test(msg)) return 'not_trading';
   if (PRECISION.has(code) || /tick ?size|too many decimals|multiple of|truncated to zero|qty ?step|precision/i.test(msg)) return 'precision';
   return undefined;
 }
