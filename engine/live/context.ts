@@ -9,6 +9,7 @@
 //   protection.ts  an open position keeps its exchange-side stop, or is closed
 //   exits.ts       a decided close carried out until the position is flat (retries, restarts)
 //   reconcile.ts   the journal and the exchange at start-up; positions that appear mid-run
+//   rules.ts       instrument rules read again (hourly, on precision refusals) and followed
 import type { Plan } from '../plan/plan.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import { DecisionCore } from '../core/core.ts';
@@ -28,6 +29,7 @@ import type { Settlement } from './settlement.ts';
 import type { Protection } from './protection.ts';
 import type { Reconciler } from './reconcile.ts';
 import type { Exits } from './exits.ts';
+import type { InstrumentWatch } from './rules.ts';
 
 export class LiveContext {
   readonly botId: string;
@@ -57,6 +59,7 @@ export class LiveContext {
   protection!: Protection;
   reconciler!: Reconciler;
   exits!: Exits;
+  rulesWatch!: InstrumentWatch;
 
   constructor(readonly o: RunnerOptions, readonly queue: SerialQueue) {
     this.botId = botIdOf(o.plan.name, o.plan.market.symbol);

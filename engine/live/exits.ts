@@ -117,6 +117,14 @@ export class Exits {
       }
       if (e instanceof OrderRejectedError || e instanceof InsufficientBalanceError) {
         t.applied = true;
+        // "Nothing to reduce": Bybit holds no such position (a stop-out the account stream never
+        // pushed, say). Read it now, not after the backoff; what closed it is booked from the fills.
+        if (e instanceof OrderRejectedError && e.kind === 'nothing_to_reduce' && (await this.goneOnExchange(c.side))) {
+          c.order = null;
+          x.records.decideAt(x.now(), 'order', c.reason, 'none', `the close of the ${c.side} was refused (${errText(e)}): Bybit holds no ${c.side}; booking what closed it from the fill history`);
+          await this.flatOnExchange();
+          return;
+        }
         this.attemptFailed(t, `the exchange refused it (${errText(e)})`);
         return;
       }
@@ -184,6 +192,19 @@ export class Exits {
 
   stop(): void {
     this.stopTimer();
+  }
+
+  /** The exchange holds nothing on `side` (read now; a failed read says no). */
+  private async goneOnExchange(side: Side): Promise<boolean> {
+    const x = this.x;
+    try {
+      const pos = await x.venue.position();
+      x.book.setPosition(pos);
+      return pos.side !== side || pos.size.isZero();
+    } catch (err) {
+      x.records.failed('re-reading the position after a refused close failed', err);
+      return false;
+    }
   }
 
   /** A re-read found nothing left to close: record an exit the stream did not bring, and stop. */

@@ -7,6 +7,7 @@ import type { Candle } from '../market/candle.ts';
 import type { WorkingEntry } from '../core/state.ts';
 import type { ExitReason, Intent, Side } from '../core/types.ts';
 import { fmtDec, fmtTime } from '../core/format.ts';
+import { roundLimitEntry, roundQty } from '../core/precision.ts';
 import {
   InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, OrderStateUnknownError, StopBeyondPriceError, VenueAuthError,
   VenueBannedError, VenueSetupError,
@@ -40,9 +41,13 @@ export class Intents {
     }
   }
 
-  private async enter(intent: EnterIntent, c: Candle): Promise<void> {
+  private async enter(intent: EnterIntent, c: Candle, attempt = 1): Promise<void> {
     const x = this.x;
-    const link = orderLinkIdFor(x.botId, c.start, 'entry');
+    if (!x.rulesWatch.trading()) {
+      x.core.onEntryRejected(c.start + x.step, `not sent: ${x.rules.symbol} does not trade on Bybit now (status ${x.rules.status})`);
+      return;
+    }
+    const link = orderLinkIdFor(x.botId, c.start, 'entry', attempt);
     const t = x.orders.track({
       key: link, purpose: 'entry', side: intent.side, reason: 'signal', qty: intent.qty,
       stopLoss: intent.onExchange ? intent.stopLoss : null, takeProfit: intent.onExchange ? intent.takeProfit : null,
@@ -63,6 +68,18 @@ export class Intents {
       if (e instanceof InsufficientBalanceError || e instanceof OrderRejectedError || e instanceof VenueUnsupportedError) {
         t.applied = true;
         x.records.log('warn', 'entry order refused', { orderLinkId: link, error: errText(e) });
+        if (e instanceof OrderRejectedError && (e.kind === 'precision' || e.kind === 'not_trading') && attempt === 1) {
+          // Off the grid, or not trading: the instrument's rules may have changed under us. Read
+          // them; when the grid did, the entry goes out once more on it (a new orderLinkId: this one
+          // was refused). A symbol that stopped trading says so.
+          const changed = await x.rulesWatch.refreshQuietly(`an entry was refused: ${errText(e)}`);
+          const next = changed && x.rulesWatch.trading() ? this.onNewGrid(intent) : null;
+          if (next) {
+            x.records.decide(c, 'order', 'entry', 'none', `entry order refused for its precision (${errText(e)}); sent again on the new rules: ${fmtDec(next.qty)}${next.order.type === 'limit' ? ` at ${fmtDec(next.order.price)}` : ''}${next.stopLoss ? `, stop ${fmtDec(next.stopLoss)}` : ''}${next.takeProfit ? `, target ${fmtDec(next.takeProfit)}` : ''}`);
+            await this.enter(next, c, attempt + 1);
+            return;
+          }
+        }
         x.core.onEntryRejected(closeTime, e instanceof InsufficientBalanceError ? `not enough balance (${errText(e)})` : errText(e));
         return;
       }
@@ -130,6 +147,19 @@ export class Intents {
     setTimeout(() => {
       if (!x.stopped) void x.queue.run(async () => (x.stopped ? undefined : send()));
     }, Math.max(0, e.until - x.now()) + 50).unref();
+  }
+
+  /** The entry re-rounded to the instrument's current rules (the working entry follows), or null if too small now. */
+  private onNewGrid(intent: EnterIntent): EnterIntent | null {
+    const x = this.x;
+    const r = x.rules;
+    const qty = roundQty(intent.qty, r);
+    if (qty.lt(r.minQty) || qty.isZero()) return null;
+    const levels = x.rulesWatch.onGrid(intent.side, intent.stopLoss, intent.takeProfit);
+    const order = intent.order.type === 'limit' ? { type: 'limit' as const, price: roundLimitEntry(intent.order.price, intent.side, r) } : intent.order;
+    const w = x.core.state.entryOrder;
+    if (w) Object.assign(w, { qty, order, stopLoss: levels.stopLoss, takeProfit: levels.takeProfit });
+    return { ...intent, qty, order, stopLoss: levels.stopLoss, takeProfit: levels.takeProfit };
   }
 
   amendsOnTimeout(): boolean {

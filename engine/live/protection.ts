@@ -40,7 +40,9 @@ export class Protection {
     const wantStop = onExchange ? this.stopToRetry ?? p.stopLoss : null;
     const wantTarget = onExchange ? p.takeProfit : null;
     const cached = x.book.position;
-    const looksFine = cached.side === p.side && cached.size.gt(0) && same(cached.stopLoss, wantStop) && same(cached.takeProfit, wantTarget);
+    // Less on the exchange than the core holds, with none of our orders under way: reduced behind our back.
+    const shrunk = (size: Decimal) => size.lt(p.qty) && !x.orders.hasUnsettled() && !x.exits.active;
+    const looksFine = cached.side === p.side && cached.size.gt(0) && !shrunk(cached.size) && same(cached.stopLoss, wantStop) && same(cached.takeProfit, wantTarget);
     if (looksFine && !afterEntry) return;
     const pos = await x.venue.position();
     x.book.setPosition(pos);
@@ -51,6 +53,7 @@ export class Protection {
       await this.recoverExit();
       return;
     }
+    if (pos.side === p.side && shrunk(pos.size)) await this.recoverExit(p.qty.sub(pos.size));
     const missStop = Boolean(wantStop && !pos.stopLoss);
     const missTarget = Boolean(wantTarget && !pos.takeProfit);
     const wrongStop = Boolean(wantStop && pos.stopLoss && !pos.stopLoss.eq(wantStop));
@@ -151,18 +154,24 @@ export class Protection {
     }
   }
 
-  /** The exchange is flat but the core still holds a position: find the closing fills. */
-  async recoverExit(): Promise<void> {
+  /**
+   * The exchange closed the position (or `qty` of it: auto-deleveraging) and the account stream
+   * never said so: recorded from the fill history, journaled and told. A stream believed up that
+   * missed it is reconnected.
+   */
+  async recoverExit(qty?: Decimal): Promise<void> {
     const x = this.x;
     const p = x.core.state.position;
     if (!p) return;
     const fills = await x.venue.fills(p.entryTime);
     for (const f of unjournaledFills(p, fills)) x.records.journal((r) => r.fill?.(f));
-    const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now());
-    x.log.warn('the exchange closed the position while the stream was away; recorded from the fill history', { fills: exit.fills, reason: exit.reason });
+    const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now(), qty);
+    const part = qty ?? p.qty;
+    x.log.warn(`the exchange ${qty ? `reduced the position by ${fmtDec(qty)}` : 'closed the position'} while the stream was away; recorded from the fill history`, { fills: exit.fills, reason: exit.reason });
+    if (!x.stream.down.has('account')) x.venue.reconnectAccountStream?.('the exchange changed the position and the account stream never said so');
     const before = x.core.state.dayRealised;
-    x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: p.qty, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
-    x.records.tell({ kind: 'exit', time: exit.time, side: p.side, qty: p.qty, price: exit.price, pnl: x.core.state.dayRealised.sub(before), reason: exit.reason });
+    x.core.onFill({ time: exit.time, kind: 'exit', side: p.side, qty: part, price: exit.price, fee: exit.fee, liquidity: 'taker', reason: exit.reason });
+    x.records.tell({ kind: 'exit', time: exit.time, side: p.side, qty: part, price: exit.price, pnl: x.core.state.dayRealised.sub(before), reason: exit.reason });
   }
 }
 

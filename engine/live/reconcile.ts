@@ -126,8 +126,10 @@ export class Reconciler {
     const time = x.lastStart !== null ? x.lastStart + x.step : x.now();
     if (x.plan.exits.placement === 'exchange' && (!stopLoss || !takeProfit)) {
       const levels = entryLevels(x.plan, x.rules, p.side, p.avgPrice, x.core.atr);
-      const sl = stopLoss ? undefined : known?.stopLoss ?? (levels.ok ? levels.value.stopLoss ?? undefined : undefined);
-      const tp = takeProfit ? undefined : known?.takeProfit ?? (levels.ok ? levels.value.takeProfit ?? undefined : undefined);
+      // The journal's levels were rounded to the tick grid of their day: put them on today's.
+      const journaled = known ? x.rulesWatch.onGrid(p.side, known.stopLoss, known.takeProfit) : null;
+      const sl = stopLoss ? undefined : journaled?.stopLoss ?? (levels.ok ? levels.value.stopLoss ?? undefined : undefined);
+      const tp = takeProfit ? undefined : journaled?.takeProfit ?? (levels.ok ? levels.value.takeProfit ?? undefined : undefined);
       if (sl || tp) {
         try {
           await x.venue.setTradingStop({ ...(sl ? { stopLoss: sl } : {}), ...(tp ? { takeProfit: tp } : {}) });

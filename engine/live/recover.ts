@@ -62,22 +62,31 @@ export interface RecoveredExit {
 }
 
 /**
- * The exit of position `p` from the exchange's fill history: volume-weighted price of the closing
- * fills (or the last close when none are listed), and what closed it: a liquidation or
- * auto-deleveraging when Bybit's execution says so, else the nearer of stop and target to that price.
+ * The exit of `qty` (default: all) of position `p` from the exchange's fill history: the newest
+ * closing fills that add up to it (older ones closed earlier parts), their volume-weighted price
+ * (or the last close when none are listed), and what closed it: a liquidation or auto-deleveraging
+ * when Bybit's execution says so, else the nearer of stop and target to that price.
  */
-export function exitFromFills(p: CorePosition, all: Fill[], tick: Decimal, lastClose: number, now: number): RecoveredExit {
-  const fills = closingFills(p, all);
-  const qty = fills.reduce((a, f) => a.add(f.qty), ZERO);
+export function exitFromFills(p: CorePosition, all: Fill[], tick: Decimal, lastClose: number, now: number, qty: Decimal = p.qty): RecoveredExit {
+  const closing = closingFills(p, all);
+  const fills: Fill[] = [];
+  let sum = ZERO;
+  for (let i = closing.length - 1; i >= 0 && sum.lt(qty); i--) {
+    const f = closing[i] as Fill;
+    fills.unshift(f);
+    sum = sum.add(f.qty);
+  }
   const time = fills.length ? (fills[fills.length - 1] as Fill).time : now;
-  const raw = qty.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(qty) : new Decimal(lastClose);
+  const raw = sum.gt(0) ? fills.reduce((a, f) => a.add(f.price.mul(f.qty)), ZERO).div(sum) : new Decimal(lastClose);
   const price = raw.toDecimalPlaces(tick.decimalPlaces());
   const fee = fills.reduce((a, f) => a.add(f.fee), ZERO);
   const dStop = p.stopLoss ? price.sub(p.stopLoss).abs() : null;
   const dTarget = p.takeProfit ? price.sub(p.takeProfit).abs() : null;
   // Bybit's own closes say what they were; otherwise the level nearest the price was hit.
-  const last = fills[fills.length - 1]?.kind;
-  const reason: ExitReason = last === 'liquidation' || last === 'adl' ? last
+  const last = fills[fills.length - 1];
+  const reason: ExitReason = last?.kind === 'liquidation' || last?.kind === 'adl' ? last.kind
+    : last?.origin === 'takeProfit' ? 'take_profit'
+    : last?.origin === 'stopLoss' || last?.origin === 'trailingStop' ? p.stopKind
     : dTarget && (!dStop || dTarget.lt(dStop)) ? 'take_profit' : p.stopKind;
   return { time, price, fee, reason, fills: fills.length };
 }

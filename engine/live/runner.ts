@@ -46,6 +46,7 @@ import { Protection } from './protection.ts';
 import { SerialQueue } from './queue.ts';
 import { Reconciler } from './reconcile.ts';
 import { Exits } from './exits.ts';
+import { InstrumentWatch } from './rules.ts';
 import { MAX_KEPT, Records } from './records.ts';
 import { Settlement } from './settlement.ts';
 import { gracefulShutdown, type ShutdownReport } from './shutdown.ts';
@@ -78,6 +79,7 @@ export class BotRunner {
     x.protection = new Protection(x);
     x.reconciler = new Reconciler(x);
     x.exits = new Exits(x);
+    x.rulesWatch = new InstrumentWatch(x);
     this.x = x;
     this.botId = x.botId;
     this.feed = o.candles ?? o.venue;
@@ -276,5 +278,7 @@ export class BotRunner {
       x.records.flush();
     }
     x.records.saveCore(c.start + x.step);
+    if (x.live && x.core.state.position !== null) x.settlement.verifyPosition();
+    if (x.rulesWatch.due()) void x.queue.run(async () => void (await x.rulesWatch.refreshQuietly('the hourly check')));
   }
 }

@@ -16,6 +16,8 @@ const NONE_TRACKED: readonly TrackedOrder[] = [];
 
 export class Settlement {
   private settleQueued = false;
+  /** Read the position over REST at the next settle (live, after each candle in a position). */
+  private verifyNext = false;
 
   constructor(private readonly x: LiveContext) {}
 
@@ -25,6 +27,16 @@ export class Settlement {
     setTimeout(() => {
       if (!t.applied) this.requestSettle();
     }, FILL_LOOKUP_MS).unref();
+  }
+
+  /**
+   * Live, in a position: once per candle, after its orders are out, the position is read over REST
+   * (one cheap call, off the order path): a stop-out, liquidation or ADL the account stream never
+   * pushed is found within a candle, not at the next refused exit.
+   */
+  verifyPosition(): void {
+    this.verifyNext = true;
+    this.requestSettle();
   }
 
   requestSettle(): void {
@@ -47,7 +59,10 @@ export class Settlement {
       x.book.setPosition(await venue.position());
       x.book.setWallet(await venue.equity());
       x.log.info('account stream back: position and wallet re-read');
+    } else if (this.verifyNext && x.live && x.core.state.position !== null) {
+      x.book.setPosition(await venue.position());
     }
+    this.verifyNext = false;
     for (const t of x.orders.hasUnsettled() ? x.orders.unsettled() : NONE_TRACKED) {
       // Unanswered placements always; open orders only when the stream may have missed their end.
       if (!t.unknown && !x.live) continue;

@@ -54,6 +54,8 @@ export interface RunnerOptions {
   mode: 'paper' | 'live' | 'replay';
   /** The exchange refused the keys mid-run: nothing more can be traded. */
   onFatal?: (e: Error) => void;
+  /** How often the instrument's rules are read again without a reason (default an hour; tests shorten it). */
+  rulesRefreshMs?: number;
   /** Entries, exits, stop moves, protections and errors for the owner (engine/notify); never blocks. */
   notify?: (e: NotificationEvent) => void;
   /**

@@ -17,4 +17,6 @@ export interface InstrumentRules {
   minNotional: Decimal;
   /** Linear only: the exchange's leverage ceiling. */
   maxLeverage?: Decimal;
+  /** Whether the symbol takes new orders: 'Trading', or the exchange's word for why not (PreLaunch, Delivering, Closed). */
+  status?: string;
 }

@@ -41,9 +41,17 @@ export class InsufficientBalanceError extends VenueError {
   }
 }
 
+/**
+ * Why a refusal happened, when it matters for what to do next: 'nothing_to_reduce' (a reduce-only
+ * order with no such position left: re-read the position), 'precision' (a price or quantity off
+ * the instrument's grid: its rules may have changed, read them again), 'not_trading' (the symbol
+ * takes no orders now: its status changed).
+ */
+export type RejectionKind = 'nothing_to_reduce' | 'precision' | 'not_trading';
+
 /** The exchange refused the order (bad qty/price, too small, ...). */
 export class OrderRejectedError extends VenueError {
-  constructor(message: string, code?: number) {
+  constructor(message: string, code?: number, readonly kind?: RejectionKind) {
     super(message, code);
     this.name = 'OrderRejectedError';
   }

@@ -52,6 +52,11 @@ export interface OrderRequest {
   price?: Decimal;
   /** Only reduce (close) a position. Cannot carry stopLoss/takeProfit. */
   reduceOnly?: boolean;
+  /**
+   * With reduceOnly: close the whole position, whatever its size (`qty` is what the caller believes
+   * it is, for the journal). Bybit: qty "0" with closeOnTrigger, which a quantity step cannot refuse.
+   */
+  closePosition?: boolean;
   /** Attached to the resulting position (whole-position, "Full" mode), triggered on last price. */
   stopLoss?: Decimal;
   takeProfit?: Decimal;
@@ -187,8 +192,11 @@ export interface Venue {
    */
   start(): Promise<void>;
 
-  /** Precision and minimums for the traded symbol (loaded by start()). */
-  instrument(): Promise<InstrumentRules>;
+  /**
+   * Precision and minimums for the traded symbol (loaded by start()); `refresh` reads them from the
+   * exchange again (they can change while a bot runs).
+   */
+  instrument(opts?: { refresh?: boolean }): Promise<InstrumentRules>;
 
   /**
    * Closed candles whose start time lies in [fromMs, toMs], oldest first, no duplicates, never
@@ -254,6 +262,12 @@ export interface Venue {
   setLeverage(leverage: Decimal): Promise<void>;
 
   equity(): Promise<Equity>;
+
+  /**
+   * The account stream looks silent (the exchange shows a change it never pushed): drop it and
+   * open it again. Optional: venues without a stream ignore it.
+   */
+  reconnectAccountStream?(why: string): void;
 
   /** Order, fill, position, wallet and connection events, as they arrive. */
   onEvent(listener: (event: VenueEvent) => void): Unsubscribe;

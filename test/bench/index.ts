@@ -10,6 +10,7 @@ const BENCHES: [string, string][] = [
   ['Signal check: a strategy module\'s signals validated on every candle vs called directly', 'signal-check.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
   ['Order path: placeOrder → the fake has the request, WebSocket vs REST', 'order-path.ts'],
+  ['Per-candle position check in a position: one REST position read', 'position-check.ts'],
 ];
 
 const only = process.argv.slice(2);

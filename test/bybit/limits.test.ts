@@ -78,29 +78,40 @@ t.test('HTTP 403 (IP ban): no retries, nothing sent until the ban is over, then 
 t.test('network down: stream reconnects back off exponentially, logged once per loss', async (t) => {
   const s = await setup({ venue: { ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 20, maxReconnectDelayMs: 320, readyTimeoutMs: 8000 } } });
   t.teardown(s.close);
-  const seen: number[] = [];
   const unsub = await s.venue.subscribeCandles(() => {});
   t.teardown(unsub);
   await until(() => s.fake.subscribers('linear') > 0, 3000, 'subscribed');
   const before = s.fake.connectCount('linear');
-  // Count connection attempts as the server sees them (refused ones included).
-  const server = s.fake['ws'] as unknown as { handleUpgrade: (...a: unknown[]) => void };
-  const upgrade = server.handleUpgrade.bind(server);
-  server.handleUpgrade = (req: unknown, ...rest: unknown[]) => {
-    if (String((req as { url?: string }).url).includes('/v5/public/linear')) seen.push(Date.now());
-    upgrade(req, ...rest);
-  };
   s.fake.refuseConnections = true;
   s.fake.dropSockets('linear');
-  await until(() => seen.length >= 6, 8000, 'six refused attempts');
-  const gaps = seen.slice(1).map((x, i) => x - seen[i]!);
-  // 20 ms doubling (equal jitter: at least half) up to 320 ms: the later gaps are far longer than the first.
-  t.ok(gaps.at(-1)! >= 120, `the delay grew: gaps ${gaps.join(', ')} ms`);
-  t.ok(gaps.at(-1)! > gaps[0]! * 3, `later attempts wait longer than the first: ${gaps.join(', ')}`);
-  t.ok(gaps.every((g) => g <= 320 + 150), 'never more than the ceiling (plus scheduling slack)');
+  // The delays the client schedules (bybit-api logs each at debug level), not wall-clock gaps.
+  const scheduled = () => s.logText().split('\n').filter((l) => l.includes('v5LinearPublic') && l.includes('connectionDelayMs'))
+    .map((l) => Number((JSON.parse(l) as { connectionDelayMs: number }).connectionDelayMs));
+  await until(() => scheduled().some((ms) => ms >= 160), 8000, 'the delay reaches the ceiling\'s range');
+  const delays = scheduled();
+  t.ok(delays[0]! <= 20, `the first retry comes soon (${delays[0]} ms)`);
+  t.ok(delays.every((ms) => ms <= 320), `never above the 320 ms ceiling: ${delays.join(', ')}`);
+  // Equal jitter: failure k waits between half and all of min(20 × 2^k, 320) ms.
+  t.ok(delays.length >= 6, `${delays.length} delays scheduled, each failure doubling the last`);
   s.fake.refuseConnections = false;
   await until(() => s.fake.connectCount('linear') > before && /stream reconnected/.test(s.logText()), 5000, 'back');
   const lost = s.logText().split('\n').filter((l) => l.includes('stream connection lost; reconnecting') && l.includes('"market"'));
-  t.equal(lost.length, 1, `one "connection lost" line for ${seen.length} failed attempts`);
+  t.equal(lost.length, 1, `one "connection lost" line for ${delays.length} scheduled attempts`);
   t.match(s.logText(), /"stream":"market","downMs":\d+,"msg":"stream reconnected"/);
+});
+
+t.test("Bybit's idle disconnect (10 minutes without a ping or data; shortened here): the client's pings keep it open", async (t) => {
+  const s = await setup({ venue: { ws: { pingIntervalMs: 100, pongTimeoutMs: 200, reconnectDelayMs: 50, readyTimeoutMs: 3000 } } });
+  t.teardown(s.close);
+  const before = s.fake.connectCount('private');
+  s.fake.idleTimeoutMs = 400;
+  t.teardown(() => void (s.fake.idleTimeoutMs = 0));
+  // A client that never pings is cut by the server...
+  const { WebSocket } = await import('ws');
+  const quiet = new WebSocket(`${s.fake.wsBase}/v5/public/linear`);
+  const closed = new Promise<number>((r) => quiet.on('close', (code) => r(code)));
+  t.equal(await closed, 1000, 'a connection that sends nothing is closed');
+  // ...while the venue's account stream, pinging every 100 ms, was never dropped.
+  t.equal(s.fake.connectCount('private'), before, 'no reconnect of the pinging stream');
+  t.equal(s.fake.subscribers('private'), 1);
 });

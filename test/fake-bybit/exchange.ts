@@ -90,6 +90,8 @@ export interface ExchangeConfig {
   maxOrderQty: string;
   minNotional: string;
   maxLeverage: string;
+  /** Largest market order (lotSizeFilter.maxMktOrderQty); default 500. */
+  maxMktOrderQty?: string;
   takerFeeRate: string;
   makerFeeRate: string;
 }
@@ -206,8 +208,12 @@ export class FakeExchange {
     if (side !== 'Buy' && side !== 'Sell') throw new RetCodeError(10001, 'params error: side invalid');
     const orderType = body.orderType;
     if (orderType !== 'Market' && orderType !== 'Limit') throw new RetCodeError(10001, 'params error: orderType invalid');
-    const qty = decimalField(body.qty, 'qty');
     const reduceOnly = body.reduceOnly === true;
+    // qty "0" with reduceOnly and closeOnTrigger closes the whole position, up to the market order
+    // maximum, whatever its size's step (docs/v5/order/create-order.mdx, qty).
+    const closeAll = !spot && body.qty === '0' && reduceOnly && body.closeOnTrigger === true;
+    const qty = closeAll ? Decimal.min(this.position.size, cfg.maxMktOrderQty ?? cfg.maxOrderQty) : decimalField(body.qty, 'qty');
+    if (closeAll && qty.isZero()) throw new RetCodeError(110017, 'current position is zero, cannot fix reduce-only order qty');
     const orderLinkId = typeof body.orderLinkId === 'string' ? body.orderLinkId : '';
     if (orderLinkId && !/^[A-Za-z0-9_-]{1,36}$/.test(orderLinkId)) {
       throw new RetCodeError(10001, 'params error: orderLinkId invalid');
@@ -224,7 +230,7 @@ export class FakeExchange {
     }
     const marketUnit = typeof body.marketUnit === 'string' ? body.marketUnit : spot && side === 'Buy' && orderType === 'Market' ? 'quoteCoin' : 'baseCoin';
     const baseQty = marketUnit === 'quoteCoin' ? qty.div(this.price).toDecimalPlaces(new Decimal(cfg.qtyStep).decimalPlaces(), Decimal.ROUND_DOWN) : qty;
-    if (marketUnit !== 'quoteCoin') {
+    if (marketUnit !== 'quoteCoin' && !closeAll) {
       if (!qty.mod(cfg.qtyStep).isZero()) {
         throw spot ? new RetCodeError(170137, 'Order quantity has too many decimals.') : new RetCodeError(110017, 'orderQty will be truncated to zero.');
       }

@@ -83,6 +83,8 @@ export class FakeBybit {
   readonly limits = new RateLimits();
   /** Position mode, margin mode and account type (account.ts); tests may change them mid-run. */
   readonly account = new FakeAccount();
+  /** instruments-info `status`: Trading, PreLaunch, Delivering, Closed (docs/v5/enum.mdx#status). */
+  instrumentStatus = 'Trading';
 
   private readonly closed = new Map<number, Candle>();
   private open: Candle | undefined;
@@ -191,6 +193,7 @@ export class FakeBybit {
       limits: this.limits,
       account: this.account,
       pushes: this.pushes,
+      instrumentStatus: () => this.instrumentStatus,
       tradingStopFault: this.tradingStopFault,
       hung: this.hung,
     };
@@ -404,6 +407,16 @@ export class FakeBybit {
     return head.fault;
   }
 
+  /**
+   * Bybit changes the symbol's rules (tick size, quantity step, minimums, maximum leverage) or its
+   * status mid-run; instruments-info shows the new ones and orders are checked against them.
+   */
+  setInstrument(rules: Partial<Pick<ExchangeConfig, 'tickSize' | 'qtyStep' | 'minOrderQty' | 'maxOrderQty' | 'maxMktOrderQty' | 'minNotional' | 'maxLeverage'>> & { status?: string }): void {
+    const { status, ...grid } = rules;
+    Object.assign(this.exchange.cfg, grid);
+    if (status) this.instrumentStatus = status;
+  }
+
   /** Entry orders accept stopLoss/takeProfit but don't attach them to the position. */
   set ignoreEntryTpSl(v: boolean) {
     this.exchange.ignoreEntryTpSl = v;
@@ -444,6 +457,16 @@ export class FakeBybit {
 
   stallSockets(sel: SocketSelector = 'all'): number {
     return this.ws.stall(sel);
+  }
+
+  /** Connected but silent: the sockets answer pings yet deliver no pushes (new connections are fine). */
+  silenceSockets(sel: SocketSelector = 'all'): number {
+    return this.ws.silence(sel);
+  }
+
+  /** Cut connections that sent nothing (not even a ping) for `ms`, as Bybit does after 10 minutes; 0 turns it off. */
+  set idleTimeoutMs(ms: number) {
+    this.ws.setIdleTimeout(ms);
   }
 
   sendRaw(sel: SocketSelector, text: string): void {
@@ -505,7 +528,7 @@ export class FakeBybit {
     const c = this.exchange.cfg;
     if (c.category === 'spot') {
       return {
-        symbol: c.symbol, baseCoin: c.baseCoin, quoteCoin: c.quoteCoin, innovation: '0', status: 'Trading',
+        symbol: c.symbol, baseCoin: c.baseCoin, quoteCoin: c.quoteCoin, innovation: '0', status: this.instrumentStatus,
         marginTrading: 'utaOnly', stTag: '0', symbolType: '',
         lotSizeFilter: {
           basePrecision: c.qtyStep, quotePrecision: '0.00000001', minOrderQty: c.minOrderQty, maxOrderQty: c.maxOrderQty,
@@ -517,12 +540,12 @@ export class FakeBybit {
       };
     }
     return {
-      symbol: c.symbol, contractType: 'LinearPerpetual', status: 'Trading', baseCoin: c.baseCoin, quoteCoin: c.quoteCoin,
+      symbol: c.symbol, contractType: 'LinearPerpetual', status: this.instrumentStatus, baseCoin: c.baseCoin, quoteCoin: c.quoteCoin,
       launchTime: '1584230400000', deliveryTime: '0', deliveryFeeRate: '', priceScale: '2',
       leverageFilter: { minLeverage: '1', maxLeverage: c.maxLeverage, leverageStep: '0.01' },
       priceFilter: { minPrice: c.tickSize, maxPrice: '1999999.80', tickSize: c.tickSize },
       lotSizeFilter: {
-        maxOrderQty: c.maxOrderQty, maxMktOrderQty: '500.000', minOrderQty: c.minOrderQty, qtyStep: c.qtyStep,
+        maxOrderQty: c.maxOrderQty, maxMktOrderQty: c.maxMktOrderQty ?? '500.000', minOrderQty: c.minOrderQty, qtyStep: c.qtyStep,
         postOnlyMaxOrderQty: c.maxOrderQty, minNotionalValue: c.minNotional,
       },
       unifiedMarginTrade: true, fundingInterval: 480, settleCoin: c.quoteCoin, copyTrading: 'both',

@@ -56,6 +56,8 @@ export interface RestContext {
   limits: RateLimits;
   /** Position mode, margin mode, account type (account.ts). */
   account: FakeAccount;
+  /** instruments-info status; only Trading takes new orders (reduce-only closes still go). */
+  instrumentStatus(): string;
 }
 
 const PUBLIC = new Set(['/v5/market/time', '/v5/market/kline', '/v5/market/instruments-info', '/v5/market/tickers']);
@@ -202,6 +204,8 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
     case 'POST /v5/order/create': {
       wantCategory(); wantSymbol();
       if (cat === 'linear') ctx.account.checkPositionIdx(p);
+      if (ctx.instrumentStatus() !== 'Trading' && p.reduceOnly !== true) throw new RetCodeError(110074, 'This contract is not live');
+      checkTicks(ex, p);
       const o = ex.createOrder(p);
       return { orderId: o.orderId, orderLinkId: o.orderLinkId };
     }
@@ -254,6 +258,7 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
       if (cat !== 'linear' || p.category !== 'linear') throw new RetCodeError(10001, 'params error: category only support linear');
       if (ctx.tradingStopFault) throw new RetCodeError(ctx.tradingStopFault.retCode, ctx.tradingStopFault.retMsg);
       ctx.account.checkPositionIdx(p);
+      checkTicks(ex, p);
       ex.setTradingStop(p);
       return {};
     case 'POST /v5/position/set-leverage':
@@ -272,6 +277,15 @@ export function route(ctx: RestContext, method: string, path: string, p: Record<
       return { list: [ex.walletView()] };
     default:
       throw new NotFound();
+  }
+}
+
+/** Stop-loss and take-profit prices must lie on the tick grid, as order prices do. */
+function checkTicks(ex: FakeExchange, p: Record<string, unknown>): void {
+  for (const field of ['stopLoss', 'takeProfit'] as const) {
+    const v = p[field];
+    if (typeof v !== 'string' || v === '' || !/^\d+(\.\d+)?$/.test(v)) continue;
+    if (!new Decimal(v).mod(ex.cfg.tickSize).isZero()) throw new RetCodeError(10001, `params error: ${field} ${v} is not a multiple of the tick size ${ex.cfg.tickSize}`);
   }
 }
 

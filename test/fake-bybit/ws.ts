@@ -16,6 +16,10 @@ interface Conn {
   topics: Set<string>;
   /** Sends nothing at all (half-open connection). */
   stalled: boolean;
+  /** Answers pings but delivers no pushes (connected but silent). */
+  silent: boolean;
+  /** Last frame the client sent (a ping counts): for the idle disconnect. */
+  heardAt: number;
 }
 
 export interface WsOptions {
@@ -67,12 +71,35 @@ export class FakeWs {
   noTradeSocket = false;
   /** Fault: refuse every new connection (the network is down: reconnects fail until it is back). */
   refuseConnections = false;
+  /**
+   * Bybit cuts a connection that sent no ping and got no data for 10 minutes
+   * (docs/v5/websocket/wss-authentication.mdx, max_active_time). 0: off (default); tests shorten it.
+   */
+  idleTimeoutMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   /** Every message a client sent, for assertions. */
   readonly received: Array<{ kind: SocketKind; msg: unknown }> = [];
   /** Connections ever accepted, per kind (reconnects count). */
   readonly connectCount: Partial<Record<SocketKind, number>> = {};
 
   constructor(private readonly opts: WsOptions) {}
+
+  /** Starts (or stops, with 0) the idle-disconnect check. */
+  setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
+    clearInterval(this.idleTimer);
+    this.idleTimer = undefined;
+    if (ms <= 0) return;
+    this.idleTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of [...this.conns]) {
+        if (now - c.heardAt < ms) continue;
+        this.conns.delete(c);
+        c.ws.close(1000, 'idle');
+      }
+    }, Math.max(10, Math.floor(ms / 4)));
+    this.idleTimer.unref();
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -85,7 +112,7 @@ export class FakeWs {
   }
 
   private accept(ws: WebSocket, kind: SocketKind): void {
-    const conn: Conn = { ws, kind, connId: randomUUID(), authed: false, topics: new Set(), stalled: false };
+    const conn: Conn = { ws, kind, connId: randomUUID(), authed: false, topics: new Set(), stalled: false, silent: false, heardAt: Date.now() };
     this.conns.add(conn);
     this.connectCount[kind] = (this.connectCount[kind] ?? 0) + 1;
     ws.on('close', () => this.conns.delete(conn));
@@ -94,6 +121,7 @@ export class FakeWs {
   }
 
   private onMessage(c: Conn, text: string): void {
+    c.heardAt = Date.now();
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(text) as Record<string, unknown>;
@@ -204,7 +232,7 @@ export class FakeWs {
   publishPublic(kind: SocketKind, topic: string, data: object[], ts: number): number {
     let n = 0;
     for (const c of this.select(kind)) {
-      if (!c.topics.has(topic)) continue;
+      if (!c.topics.has(topic) || c.silent) continue;
       if (this.send(c, { topic, type: 'snapshot', ts, data })) n++;
     }
     return n;
@@ -213,7 +241,7 @@ export class FakeWs {
   /** Push a private topic (all-in-one `order` or categorised `order.linear`) to authed subscribers. */
   publishPrivate(topic: string, category: string, data: object[]): void {
     for (const c of this.select('private')) {
-      if (!c.authed) continue;
+      if (!c.authed || c.silent) continue;
       const name = c.topics.has(topic) ? topic : c.topics.has(`${topic}.${category}`) ? `${topic}.${category}` : undefined;
       if (!name) continue;
       this.send(c, { id: randomUUID(), topic: name, creationTime: Date.now(), data });
@@ -242,12 +270,20 @@ export class FakeWs {
     return cs.length;
   }
 
+  /** Keep connections open and answering pings, but deliver no pushes: connected but silent. */
+  silence(sel: SocketSelector): number {
+    const cs = this.select(sel);
+    for (const c of cs) c.silent = true;
+    return cs.length;
+  }
+
   /** Currently open connections of a kind that have subscribed to `topic` (or any, if omitted). */
   subscribers(sel: SocketSelector, topic?: string): number {
     return this.select(sel).filter((c) => !c.stalled && (topic === undefined ? c.topics.size > 0 : c.topics.has(topic))).length;
   }
 
   close(): void {
+    clearInterval(this.idleTimer);
     for (const c of this.conns) c.ws.terminate();
     this.conns.clear();
     this.wss.close();

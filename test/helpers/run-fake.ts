@@ -75,8 +75,8 @@ export interface LiveBotOptions {
   logLevel?: 'debug' | 'info';
   /** Journal the run into a temporary SQLite file (as `botctl run` does). */
   journal?: boolean;
-  /** More runner options (e.g. short exit retries). */
-  runner?: Partial<Pick<RunnerOptions, 'exitRetry'>>;
+  /** More runner options (e.g. short exit retries, a short instrument-rules refresh). */
+  runner?: Partial<Pick<RunnerOptions, 'exitRetry' | 'rulesRefreshMs'>>;
 }
 
 /** Exit retries for tests: milliseconds, never a real wait. */

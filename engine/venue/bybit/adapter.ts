@@ -19,6 +19,7 @@ import {
   VenueError,
   VenueSetupError,
   VenueUnavailableError,
+  type RejectionKind,
   VenueUnsupportedError,
 } from '../errors.ts';
 import type {
@@ -50,6 +51,7 @@ import {
   NOT_MODIFIED,
   ORDER_NOT_FOUND,
   levelPastPrice,
+  PRECISION,
 } from './codes.ts';
 import { StreamHealth } from './health.ts';
 import {
@@ -94,6 +96,8 @@ export interface BybitVenueOptions {
     /** First reconnect delay; each consecutive failure doubles it (with jitter) up to maxReconnectDelayMs (30 s). */
     reconnectDelayMs?: number;
     maxReconnectDelayMs?: number;
+    /** The account stream is reconnected when it received nothing, not even a pong, for this long (default 2 ping intervals + the pong timeout). */
+    staleAfterMs?: number;
     /** Wait this long for a subscription ack / stream login (default 15 s). */
     readyTimeoutMs?: number;
     /** When history lacks candles the stream skipped, or cannot be read, look again after this long (default 1 s, doubling). */
@@ -172,6 +176,8 @@ export class BybitVenue implements Venue {
         reconnectDelayMs: w.reconnectDelayMs ?? 500,
         maxReconnectDelayMs: w.maxReconnectDelayMs ?? 30_000,
         readyTimeoutMs: w.readyTimeoutMs ?? 15_000,
+        // A pong is due every ping interval: two missed intervals and a pong timeout is stale.
+        staleAfterMs: w.staleAfterMs ?? 2 * (w.pingIntervalMs ?? 10_000) + (w.pongTimeoutMs ?? 2_000),
       },
       this.log,
       this.redactor,
@@ -249,6 +255,10 @@ export class BybitVenue implements Venue {
     this.httpsAgent.destroy();
   }
 
+  reconnectAccountStream(why: string): void {
+    this.streams.reconnectAccount(why);
+  }
+
   onEvent(listener: (event: VenueEvent) => void): Unsubscribe {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -277,8 +287,8 @@ export class BybitVenue implements Venue {
 
   // ---- market data -----------------------------------------------------------------------------
 
-  async instrument(): Promise<InstrumentRules> {
-    if (this.rules) return this.rules;
+  async instrument(opts: { refresh?: boolean } = {}): Promise<InstrumentRules> {
+    if (this.rules && !opts.refresh) return this.rules;
     const { category, symbol } = this.opts;
     const env = await this.checked<{ list?: unknown[] }>('instruments-info', () =>
       this.rest.getInstrumentsInfo({ category, symbol }),
@@ -686,7 +696,7 @@ export class BybitVenue implements Venue {
       const which = past === 'stopLoss' ? 'its stop-loss' : past === 'takeProfit' ? 'its take-profit' : 'its trigger price';
       throw new StopBeyondPriceError(`Bybit rejected the order (${what}): the price is already past ${which} (${env.retCode} ${msg})`, past, `${env.retCode} ${msg}`, env.retCode);
     }
-    throw new OrderRejectedError(`Bybit rejected the order (${what}): ${env.retCode} ${msg}`, env.retCode);
+    throw new OrderRejectedError(`Bybit rejected the order (${what}): ${env.retCode} ${msg}`, env.retCode, rejectionKind(env.retCode, msg));
   }
 
   private async finalOrMissing(orderLinkId: string, code: number): Promise<OrderState> {
@@ -717,6 +727,17 @@ export class BybitVenue implements Venue {
     const text = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unknown error';
     return this.redactor.redactString(text);
   }
+}
+
+/**
+ * What a refusal means for the runner. 110017 is both "current position is zero, cannot fix
+ * reduce-only order qty" and "orderQty will be truncated to zero" (a quantity off the step).
+ */
+function rejectionKind(code: number, msg: string): RejectionKind | undefined {
+  if (/position (is )?zero|position.*not (exist|found)|no position/i.test(msg)) return 'nothing_to_reduce';
+  if (code === 110074 || /not live|symbol status/i.test(msg)) return 'not_trading';
+  if (PRECISION.has(code) || /tick ?size|too many decimals|multiple of|truncated to zero|qty ?step|precision/i.test(msg)) return 'precision';
+  return undefined;
 }
 
 function hedgeModeText(symbol: string, rows: Raw[]): string {

@@ -68,6 +68,26 @@ export class BotWsClient extends WebsocketClient {
     });
     this.on('reconnected', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
     this.on('open', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
+    // Every frame a socket receives (a pong included) stamps it, for the staleness watch.
+    const lib = this as unknown as { onWsMessage(event: unknown, wsKey: WsKey, ws: unknown): unknown };
+    const onMessage = lib.onWsMessage.bind(this);
+    lib.onWsMessage = (event, wsKey, ws) => {
+      this.heard.set(wsKey, Date.now());
+      return onMessage(event, wsKey, ws);
+    };
+  }
+
+  private readonly heard = new Map<WsKey, number>();
+
+  /** When the socket last received anything (a push or a pong); undefined before its first frame. */
+  lastFrameAt(wsKey: WsKey): number | undefined {
+    return this.heard.get(wsKey);
+  }
+
+  /** Drop the socket and reconnect it (bybit-api resubscribes its topics). */
+  forceReconnect(wsKey: WsKey, reason: string): void {
+    this.heard.delete(wsKey);
+    (this as unknown as { executeReconnectableClose(wsKey: WsKey, reason: string): void }).executeReconnectableClose(wsKey, reason);
   }
 
   /** Consecutive failed connections of a socket (0 while it is up and has been for a while). */

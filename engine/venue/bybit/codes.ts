@@ -62,3 +62,5 @@ export function levelPastPrice(retCode: number, retMsg: string): 'stopLoss' | 't
   if (!m) return undefined;
   return /^(StopLoss|sl)$/i.test(m[1] as string) ? 'stopLoss' : 'takeProfit';
 }
+/** A price or quantity off the instrument's grid (spot: too many decimals; linear: 110017 truncated to zero). */
+export const PRECISION = new Set([170134, 170137]);

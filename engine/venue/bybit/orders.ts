@@ -32,6 +32,11 @@ export function orderCreateBody(req: OrderRequest, category: Category, symbol: s
   if (linear) {
     body.positionIdx = 0;
     if (req.reduceOnly) body.reduceOnly = true;
+    if (req.reduceOnly && req.closePosition) {
+      // The whole position, whatever its size: a step change cannot refuse it (create-order: qty).
+      body.qty = '0';
+      body.closeOnTrigger = true;
+    }
   } else if (req.type === 'market') {
     // Spot market buys are quote-denominated unless told otherwise; botctl sizes in base coin.
     body.marketUnit = 'baseCoin';

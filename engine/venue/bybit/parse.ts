@@ -227,6 +227,7 @@ export function parseInstrument(x: unknown, category: 'linear' | 'spot'): Instru
     };
     const max = lf.maxMarketOrderQty ?? lf.maxOrderQty;
     if (typeof max === 'string' && DECIMAL_TEXT.test(max)) rules.maxQty = new Decimal(max);
+    if (typeof o.status === 'string') rules.status = o.status;
     return rules;
   }
   const rules: InstrumentRules = {
@@ -241,6 +242,7 @@ export function parseInstrument(x: unknown, category: 'linear' | 'spot'): Instru
   const max = lf.maxMktOrderQty ?? lf.maxOrderQty;
   if (typeof max === 'string' && DECIMAL_TEXT.test(max)) rules.maxQty = new Decimal(max);
   if (o.leverageFilter !== undefined) rules.maxLeverage = dec(obj(o.leverageFilter, K), 'maxLeverage', K);
+  if (typeof o.status === 'string') rules.status = o.status;
   return rules;
 }
 

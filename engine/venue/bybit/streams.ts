@@ -27,6 +27,8 @@ export interface StreamSettings {
   maxReconnectDelayMs: number;
   /** How long to wait for a subscription ack (or login) before giving up. */
   readyTimeoutMs: number;
+  /** The account socket is stale when it received nothing (no push, no pong) for this long. */
+  staleAfterMs: number;
 }
 
 export class BybitStreams {
@@ -34,6 +36,7 @@ export class BybitStreams {
   private klineHandler: ((k: StreamKline) => void) | undefined;
   private klineTopic: string | undefined;
   private offsetMs = 0;
+  private watch: NodeJS.Timeout | undefined;
   /** Streams whose loss has been reported and whose return has not: one log line per change. */
   private readonly down = new Map<'market' | 'account', number>();
   /** Called when the public socket is back, so missed candles can be fetched. */
@@ -56,6 +59,30 @@ export class BybitStreams {
   /** Subscribe to order/execution/position/wallet; rejects with VenueAuthError if the login fails. */
   async openAccount(): Promise<void> {
     await this.subscribe(['order', 'execution', 'position', 'wallet'], 'account');
+    this.watchAccount();
+  }
+
+  /**
+   * Staleness watch on the account socket: bybit-api pings and reconnects when no pong comes, but
+   * a socket that receives nothing at all for staleAfterMs (its heartbeat stuck, a half-open link)
+   * is reconnected here too, whatever the library believes. The bound is a few ping intervals.
+   */
+  private watchAccount(): void {
+    if (this.watch) return;
+    const every = Math.max(50, Math.floor(this.s.staleAfterMs / 3));
+    this.watch = setInterval(() => {
+      const last = this.ws?.lastFrameAt('v5Private');
+      if (last === undefined || this.down.has('account') || Date.now() - last < this.s.staleAfterMs) return;
+      this.reconnectAccount(`account stream silent for ${Math.round((Date.now() - last) / 1000)} s (no pushes, no pongs)`);
+    }, every);
+    this.watch.unref();
+  }
+
+  /** Drop the account socket and open it again; its return triggers the runner's REST reconcile. */
+  reconnectAccount(why: string): void {
+    if (!this.ws || this.down.has('account')) return;
+    this.log.warn(`${why}: reconnecting it`, { stream: 'account' });
+    this.ws.forceReconnect('v5Private', why);
   }
 
   /** Subscribe to `kline.{interval}.{symbol}`; `onKline` gets every well-formed update. */
@@ -73,6 +100,7 @@ export class BybitStreams {
   }
 
   close(): void {
+    clearInterval(this.watch);
     this.ws?.closeAll(true);
     this.ws?.removeAllListeners();
   }
