@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from '../../scripts/build.mjs';
+import { build } from '../../engine/build/build.mjs';
 import { BOTCTL } from '../helpers/run-cli.ts';
 import { benchCsv } from './backtest.ts';
 

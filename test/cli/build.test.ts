@@ -3,7 +3,7 @@
 // Checked on a copy of the package whose dist/ is a stand-in that says where it ran from.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,9 +11,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function project(t: Test): string {
   const dir = t.testdir();
-  for (const d of ['bin', 'scripts']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
+  // The command (engine/cli/botctl.js) and the build (engine/build/) are copied: Node resolves a
+  // symlinked script to its real path, which would look for dist/ in this repository instead.
+  cpSync(join(ROOT, 'engine', 'build'), join(dir, 'engine', 'build'), { recursive: true });
+  cpSync(join(ROOT, 'engine', 'cli', 'botctl.js'), join(dir, 'engine', 'cli', 'botctl.js'));
+  for (const sub of ['', 'cli']) {
+    for (const e of readdirSync(join(ROOT, 'engine', sub))) {
+      if (!existsSync(join(dir, 'engine', sub, e))) symlinkSync(join(ROOT, 'engine', sub, e), join(dir, 'engine', sub, e));
+    }
+  }
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  for (const d of ['engine', 'dsl', 'schemas', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
+  for (const d of ['dsl', 'schemas', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
   mkdirSync(join(dir, 'dist', 'engine', 'cli'), { recursive: true });
   writeFileSync(join(dir, 'dist', 'engine', 'cli', 'main.js'), "export async function main() { process.stdout.write('the build in dist/ ran\\n'); return 0; }\n");
   return dir;
@@ -23,13 +31,13 @@ function stamp(dir: string, startedAt: number, inputs: string[]): void {
   writeFileSync(join(dir, 'dist', 'build.json'), JSON.stringify({ startedAt, inputs }));
 }
 
-const run = (dir: string) => spawnSync(process.execPath, [join(dir, 'bin', 'botctl.js'), '--version'], { cwd: dir, encoding: 'utf8' });
+const run = (dir: string) => spawnSync(process.execPath, [join(dir, 'engine', 'cli', 'botctl.js'), '--version'], { cwd: dir, encoding: 'utf8' });
 
 t.test('a current build runs; an input edited after it, or no complete build, runs the sources instead, with a notice', async (t) => {
   const dir = project(t);
-  const edited = join(dir, 'scripts', 'build.mjs');
+  const edited = join(dir, 'engine', 'build', 'build.mjs');
   utimesSync(edited, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-  stamp(dir, Date.now() - 1000, ['scripts/build.mjs', 'package.json']);
+  stamp(dir, Date.now() - 1000, ['engine/build/build.mjs', 'package.json']);
   utimesSync(join(dir, 'package.json'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   const current = run(dir);
   t.equal(current.stdout, 'the build in dist/ ran\n');
@@ -39,12 +47,12 @@ t.test('a current build runs; an input edited after it, or no complete build, ru
   const stale = run(dir);
   t.equal(stale.status, 0, stale.stderr);
   t.match(stale.stdout, /^\d+\.\d+\.\d+\n$/, 'the sources ran (the real --version)');
-  t.match(stale.stderr, /^botctl: scripts\/build\.mjs changed since dist\/ was built; running the TypeScript sources instead \(slow start; `npm run build` fixes that\)\n$/);
+  t.match(stale.stderr, /^botctl: engine\/build\/build\.mjs changed since dist\/ was built; running the TypeScript sources instead \(slow start; `npm run build` fixes that\)\n$/);
 
-  stamp(dir, Date.now() + 60_000, ['scripts/build.mjs', 'engine/no-longer-there.ts']);
+  stamp(dir, Date.now() + 60_000, ['engine/build/build.mjs', 'engine/no-longer-there.ts']);
   t.match(run(dir).stderr, /engine\/no-longer-there\.ts changed since dist\/ was built/, 'a deleted input counts as changed');
 
-  stamp(dir, Date.now() + 60_000, ['scripts/build.mjs']);
+  stamp(dir, Date.now() + 60_000, ['engine/build/build.mjs']);
   t.equal(run(dir).stdout, 'the build in dist/ ran\n', 'rebuilt: current again');
   writeFileSync(join(dir, 'dist', 'build.json'), '{"startedAt": 1'); // a build that died while writing it
   t.match(run(dir).stderr, /^botctl: there is no complete build in dist\/; running the TypeScript sources instead/);
@@ -53,7 +61,7 @@ t.test('a current build runs; an input edited after it, or no complete build, ru
 t.test('package data files are found from PACKAGE_ROOT, which is right from the sources and from dist/', async (t) => {
   // dist/ is one folder deeper than the sources: `new URL('../../schemas/x.json', import.meta.url)`
   // works from engine/spec/ and misses from dist/engine/spec/.
-  const { readdirSync, readFileSync } = await import('node:fs');
+  const { readFileSync } = await import('node:fs');
   const offenders: string[] = [];
   for (const top of ['engine', 'dsl']) {
     for (const f of readdirSync(join(ROOT, top), { recursive: true }) as string[]) {

@@ -1,14 +1,14 @@
 // Spawns the real `botctl` CLI for run tests and watches its output.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { build } from '../../scripts/build.mjs';
+import { build } from '../../engine/build/build.mjs';
 
 // Tests spawn the installed command, which runs dist/: bring it up to date with the sources first
 // (once per test file; a no-op when nothing changed), so no test ever runs a stale build.
 await build();
 
 /** The `botctl` command as installed (package.json `bin`): the build in dist/, or the sources if it is stale. */
-export const BOTCTL = fileURLToPath(new URL('../../bin/botctl.js', import.meta.url));
+export const BOTCTL = fileURLToPath(new URL('../../engine/cli/botctl.js', import.meta.url));
 
 export interface Cli {
   proc: ChildProcess;

@@ -218,7 +218,7 @@ t.test('valid but doubtful settings get warnings', async (t) => {
   ]);
 });
 
-// botctl validates with the code ajv generates at build time (dist/, see scripts/build.mjs); these
+// botctl validates with the code ajv generates at build time (dist/, see engine/build/build.mjs); these
 // tests, run from the sources, compile the schema at run time. Both must report the same errors
 // for every spec. (test/spec/cli.test.ts checks that dist/ holds this code.)
 t.test('the validator generated for the build reports exactly what ajv compiled at run time reports', async (t) => {

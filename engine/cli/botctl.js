@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `botctl`: runs the compiled JavaScript in dist/ (built on `npm ci`, see scripts/build.mjs). If a
+// `botctl`: runs the compiled JavaScript in dist/ (built on `npm ci`, see engine/build/build.mjs). If a
 // source file changed since that build, it runs the TypeScript sources through tsx instead and
 // says so: slower to start, but never older than the code on disk. `npm run build` makes starts
 // fast again.
-import { whyStale } from '../scripts/build.mjs';
+import { whyStale } from '../build/build.mjs';
 
 // `botctl trades --csv | head` closes the pipe early: that is the reader's choice, not an error.
 // Any other failure to write the output (`> /dev/full`) is said on the other stream, exit 1.
@@ -24,12 +24,12 @@ for (const stream of [process.stdout, process.stderr]) {
 const stale = whyStale();
 let main;
 if (stale === undefined) {
-  ({ main } = await import('../dist/engine/cli/main.js'));
+  ({ main } = await import('../../dist/engine/cli/main.js'));
 } else {
   process.stderr.write(`botctl: ${stale}; running the TypeScript sources instead (slow start; \`npm run build\` fixes that)\n`);
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../engine/cli/main.ts'));
+  ({ main } = await import('./main.ts'));
 }
 // Exit as soon as the command is done: a timer or socket a strategy module left behind must not
 // keep botctl running. Output to files and pipes is written synchronously by then.

@@ -1,24 +1,24 @@
-// Builds dist/: the compiled JavaScript `botctl` runs (tsc, tsconfig.build.json) and the spec
+// Builds dist/: the compiled JavaScript `botctl` runs (tsc, engine/build/tsconfig.json) and the spec
 // validator compiled ahead of time (ajv standalone code), then writes dist/build.json, the record
 // of what the build was made from. Runs on `npm ci` (prepare), by hand (`npm run build`), and from
 // the tests before they spawn botctl (test/helpers/run-cli.ts). Nothing is rebuilt when no input
 // changed.
 //
-// The same file answers "is dist/ current?" (`whyStale`) for bin/botctl.js, which runs the
+// The same file answers "is dist/ current?" (`whyStale`) for engine/cli/botctl.js, which runs the
 // TypeScript sources instead of a stale build: nobody ever runs or tests code older than the
 // sources. Plain JavaScript, so it runs before anything is compiled.
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, 'build.json');
 const LOCK = '.building';
 
-/** Source folders compiled to dist/ (as in tsconfig.build.json) and the other files the build reads. */
+/** Source folders compiled to dist/ (as in engine/build/tsconfig.json) and the other files the build reads. */
 const SOURCE_DIRS = ['engine', 'dsl'];
-const OTHER_INPUTS = ['schemas/bot.schema.json', 'schemas/sweep.schema.json', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/build.mjs'];
+const OTHER_INPUTS = ['schemas/bot.schema.json', 'schemas/sweep.schema.json', 'tsconfig.json', 'engine/build/tsconfig.json', 'package.json', 'package-lock.json', 'engine/build/build.mjs'];
 
 function sourceFiles() {
   const out = [];
@@ -89,13 +89,13 @@ async function compile(why, force) {
   const { spawnSync } = await import('node:child_process');
   const { createRequire } = await import('node:module');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'engine', 'build', 'tsconfig.json')], { stdio: 'inherit' });
   // Exit 2 is "type errors, JavaScript written anyway": like tsx, the build still runs what it
   // can, so a half-finished edit can be tried; `npm test` type-checks and fails on them.
   if (r.status === 2) say('botctl: the type errors above are in the build; `npm test` fails until they are fixed\n');
   else if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal}); dist/ was not updated`);
 
-  const { validatorModuleSource, VALIDATOR_FILE } = await import(new URL('../dist/engine/spec/schema.js', import.meta.url).href);
+  const { validatorModuleSource, VALIDATOR_FILE } = await import(new URL('../../dist/engine/spec/schema.js', import.meta.url).href);
   writeFileSync(join(DIST, 'engine', 'spec', VALIDATOR_FILE), validatorModuleSource());
 
   const inputs = [...sourceFiles(), ...OTHER_INPUTS];
