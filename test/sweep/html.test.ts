@@ -22,7 +22,7 @@ t.test('--html: heatmap, equity of the best, stitched walk-forward curve, stabil
   t.match(text, /TradingView Lightweight Charts/, 'chart library inlined');
   const r = await renderReport(html, 'sweep-report.png', { height: 1600 });
   if (!r) {
-    t.skip('SKIPPED: chromium not installed');
+    t.skip('SKIPPED: chromium not installed', async () => {});
     return;
   }
   t.strictSame(r.problems, [], 'no console errors');
