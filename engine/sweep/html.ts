@@ -28,7 +28,7 @@ export async function renderSweepHtml(p: Prepared, h: SweepHeader, r: Report): P
     const digits = values.map((v, i) => p.params[i]!.values.findIndex((x) => x.text === v));
     const checked = await evaluator.setup.variants.check(p.params, SpecVariants.pick(p.params, digits));
     if (!checked.ok) return [];
-    return (await evaluator.run(checked.plan, { keep: true })).result.equity;
+    return (await evaluator.run(checked.plan, -1, { keep: true })).result.equity;
   };
   const curves: { label: string; points: [number, number][] }[] = [];
   for (const e of s.top.slice(0, CURVES)) {
