@@ -100,7 +100,7 @@ function resolvePath(input: ParamInput, specData: unknown): { path: Path; kind: 
 let leafCache: Map<string, ParamKind> | undefined;
 
 /** Every numeric (or span) setting of the bot schema by dotted path, e.g. `risk.leverage`. */
-export function numericLeaves(): Map<string, ParamKind> {
+function numericLeaves(): Map<string, ParamKind> {
   if (leafCache) return leafCache;
   const out = new Map<string, ParamKind>();
   const walk = (node: SchemaNode, path: string[]): void => {
@@ -152,7 +152,7 @@ const NUMBER = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
 const RANGE = /^(.+?)\.\.(.+?)(?::(.+))?$/;
 const SPAN_UNIT = /^(.*?)\s*(bars?|s|m|h|d)$/;
 
-export function parseValues(input: ParamInput, kind: ParamKind): ParamValue[] {
+function parseValues(input: ParamInput, kind: ParamKind): ParamValue[] {
   const text = input.values.trim();
   if (text === '') throw new ParamError(input.where, `no values for \`${input.name}\``, valueHint(kind));
   const out: ParamValue[] = [];

@@ -163,7 +163,7 @@ function wrap(text: string, width: number, indent: string): string {
 const FORMAT = 'botctl-sweep/1';
 
 /** The entry of one combination in --json. */
-export function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]): Record<string, unknown> {
+function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]): Record<string, unknown> {
   const params: Record<string, string> = {};
   names.forEach((name, i) => { params[name] = r.values[i]!; });
   const e: Record<string, unknown> = { n: r.n, params, status: r.status };
@@ -180,7 +180,7 @@ export function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]
   return e;
 }
 
-export function summaryJson(d: SweepDescription, r: Report): Record<string, unknown> {
+function summaryJson(d: SweepDescription, r: Report): Record<string, unknown> {
   const s = r.summary;
   const names = d.parameters.map((p) => p.name);
   const params = (values: readonly string[]): Record<string, string> => Object.fromEntries(names.map((n, i) => [n, values[i]!]));
