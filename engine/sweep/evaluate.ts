@@ -4,7 +4,7 @@
 // and, with walk-forward, each window's figures from the same run.
 import type { Decimal } from 'decimal.js';
 import { Backtest, type BacktestResult } from '../backtest/runner.ts';
-import { fl } from '../backtest/output.ts';
+import { fl, printedNetPnl } from '../backtest/output.ts';
 import type { Metrics } from '../backtest/metrics.ts';
 import type { Candle } from '../market/candle.ts';
 import { intervalMs } from '../market/candle.ts';
@@ -55,7 +55,7 @@ function figuresOf(m: Metrics): Figures {
   return {
     trades: m.tradeCount,
     winRatePercent: fl(m.winRatePercent, 4),
-    netPnl: d(m.netPnl, 8),
+    netPnl: printedNetPnl(m).toFixed(),
     returnPercent: fl(m.returnPercent.toNumber(), 4),
     maxDrawdownPercent: fl(m.maxDrawdownPercent, 4),
     sharpe: fl(m.sharpe, 4),
