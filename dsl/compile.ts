@@ -42,9 +42,14 @@ function parseCached(text: string): ReturnType<typeof parseExpression> {
   return p;
 }
 
-/** `names`: what messages call each field, e.g. `strategy.long.entry` as the spec file writes it (default: the field key). */
-export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = {}): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
-  const dag = new Dag();
+/**
+ * `names`: what messages call each field, e.g. `strategy.long.entry` as the spec file writes it
+ * (default: the field key). `dag`: compile into an existing DAG shared with other programs (see
+ * compileVariants); the node limit then applies to the whole DAG only as far as `nodeLimit` says.
+ */
+export function compileProgram(
+  exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = {}, dag: Dag = new Dag(), nodeLimit: number = LIMITS.nodes,
+): { ok: true; program: Program } | { ok: false; diagnostics: DslDiagnostic[] } {
   const diagnostics: DslDiagnostic[] = [];
   const roots = new Map<RuleField, number>();
   const texts = new Map<RuleField, string>();
@@ -78,7 +83,7 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
       continue;
     }
     const count = dag.nodes.length - INPUTS.length;
-    if (count > LIMITS.nodes && !nodeLimitReported) {
+    if (count > nodeLimit && !nodeLimitReported) {
       nodeLimitReported = true;
       diagnostics.push({ field, ...whole, message: `the rules need ${count} distinct computations; the limit is ${LIMITS.nodes}`, hint: 'simplify the expressions or split the idea into separate bots' });
       continue;
@@ -123,15 +128,42 @@ export function compileProgram(exprs: RuleExpressions, params: ReadonlyMap<strin
  * slow it down.
  */
 export function createStrategy(program: Program, lane: Lane = laneFor(program)): RulesStrategy {
-  const p = program.plan;
-  const roots = [p.longEntry, p.longExit, p.shortEntry, p.shortExit].filter((id) => id >= 0);
-  const lazy = lane.lazy.lazyNodes(program.dag, roots);
-  const machine = lane.runtime.buildMachine(program.dag, lazy);
+  return createStrategies([program], lane)[0]!;
+}
+
+/**
+ * Strategies for programs compiled into one DAG: one machine steps every node once per bar, and
+ * each strategy reads its own conditions. Call onCandle on all of them, in order, for every
+ * candle: the first steps the machine, the others only read it.
+ */
+function createStrategies(programs: readonly Program[], lane: Lane): RulesStrategy[] {
+  const dag = programs[0]!.dag;
+  const plans = programs.map((p) => p.plan);
+  const roots = plans.flatMap((p) => [p.longEntry, p.longExit, p.shortEntry, p.shortExit]).filter((id) => id >= 0);
+  const lazy = lane.lazy.lazyNodes(dag, roots);
+  const machine = lane.runtime.buildMachine(dag, lazy);
   const sources = { providers: machine.providers, slotReads: new Set<number>() };
-  const cond = (id: number) => (id >= 0 ? lane.lazy.condition(program.dag, lazy, id, sources) : undefined);
-  const conditions = { longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) };
-  lane.runtime.dropUnreadSlots(program.dag, machine, lazy, sources.slotReads, [p.strength, p.confidence]);
-  return new lane.strategy.RulesStrategy(machine, p, conditions);
+  const cond = (id: number) => (id >= 0 ? lane.lazy.condition(dag, lazy, id, sources) : undefined);
+  const conditions = plans.map((p) => ({ longEntry: cond(p.longEntry), longExit: cond(p.longExit), shortEntry: cond(p.shortEntry), shortExit: cond(p.shortExit) }));
+  lane.runtime.dropUnreadSlots(dag, machine, lazy, sources.slotReads, plans.flatMap((p) => [p.strength, p.confidence]));
+  const reader = { ...machine, run: lane.runtime.sequence([]) };
+  return plans.map((p, i) => new lane.strategy.RulesStrategy(i === 0 ? machine : reader, p, conditions[i]!));
+}
+
+/**
+ * One rule set with several sets of params (a sweep's variants) compiled into one DAG, so an
+ * indicator they share (`ema(close, 9)` for every `slow`) is one node computed once per bar for
+ * all of them. Each set must compile alone (compileRules) first; the node limit is per set.
+ */
+export function compileVariants(exprs: RuleExpressions, paramSets: readonly ReadonlyMap<string, number | boolean>[]): { ok: true; createStrategies(): RulesStrategy[] } | { ok: false; diagnostics: DslDiagnostic[] } {
+  const dag = new Dag();
+  const programs: Program[] = [];
+  for (const params of paramSets) {
+    const r = compileProgram(exprs, params, {}, dag, Infinity);
+    if (!r.ok) return r;
+    programs.push(r.program);
+  }
+  return { ok: true, createStrategies: () => createStrategies(programs, laneFor(programs[0]!)) };
 }
 
 export function compile(exprs: RuleExpressions, params: ReadonlyMap<string, number | boolean>, names: FieldNames = {}): CompileResult {

@@ -7,6 +7,7 @@ import { compile } from './compile.ts';
 
 export { renderExpressionError } from './render.ts';
 export { loadLanes } from './lanes.ts';
+export { compileVariants } from './compile.ts';
 export type { RuleTracer, TraceBar, TraceColumn, TraceField } from './trace.ts';
 
 /** The expression fields of a rules strategy, as written in the spec (text, not yet parsed). */

@@ -3,6 +3,7 @@
 // order, money as decimal strings), so the same inputs give byte-identical files.
 import type { Decimal } from 'decimal.js';
 import type { Decision } from '../core/types.ts';
+import type { Metrics } from './metrics.ts';
 import type { BacktestResult, TradeRecord } from './runner.ts';
 import { drawdownPolicyText } from '../spec/summary.ts';
 
@@ -21,10 +22,15 @@ export const dec = (d: Decimal | null): string | null => (d === null ? null : d.
 /** Floats rounded for stable, readable output. */
 export const fl = (x: number | null, digits = 6): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
+/**
+ * Net P&L as printed: the final equity rounded once to 8 places, less the initial, so the two
+ * printed figures agree to the digit (rounding the net itself differs when the ninth decimal is a 5).
+ */
+export const printedNetPnl = (m: Metrics): Decimal => m.finalEquity.toDecimalPlaces(8).sub(m.initialEquity);
+
 export function resultToJson(r: BacktestResult, info: RunInfo): string {
   const p = r.plan;
   const m = r.metrics;
-  const finalEquity8 = m.finalEquity.toDecimalPlaces(8);
   const out = {
     format: 'botctl-backtest/1',
     bot: { name: p.name, specFile: p.specFile, specHash: p.specHash },
@@ -47,9 +53,8 @@ export function resultToJson(r: BacktestResult, info: RunInfo): string {
     },
     metrics: {
       initialEquity: dec(m.initialEquity),
-      finalEquity: dec(finalEquity8),
-      // Rounded once: net P&L is the printed final equity less the initial, to the digit.
-      netPnl: dec(finalEquity8.sub(m.initialEquity)),
+      finalEquity: dec(m.finalEquity.toDecimalPlaces(8)),
+      netPnl: dec(printedNetPnl(m)),
       returnPercent: dec(m.returnPercent.toDecimalPlaces(4)),
       maxDrawdownPercent: fl(m.maxDrawdownPercent, 4),
       maxDrawdown: fl(m.maxDrawdown, 4),

@@ -170,7 +170,7 @@ export class DecisionCore {
     const gross = f.price.sub(p.entryPrice).mul(f.qty).mul(dir);
     const net = gross.sub(p.entryFee).sub(f.fee);
     s.dayRealised = s.dayRealised.add(net);
-    if (f.reason !== 'signal' && f.reason !== 'reverse') {
+    if (f.reason !== 'signal' && f.reason !== 'reverse' && this.record !== null) {
       const what = EXIT_WORDS[f.reason];
       this.emitAt(f.time, candle, 'exit', f.reason, 'exit',
         `${p.side} position closed by ${what} at ${fmtDec(f.price)}: net P&L ${fmtDec(net.toDecimalPlaces(8))} (fees included)`);
@@ -531,6 +531,7 @@ export class DecisionCore {
     const order = eo.type === 'limit' ? { type: 'limit' as const, price: ref } : { type: 'market' as const };
     s.entryOrder = { side, qty, order, refPrice: ref, stopLoss, takeProfit, sentBar: s.bar, sentTime: c.start + this.interval };
     this.out.push({ kind: 'enter', side, qty, order, refPrice: ref, stopLoss, takeProfit, onExchange: this.plan.exits.placement !== 'bot' });
+    if (this.record === null) return UNRECORDED; // the words below go only into a record
     const how = eo.type === 'limit' ? `limit ${fmtDec(ref)}` : `market at the next open (ref ${fmtDec(ref)})`;
     const levelsText = `${stopLoss ? `, stop ${fmtDec(stopLoss)}` : ''}${takeProfit ? `, target ${fmtDec(takeProfit)}` : ''}`;
     return { text: `entering ${side} ${fmtDec(qty)} ${how}${levelsText}${sized.value.note ? ` (${sized.value.note})` : ''}` };
@@ -599,6 +600,8 @@ export class DecisionCore {
 function tail(text: string, reason: string): string {
   return text.slice(text.length - reason.length);
 }
+
+const UNRECORDED = { text: '' };
 
 interface Verdict {
   outcome: DecisionOutcome;

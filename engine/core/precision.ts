@@ -15,11 +15,30 @@ import type { InstrumentRules } from '../market/instrument.ts';
 export type Side = 'long' | 'short';
 
 export function roundDown(x: Decimal, step: Decimal): Decimal {
-  return x.div(step).floor().mul(step);
+  const places = decimalPlacesOf(step);
+  return places >= 0 ? x.toDecimalPlaces(places, Decimal.ROUND_FLOOR) : x.div(step).floor().mul(step);
 }
 
 export function roundUp(x: Decimal, step: Decimal): Decimal {
-  return x.div(step).ceil().mul(step);
+  const places = decimalPlacesOf(step);
+  return places >= 0 ? x.toDecimalPlaces(places, Decimal.ROUND_CEIL) : x.div(step).ceil().mul(step);
+}
+
+const stepPlaces = new WeakMap<Decimal, number>();
+
+/**
+ * n when `step` is 10^−n (0.1, 0.001, 1; most ticks and quantity steps), else −1. Rounding to such
+ * a step is rounding to n decimal places: the same value as divide, round, multiply, without the
+ * division (every entry and fill rounds several prices; a sweep makes millions of them).
+ */
+function decimalPlacesOf(step: Decimal): number {
+  let n = stepPlaces.get(step);
+  if (n === undefined) {
+    const dp = step.decimalPlaces();
+    n = step.eq(new Decimal(10).pow(-dp)) ? dp : -1;
+    stepPlaces.set(step, n);
+  }
+  return n;
 }
 
 export function roundQty(qty: Decimal, rules: InstrumentRules): Decimal {

@@ -98,26 +98,29 @@ export function sizeEntry(s: SizingInput): Result<Sized> {
     if (s.equity.lte(0)) return { ok: false, reason: `equity is ${s.equity.toFixed()}` };
     qty = s.equity.mul(sizing.percent).div(HUNDRED).div(ref.sub(s.stopLoss).abs());
   }
-  const cap = (limit: Decimal, why: string): void => {
+  // The note is worded only when the cap applies: most entries are capped by nothing.
+  const cap = (limit: Decimal, why: () => string): void => {
     if (qty.gt(limit)) {
       qty = limit;
-      note = why;
+      note = why();
     }
   };
-  if (plan.risk.maxPositionQty) cap(plan.risk.maxPositionQty, `capped by max position ${plan.risk.maxPositionQty.toFixed()}`);
-  if (plan.risk.maxPositionQuote) cap(plan.risk.maxPositionQuote.div(ref), `capped by max position value ${plan.risk.maxPositionQuote.toFixed()}`);
+  const { maxPositionQty, maxPositionQuote } = plan.risk;
+  if (maxPositionQty) cap(maxPositionQty, () => `capped by max position ${maxPositionQty.toFixed()}`);
+  if (maxPositionQuote) cap(maxPositionQuote.div(ref), () => `capped by max position value ${maxPositionQuote.toFixed()}`);
   // What one unit costs at the price the fill will use: ref a slippage worse, rounded a tick up as
   // the simulated fill rounds a buy (a sell fills lower, so this covers shorts too). Margin (the
   // whole value on spot) plus the taker fee: notional ≤ equity × leverage with room for the fee,
   // so the order is not refused for margin when it fills at an unchanged open.
   const fillPrice = roundAdverseFill(ref.mul(s.slippage.add(1)), true, rules.tickSize);
   if (rules.category === 'spot') {
-    cap(Decimal.max(s.available, 0).div(fillPrice.mul(s.takerFee.add(1))), `capped by available balance ${s.available.toFixed()}`);
+    cap(Decimal.max(s.available, 0).div(fillPrice.mul(s.takerFee.add(1))), () => `capped by available balance ${s.available.toFixed()}`);
   } else {
     const perUnit = fillPrice.mul(new Decimal(1).div(plan.risk.leverage).add(s.takerFee));
-    cap(Decimal.max(s.equity, 0).div(perUnit), `capped by leverage ${plan.risk.leverage.toFixed()}x`);
+    cap(Decimal.max(s.equity, 0).div(perUnit), () => `capped by leverage ${plan.risk.leverage.toFixed()}x`);
   }
-  if (rules.maxQty) cap(rules.maxQty, `capped by the exchange's max order quantity ${rules.maxQty.toFixed()}`);
+  const maxQty = rules.maxQty;
+  if (maxQty) cap(maxQty, () => `capped by the exchange's max order quantity ${maxQty.toFixed()}`);
   const raw = qty;
   qty = roundQty(qty, rules);
   if (qty.lt(rules.minQty) || qty.isZero()) {

@@ -33,8 +33,3 @@ export function candlesFrom(shared: SharedCandles): Candle[] {
   for (let i = 0; i < n; i++) out[i] = { start: a[i]!, open: a[n + i]!, high: a[2 * n + i]!, low: a[3 * n + i]!, close: a[4 * n + i]!, volume: a[5 * n + i]! };
   return out;
 }
-
-/** Candle start times, without building the objects. */
-export function startTimes(shared: SharedCandles): Float64Array {
-  return new Float64Array(shared.buffer, 0, shared.count);
-}

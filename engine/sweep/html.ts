@@ -8,7 +8,7 @@ import type { EquityPoint } from '../backtest/sampling.ts';
 import { Evaluator } from './evaluate.ts';
 import { OBJECTIVE_WORDS } from './objective.ts';
 import type { Report } from './report.ts';
-import { terminalReport } from './report.ts';
+import { settings, terminalReport } from './report.ts';
 import type { Prepared } from './run.ts';
 import { evaluatorSetup } from './setup.ts';
 import type { SweepHeader } from './summary.ts';
@@ -28,12 +28,12 @@ export async function renderSweepHtml(p: Prepared, h: SweepHeader, r: Report): P
     const digits = values.map((v, i) => p.params[i]!.values.findIndex((x) => x.text === v));
     const checked = await evaluator.setup.variants.check(p.params, SpecVariants.pick(p.params, digits));
     if (!checked.ok) return [];
-    return (await evaluator.run(checked.plan, { keep: true })).result.equity;
+    return (await evaluator.run(checked.plan, -1, { keep: true })).result.equity;
   };
   const curves: { label: string; points: [number, number][] }[] = [];
   for (const e of s.top.slice(0, CURVES)) {
     const pts = await curveOf(e.values);
-    curves.push({ label: `#${e.rank} ${e.values.join(', ')}`, points: pts.map((x) => [sec(x.time), x.equity.toNumber()]) });
+    curves.push({ label: `#${e.rank} ${settings(h, e.values)}`, points: pts.map((x) => [sec(x.time), x.equity.toNumber()]) });
   }
   // Walk-forward: each fold's winner over its out-of-sample window, chained from 1.
   let stitched: [number, number][] = [];
@@ -180,6 +180,13 @@ const PAGE_SCRIPT = `
     svg += '</svg>';
     box.innerHTML += '<figure>' + svg + '<figcaption>' + p.name + ' (best ' + (D.best ? D.best[k] : '') + ')</figcaption></figure>';
   });
+  // What the page drew, for tests that open it in a browser.
+  window.botctlReport = {
+    heatmapCells: document.querySelectorAll('#heatmap td').length,
+    heatmapValues: Array.prototype.filter.call(document.querySelectorAll('#heatmap td'), function (td) { return td.textContent !== ''; }).length,
+    curves: D.curves.length, stitchedPoints: D.stitched.length,
+    stabilityCharts: document.querySelectorAll('#stability svg').length,
+  };
   document.body.setAttribute('data-rendered', 'yes');
 })();
 `;

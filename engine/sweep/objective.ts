@@ -129,9 +129,17 @@ export function scoreOf(s: Stats, objective: Objective): number | null {
   }
 }
 
-/** Why these figures may not be ranked, in a trader's words; null when they may. */
-export function disqualified(s: Stats, objective: Objective, c: Constraints): string | null {
-  if (s.trades < c.minTrades) return `${s.trades} trade${s.trades === 1 ? '' : 's'}, fewer than --min-trades ${c.minTrades}`;
+/**
+ * Why these figures may not be ranked, in a trader's words; null when they may. `whole` is the
+ * whole run's figures when `s` is a window of it: --min-trades counts over the whole data, so a
+ * window needs its share (a window of a fifth of the data, a fifth of the trades).
+ */
+export function disqualified(s: Stats, objective: Objective, c: Constraints, whole?: Stats): string | null {
+  const share = whole && whole.spanDays > 0 ? Math.min(1, s.spanDays / whole.spanDays) : 1;
+  const minTrades = Math.ceil(c.minTrades * share - 1e-9);
+  if (s.trades < minTrades) {
+    return `${s.trades} trade${s.trades === 1 ? '' : 's'}, fewer than ${share < 1 ? `${minTrades} (--min-trades ${c.minTrades} for the whole data, prorated)` : `--min-trades ${c.minTrades}`}`;
+  }
   if (c.maxDrawdownPercent !== undefined && s.maxDrawdownPercent > c.maxDrawdownPercent) {
     return `max drawdown ${s.maxDrawdownPercent.toFixed(1)} % is deeper than --max-drawdown ${c.maxDrawdownPercent}`;
   }

@@ -90,6 +90,8 @@ function resolvePath(input: ParamInput, specData: unknown): { path: Path; kind: 
       throw new ParamError(input.where, `\`${name}\` is ${describeNode(node)}, not a number a sweep can vary`,
         'sweep numbers (lengths, multiples, percents, sizes), spans such as `cooldown.after_exit`, or strategy.params');
     }
+    const replaced = REPLACED[name];
+    if (replaced) throw new ParamError(input.where, `unknown parameter \`${name}\`: it was replaced by \`${replaced.by}\``, replaced.hint);
     const close = suggest(name, [...leaves.keys()]);
     throw new ParamError(input.where, `unknown parameter \`${name}\`${close.length ? `; did you mean ${close.map((c) => `\`${c}\``).join(' or ')}?` : ''}`,
       'name a strategy.params entry (`fast`) or a number in the spec by its dotted path, as `botctl validate` prints it');
@@ -97,10 +99,18 @@ function resolvePath(input: ParamInput, specData: unknown): { path: Path; kind: 
   return { path: segments, kind };
 }
 
+/** Settings the schema no longer has, and what took their place (validate says the same of a spec: engine/spec/schema-errors.ts). */
+const REPLACED: Readonly<Record<string, { by: string; hint: string }>> = {
+  'protections.resume_after': {
+    by: 'protections.drawdown_cool_off',
+    hint: 'a drawdown pause now lasts until `botctl resume`; `drawdown_cool_off` lifts it by itself after a time',
+  },
+};
+
 let leafCache: Map<string, ParamKind> | undefined;
 
 /** Every numeric (or span) setting of the bot schema by dotted path, e.g. `risk.leverage`. */
-export function numericLeaves(): Map<string, ParamKind> {
+function numericLeaves(): Map<string, ParamKind> {
   if (leafCache) return leafCache;
   const out = new Map<string, ParamKind>();
   const walk = (node: SchemaNode, path: string[]): void => {
@@ -152,7 +162,7 @@ const NUMBER = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
 const RANGE = /^(.+?)\.\.(.+?)(?::(.+))?$/;
 const SPAN_UNIT = /^(.*?)\s*(bars?|s|m|h|d)$/;
 
-export function parseValues(input: ParamInput, kind: ParamKind): ParamValue[] {
+function parseValues(input: ParamInput, kind: ParamKind): ParamValue[] {
   const text = input.values.trim();
   if (text === '') throw new ParamError(input.where, `no values for \`${input.name}\``, valueHint(kind));
   const out: ParamValue[] = [];

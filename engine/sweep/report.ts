@@ -66,7 +66,7 @@ function warningsOf(h: SweepHeader, s: Summary, st: Stability | null): string[] 
     }
     const winners = wf.folds.map((f) => f.winner?.values.join(' ') ?? '');
     if (new Set(winners).size === winners.length && winners.length >= 3) {
-      out.push(`unstable: every fold picked different settings (${wf.folds.map((f) => `fold ${f.fold}: ${f.winner ? f.winner.values.join(', ') : 'none'}`).join('; ')}); the best settings depend on the period, so no single choice is clearly right.`);
+      out.push(`unstable: every fold picked different settings (${wf.folds.map((f) => `fold ${f.fold}: ${f.winner ? settings(h, f.winner.values) : 'none'}`).join('; ')}); the best settings depend on the period, so no single choice is clearly right.`);
     }
   }
   const best = s.top[0];
@@ -86,6 +86,11 @@ function warningsOf(h: SweepHeader, s: Summary, st: Stability | null): string[] 
   return out;
 }
 
+/** "fast 12, slow 40, multiple 1.5": values with the last part of their parameter's name. */
+export function settings(h: SweepHeader, values: readonly string[]): string {
+  return values.map((v, i) => `${h.parameters[i]!.name.split('.').pop()} ${v}`).join(', ');
+}
+
 function shortObjective(h: SweepHeader): string {
   return { net: 'net profit %', sharpe: 'Sharpe', sortino: 'Sortino', calmar: 'Calmar', profit_factor: 'profit factor', expectancy: 'expectancy' }[h.objective];
 }
@@ -100,7 +105,7 @@ export function terminalReport(d: SweepDescription, h: SweepHeader, r: Report): 
   if (s.skipped.count > 0) {
     lines.push(`  skipped ${s.skipped.count} that do not validate${s.skipped.reasons.length ? `, e.g. ${s.skipped.reasons[0]!.reason}` : ''}`);
   }
-  if (s.failed.count > 0) lines.push(`  failed ${s.failed.count}: ${s.failed.list.slice(0, 3).map((f) => `#${f.n} (${f.values.join(', ')}): ${f.reason}`).join('; ')}`);
+  if (s.failed.count > 0) lines.push(`  failed ${s.failed.count}: ${s.failed.list.slice(0, 3).map((f) => `#${f.n} (${settings(h, f.values)}): ${f.reason}`).join('; ')}`);
   const scope = h.walkForward ? 'out of sample' : 'over the whole data';
   lines.push(`  ranked by ${OBJECTIVE_WORDS[h.objective]} ${scope}: ${s.ranked} ranked${s.rejected.count ? `, ${s.rejected.count} not ranked (${s.rejected.reasons.slice(0, 3).map((x) => `${x.count} × ${x.reason}`).join(', ')})` : ''}`);
   if (s.top.length > 0) lines.push('', table(d, h, s.top));
@@ -129,7 +134,7 @@ function walkForwardLines(d: SweepDescription, h: SweepHeader, s: Summary): stri
   for (const f of wf.folds) {
     const w = f.winner;
     out.push(`  fold ${f.fold}: in sample ${day(f.inSample.from)} → ${day(f.inSample.to)}, out of sample → ${day(f.outOfSample.to)}: ${w
-      ? `${w.values.join(', ')}  ${shortObjective(h)} ${num(w.inSampleScore)} in, ${num(w.outOfSampleScore)} out; net ${pct(w.inSample.returnPercent)} in, ${pct(w.outOfSample?.returnPercent ?? null)} out`
+      ? `${settings(h, w.values)}: ${shortObjective(h)} ${num(w.inSampleScore)} in, ${num(w.outOfSampleScore)} out; net ${pct(w.inSample.returnPercent)} in, ${pct(w.outOfSample?.returnPercent ?? null)} out`
       : 'no combination qualified in sample'}`);
   }
   if (wf.stitched) {
@@ -158,7 +163,7 @@ function wrap(text: string, width: number, indent: string): string {
 const FORMAT = 'botctl-sweep/1';
 
 /** The entry of one combination in --json. */
-export function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]): Record<string, unknown> {
+function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]): Record<string, unknown> {
   const params: Record<string, string> = {};
   names.forEach((name, i) => { params[name] = r.values[i]!; });
   const e: Record<string, unknown> = { n: r.n, params, status: r.status };
@@ -175,7 +180,7 @@ export function entryOf(r: ComboResult, h: SweepHeader, names: readonly string[]
   return e;
 }
 
-export function summaryJson(d: SweepDescription, r: Report): Record<string, unknown> {
+function summaryJson(d: SweepDescription, r: Report): Record<string, unknown> {
   const s = r.summary;
   const names = d.parameters.map((p) => p.name);
   const params = (values: readonly string[]): Record<string, string> => Object.fromEntries(names.map((n, i) => [n, values[i]!]));

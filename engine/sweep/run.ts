@@ -225,7 +225,7 @@ export async function runCombinations(p: Prepared, o: Pick<SweepOptions, 'worker
   return { complete: written === total, done: written, ran: written - already, total, seconds: (Date.now() - started) / 1000, workers };
 }
 
-export function clock(seconds: number): string {
+function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);

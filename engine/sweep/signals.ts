@@ -18,17 +18,28 @@ export class SignalSeries {
 
   /** Runs `strategy` over every candle and keeps what it said. */
   static record(strategy: Strategy, candles: readonly Candle[]): SignalSeries {
-    const bars: number[] = [];
-    const signals: (readonly Signal[])[] = [];
+    return SignalSeries.recordAll([strategy], candles)[0]!;
+  }
+
+  /**
+   * Runs strategies side by side, each candle given to all of them in order (as strategies
+   * compiled together with compileVariants must be run), and keeps what each said.
+   */
+  static recordAll(strategies: readonly Strategy[], candles: readonly Candle[]): SignalSeries[] {
+    const bars = strategies.map((): number[] => []);
+    const signals = strategies.map((): (readonly Signal[])[] => []);
     for (let i = 0; i < candles.length; i++) {
-      const s = strategy.onCandle(candles[i]!);
-      if (s.length > 0) {
-        bars.push(i);
-        // Copied: a strategy module may reuse its array and objects on the next candle.
-        signals.push(Object.freeze(s.map((x) => Object.freeze({ ...x }))));
+      const c = candles[i]!;
+      for (let k = 0; k < strategies.length; k++) {
+        const s = strategies[k]!.onCandle(c);
+        if (s.length > 0) {
+          bars[k]!.push(i);
+          // Copied: a strategy module may reuse its array and objects on the next candle.
+          signals[k]!.push(Object.freeze(s.map((x) => Object.freeze({ ...x }))));
+        }
       }
     }
-    return new SignalSeries(strategy.warmupBars, strategy.preloadBars, Int32Array.from(bars), signals);
+    return strategies.map((st, k) => new SignalSeries(st.warmupBars, st.preloadBars, Int32Array.from(bars[k]!), signals[k]!));
   }
 
   /** A strategy that says on the i-th candle it is given what the recorded one said on the i-th. */

@@ -36,7 +36,7 @@ export function judge(r: ComboResult, h: SweepHeader): Judged | null {
   const inScores = r.folds.map((f) => (f.inSample ? scoreOf(f.inSample, h.objective) : null)).filter((x): x is number => x !== null);
   return {
     score: scoreOf(oos, h.objective),
-    rejected: disqualified(oos, h.objective, h.constraints),
+    rejected: disqualified(oos, h.objective, h.constraints, r.stats),
     outOfSample: oos,
     inSampleScore: inScores.length ? inScores.reduce((a, b) => a + b, 0) / inScores.length : null,
   };
@@ -130,7 +130,7 @@ export class Summarizer {
     this.addWinners(r);
     if (j.rejected !== null || j.score === null) {
       this.rejected++;
-      const key = j.rejected!.replace(/^\d+ trades?/, 'too few trades').replace(/max drawdown [\d.]+ %/, 'max drawdown');
+      const key = j.rejected!.replace(/^\d+ trades?, fewer than (\d+ \()?/, 'too few trades, fewer than ').replace(/\)$/, '').replace(/max drawdown [\d.]+ %/, 'max drawdown');
       this.rejectReasons.set(key, (this.rejectReasons.get(key) ?? 0) + 1);
       return;
     }
@@ -156,7 +156,7 @@ export class Summarizer {
   private addWinners(r: ComboResult): void {
     if (!this.h.walkForward || !r.folds) return;
     r.folds.forEach((f, k) => {
-      if (!f.inSample || disqualified(f.inSample, this.h.objective, this.h.constraints) !== null) return;
+      if (!f.inSample || disqualified(f.inSample, this.h.objective, this.h.constraints, r.stats) !== null) return;
       const score = scoreOf(f.inSample, this.h.objective)!;
       const cur = this.winners[k];
       if (cur && !(score > cur.inSampleScore)) return;

@@ -17,7 +17,7 @@ import type { Objective } from './objective.ts';
 import type { ParamInput } from './params.ts';
 import type { WalkForward } from './windows.ts';
 
-export const SWEEP_SCHEMA_URL = new URL('schemas/sweep.schema.json', PACKAGE_ROOT);
+const SWEEP_SCHEMA_URL = new URL('schemas/sweep.schema.json', PACKAGE_ROOT);
 
 export interface SweepFile {
   params: ParamInput[];

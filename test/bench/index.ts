@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHES: [string, string][] = [
   ['Commands, whole process: start-up, and a 1M-candle backtest vs the same bot written by hand', 'commands.ts'],
-  ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop', 'dsl.ts'],
+  ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop, alone and after other rule sets', 'dsl.ts'],
+  ['Sweep: the flagship × 1,000 combinations over 8,760 hourly candles on every core, vs a loop of botctl backtest', 'sweep.ts'],
   ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
   ['Signal check: a strategy module\'s signals validated on every candle vs called directly', 'signal-check.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],

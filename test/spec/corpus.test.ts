@@ -226,7 +226,7 @@ t.test('the validator generated for the build reports exactly what ajv compiled 
   writeFileSync(file, validatorModuleSource());
   const generated = createRequire(import.meta.url)(file) as ValidateFunction;
   const runtime = runtimeValidator();
-  const files = [...readdirSync(F).map((f) => `${F}/${f}`), ...readdirSync('bots').filter((f) => f.endsWith('.yaml')).map((f) => `bots/${f}`)];
+  const files = [...readdirSync(F).map((f) => `${F}/${f}`), ...readdirSync('bots').filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')).map((f) => `bots/${f}`)];
   let withErrors = 0;
   for (const spec of files) {
     const src = new SpecSource(spec, readFileSync(spec, 'utf8'));

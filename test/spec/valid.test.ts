@@ -15,7 +15,7 @@ async function planOf(file: string): Promise<{ plan: Plan; summary: string }> {
   return { plan: r.plan, summary: r.summary };
 }
 
-const bots = readdirSync('bots').filter((f) => f.endsWith('.yaml'));
+const bots = readdirSync('bots').filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')); // NAME.sweep.yaml: a sweep file, not a spec
 t.ok(bots.length >= 3, 'at least three example bots');
 for (const f of bots) {
   t.test(`bots/${f} is valid and has no warnings`, async (t) => {

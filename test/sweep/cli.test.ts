@@ -101,3 +101,14 @@ t.test('a sweep file holds the parameters and options; its mistakes are located'
   t.equal(bad2.code, 1);
   t.match(bad2.err, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:3: unknown parameter \`slwo\`; did you mean \`slow\`\\?`));
 });
+
+t.test('the example sweep file beside the flagship spec is valid and names its parameters', async (t) => {
+  const { loadSweepFile } = await import('../../engine/sweep/sweep-file.ts');
+  const { resolveParams } = await import('../../engine/sweep/params.ts');
+  const { parseDocument } = await import('yaml');
+  const f = await loadSweepFile('bots/btc-ema.sweep.yaml');
+  const defs = resolveParams(f.params, parseDocument(readFileSync('bots/btc-ema.yaml', 'utf8')).toJS());
+  t.strictSame(defs.map((d) => [d.name, d.values.length]), [['fast', 16], ['slow', 9], ['risk.stop_loss.atr.multiple', 4]]);
+  t.strictSame(f.walkForward, { folds: 4, mode: 'anchored' });
+  t.equal(f.minTrades, 30);
+});

@@ -50,6 +50,10 @@ t.test('names: strategy.params by name or path, any numeric spec setting by its 
 t.test('mistakes say where, what and how to fix it', async (t) => {
   t.match(problem(['fats', '5..20']), /^--param fats=5\.\.20: unknown parameter `fats`; did you mean `fast`\?\n {2}hint: the spec's strategy\.params are `fast`, `slow`/);
   t.match(problem(['risk.stop_loss.atr.multipel', '1,2']), /unknown parameter `risk\.stop_loss\.atr\.multipel`; did you mean `risk\.stop_loss\.atr\.multiple`\?/);
+  t.match(problem(['protections.resume_after', '1d,2d']), /^--param protections\.resume_after=1d,2d: unknown parameter `protections\.resume_after`: it was replaced by `protections\.drawdown_cool_off`\n {2}hint: a drawdown pause now lasts until `botctl resume`; `drawdown_cool_off` lifts it by itself after a time/, 'a replaced setting names its successor, as validate does');
+  t.match(problem(['protections.drawdown_cooloff', '1d']), /did you mean `protections\.drawdown_cool_off`\?/);
+  t.strictSame(values('protections.drawdown_cool_off', '1d,2d'), ['1d', '2d'], 'the drawdown settings of the current schema can be swept');
+  t.strictSame(values('protections.halt_below_equity', '7000,8000'), ['7000', '8000']);
   t.match(problem(['market.symbol', '1,2']), /`market\.symbol` is text, not a number a sweep can vary/);
   t.match(problem(['market.interval', '15,60']), /`market\.interval` is a choice \(`1`, `3`/);
   t.match(problem(['fast', '5..20:0']), /the step of `5\.\.20:0` is 0, so the range never moves\n {2}hint: give a positive step/);

@@ -64,10 +64,11 @@ t.test('a written combination keeps the comments and the layout; only the values
     ['    risk_reward: 2        # 2R: twice the stop distance', '    risk_reward: 3        # 2R: twice the stop distance'],
   ]);
   const added = v.specText(...(() => {
-    const c = combos('bots/btc-ema.yaml', FLAGSHIP, [['protections.resume_after', '2d'], ['risk.max_position.quantity', '0.5']]);
+    const c = combos('bots/btc-ema.yaml', FLAGSHIP, [['protections.drawdown_cool_off', '2d'], ['risk.max_position.quantity', '0.5']]);
     return [c.defs, c.all[0]!] as const;
   })());
   t.match(added, /# EMA crossover with an RSI filter/, 'a setting the spec did not have is added; comments stay');
   t.match(added, /quantity: 0\.5/);
+  t.match(added, /\n  drawdown_cool_off: 2d\n/, 'added in its section');
   t.ok((await checkSpecText('x.yaml', added, 'h')).ok, 'and it validates');
 });
