@@ -24,8 +24,9 @@ export function parseUtcTime(text: string): number | undefined {
   const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1);
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   const back = new Date(ms);
-  // Reject 2022-02-30 and 25:00 instead of rolling over into another day.
-  if (back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi)) return undefined;
+  // Reject 2022-02-30, month 13 and 25:00 instead of rolling over into another day or year; years
+  // before 100 (which Date.UTC reads as 19xx) are not times either.
+  if (back.getUTCFullYear() !== Number(y) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi)) return undefined;
   return ms;
 }
 

@@ -3,11 +3,12 @@
 // A spec that no longer validates still names its journal: the commands read what happened, so a
 // half-edited spec must not lock the trader out of the bot's history.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, UserError } from '../cli/exit.ts';
 import { loadBotSpec } from '../spec/load.ts';
+import { readSpecFile } from '../spec/source.ts';
 import type { Plan } from '../plan/plan.ts';
 import { Journal, JournalError, RUN_MODES, type JournalView, type RunMode, type RunRecord } from '../journal/index.ts';
 
@@ -75,7 +76,9 @@ function specName(file: string): string | undefined {
 
 function readYaml(file: string): Record<string, unknown> | undefined {
   try {
-    const data = parseYaml(readFileSync(file, 'utf8')) as unknown;
+    const read = readSpecFile(file);
+    if ('problem' in read) return undefined;
+    const data = parseYaml(read.bytes.toString('utf8'), { maxAliasCount: 100 }) as unknown;
     return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -84,7 +87,9 @@ function readYaml(file: string): Record<string, unknown> | undefined {
 
 export async function resolveBot(arg: string | undefined): Promise<BotRef> {
   const specAbs = findSpec(arg);
-  const bytes = readFileSync(specAbs);
+  const read = readSpecFile(specAbs);
+  if ('problem' in read) throw new UserError(`cannot read the spec ${shown(specAbs)}: ${read.problem}`);
+  const bytes = read.bytes;
   const specHash = createHash('sha256').update(bytes).digest('hex');
   const specFile = shown(specAbs);
   const loaded = await loadBotSpec(specFile);

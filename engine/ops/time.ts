@@ -1,5 +1,6 @@
 // Times as the everyday commands read and print them: always UTC, never the machine's zone.
-import { UserError } from '../cli/exit.ts';
+import { UsageError } from '../cli/exit.ts';
+import { inCandleRange, utcTime } from '../cli/utc-option.ts';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -10,24 +11,22 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 export function parseSince(text: string, now: number, flag = '--since'): number {
   const s = text.trim();
   const rel = /^(\d+)\s*(m|h|d|w)$/.exec(s);
-  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2]!]!;
+  if (rel) return inCandleRange(now - Number(rel[1]) * UNIT_MS[rel[2]!]!, flag, text);
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) {
     const [y, mo, d, h, mi, se] = [+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)];
-    let ms = Date.UTC(y, mo - 1, d, h, mi, se, m[7] ? Number(m[7].padEnd(3, '0')) : 0);
-    const back = new Date(ms);
-    const real = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && se < 60;
-    if (real) {
+    let ms = utcTime(y, mo, d, h, mi, se, m[7] ? Number(m[7].padEnd(3, '0')) : 0);
+    if (!Number.isNaN(ms)) {
       const off = m[8];
       if (off && off !== 'Z') {
         const sign = off[0] === '-' ? -1 : 1;
         const digits = off.slice(1).replace(':', '');
         ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
       }
-      return ms;
+      return inCandleRange(ms, flag, text);
     }
   }
-  throw new UserError(
+  throw new UsageError(
     `${flag} "${text}" is not a date or a span: write a UTC date like 2024-05-01 or 2024-05-01T12:00, or a span back from now like 7d, 24h, 30m`,
   );
 }

@@ -1,14 +1,13 @@
 // The one way into a bot spec: read it, check everything `botctl validate` checks (YAML, schema,
 // settings that conflict, rule expressions or the strategy module), and build the Plan.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { displayPath } from '../strategy/load.ts';
 import { isMap } from 'yaml';
 import type { Plan } from '../plan/plan.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { compareDiagnostics } from './diagnostic.ts';
-import { SpecSource } from './source.ts';
+import { SpecSource, readSpecFile } from './source.ts';
 import { numbersForValidation, validateShape } from './schema.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { SpecValues } from './values.ts';
@@ -24,14 +23,11 @@ export type SpecResult =
 
 /** `file` as given (relative to the working directory) is what diagnostics name. */
 export async function loadBotSpec(file: string): Promise<SpecResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    return { ok: false, file, diagnostics: [{ file, line: 0, column: 0, severity: 'error', message: `cannot read the spec: ${why}` }] };
+  const read = readSpecFile(file);
+  if ('problem' in read) {
+    return { ok: false, file, diagnostics: [{ file, line: 0, column: 0, severity: 'error', message: `cannot read the spec: ${read.problem}` }] };
   }
+  const bytes = read.bytes;
   const text = bytes.toString('utf8');
   return checkSpecText(file, text, createHash('sha256').update(bytes).digest('hex'));
 }

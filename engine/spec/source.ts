@@ -1,11 +1,41 @@
 // A parsed spec file: the YAML document with positions, so every check can point at the node it
 // is about. Paths are the same as the data's (`['risk', 'stop_loss', 'percent']`).
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isNode, visit } from 'yaml';
-import type { Document, Node, Scalar, YAMLMap } from 'yaml';
+import type { Alias, Document, Node, Scalar, YAMLMap } from 'yaml';
 import { diagnosticAt } from './diagnostic.ts';
 import type { Diagnostic, Severity, SourceText } from './diagnostic.ts';
 
 export type Path = readonly (string | number)[];
+
+/** A bot spec is a few kilobytes; anything past this is not a spec (and would take long to check). */
+export const MAX_SPEC_BYTES = 1_000_000;
+
+/**
+ * The spec file's bytes, or why it cannot be a spec: only a regular file of at most 1 MB is read
+ * (a FIFO or /dev/zero would never end, a directory is not a file).
+ */
+export function readSpecFile(file: string): { bytes: Buffer } | { problem: string } {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    return { problem: readProblem(e) };
+  }
+  if (st.isDirectory()) return { problem: 'it is a directory, not a file' };
+  if (!st.isFile()) return { problem: `it is ${st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'a device'}, not a file` };
+  if (st.size > MAX_SPEC_BYTES) return { problem: `it is ${(st.size / 1e6).toFixed(1)} MB; a bot spec is a few kilobytes (at most ${MAX_SPEC_BYTES / 1e6} MB). Is this the right file?` };
+  try {
+    return { bytes: readFileSync(file) };
+  } catch (e) {
+    return { problem: readProblem(e) };
+  }
+}
+
+function readProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+}
 
 export class SpecSource implements SourceText {
   readonly doc: Document.Parsed;
@@ -15,7 +45,8 @@ export class SpecSource implements SourceText {
 
   constructor(readonly file: string, readonly text: string) {
     this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, strict: true });
+    // Duplicate keys are found by hazardDiagnostics: YAML's own check compares every pair of keys.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, strict: true });
   }
 
   /**
@@ -59,6 +90,90 @@ export class SpecSource implements SourceText {
       out.push(diagnosticAt(this, start, Math.max(1, end - start), yamlMessage(e.code, first), { severity, hint: yamlHint(e.code) }));
     }
     for (const alias of this.unresolvedAliases()) out.push(alias);
+    out.push(...this.hazardDiagnostics());
+    return out;
+  }
+
+  /**
+   * What YAML allows but a bot spec must not hold, each at its place: explicit tags, numbers in
+   * hex, octal, with a leading zero or infinite, names JavaScript reserves, invisible or unusual
+   * spaces, aliases that refer to themselves or expand without bound, and more values than any bot
+   * needs (so validation stays quick on a file that is not a spec).
+   */
+  private hazardDiagnostics(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    const aliases: Alias[] = [];
+    let nodes = 0;
+    const at = (node: { range?: [number, number, number] | null | undefined }, message: string, hint: string, from?: number, length?: number) => {
+      const start = from ?? node.range?.[0] ?? 0;
+      out.push(diagnosticAt(this, start, length ?? Math.max(1, (node.range?.[1] ?? start + 1) - start), message, { hint }));
+    };
+    const tagged = (node: Node) => {
+      if (node.tag === undefined) return;
+      const written = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      at(node, `YAML tags (\`${written}\`) are not used in bot specs`, 'write the plain value (in quotes if it must be text)');
+    };
+    visit(this.doc, {
+      Scalar: (key, node) => {
+        if (++nodes > MAX_SPEC_VALUES) return visit.BREAK;
+        tagged(node);
+        const source = (node as Scalar & { source?: string }).source ?? '';
+        if (typeof node.value === 'number') {
+          const plain = plainNumber(source, node.value);
+          if (plain) at(node, plain.message, plain.hint);
+        }
+        if (key === 'key' && typeof node.value === 'string' && RESERVED_NAMES.has(node.value)) {
+          at(node, `\`${node.value}\` is a reserved name: JavaScript gives it a meaning of its own, so botctl cannot use it as a key or parameter name`, 'choose another name');
+        }
+        const range = node.range;
+        if (range) {
+          const written = this.text.slice(range[0], range[1]);
+          const m = UNUSUAL_SPACE.exec(written);
+          if (m) {
+            const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+            at(node, `this value contains ${SPACE_NAMES[m[0]] ?? 'an unusual space'} (U+${code}), which looks like a space or nothing but is not read as one`, 'delete it and type a plain space if one belongs there', range[0] + m.index, 1);
+          }
+        }
+        return undefined;
+      },
+      Map: (_k, node) => {
+        if (++nodes > MAX_SPEC_VALUES) return visit.BREAK;
+        tagged(node);
+        const keys = new Set<string>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const name = String(pair.key.value);
+          if (keys.has(name)) at(pair.key, 'this key appears twice in the same mapping', 'delete one of the two entries');
+          keys.add(name);
+        }
+        return undefined;
+      },
+      Seq: (_k, node) => {
+        if (++nodes > MAX_SPEC_VALUES) return visit.BREAK;
+        tagged(node);
+        return undefined;
+      },
+      Alias: (_k, node) => {
+        aliases.push(node);
+      },
+    });
+    if (nodes > MAX_SPEC_VALUES) {
+      return [diagnosticAt(this, 0, 1, `this file holds more than ${MAX_SPEC_VALUES.toLocaleString('en-US')} values; a bot spec has a few dozen`, { hint: 'is this the right file? Start from bots/btc-ema.yaml' })];
+    }
+    for (const alias of aliases) {
+      const target = alias.resolve(this.doc);
+      const r = target?.range;
+      if (r && alias.range && alias.range[0] >= r[0] && alias.range[0] < r[1]) {
+        at(alias, `\`*${alias.source}\` refers to the anchor \`&${alias.source}\` it is inside of, so its value would never end`, 'write the value out instead of the alias');
+      }
+    }
+    if (aliases.length > 0 && out.length === 0 && this.doc.errors.length === 0) {
+      try {
+        this.doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+      } catch {
+        at(aliases[0]!, `the anchors and aliases (\`&name\`, \`*name\`) in this spec expand to too many values`, 'write the values out; aliases are for repeating a small block once or twice');
+      }
+    }
     return out;
   }
 
@@ -237,4 +352,39 @@ function yamlHint(code: string): string | undefined {
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** A spec has a few dozen values; past this many the file is not a spec (and checks would crawl). */
+const MAX_SPEC_VALUES = 10_000;
+/** Alias resolutions while reading the spec (YAML's own default): a few are fine, a "billion laughs" is not. */
+const MAX_ALIAS_EXPANSIONS = 100;
+
+/** Keys and parameter names JavaScript objects already have: as data they would shadow or corrupt them. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  '__proto__', 'constructor', 'prototype', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty',
+  'isPrototypeOf', 'propertyIsEnumerable', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+]);
+
+const SPACE_NAMES: Readonly<Record<string, string>> = {
+  '\u00A0': 'a no-break space', '\u00AD': 'a soft hyphen', '\u1680': 'an ogham space', '\u180E': 'a Mongolian vowel separator',
+  '\u2000': 'an en quad', '\u2001': 'an em quad', '\u2002': 'an en space', '\u2003': 'an em space', '\u2004': 'a three-per-em space',
+  '\u2005': 'a four-per-em space', '\u2006': 'a six-per-em space', '\u2007': 'a figure space', '\u2008': 'a punctuation space',
+  '\u2009': 'a thin space', '\u200A': 'a hair space', '\u200B': 'a zero-width space', '\u200C': 'a zero-width non-joiner',
+  '\u200D': 'a zero-width joiner', '\u200E': 'a left-to-right mark', '\u200F': 'a right-to-left mark', '\u2028': 'a line separator',
+  '\u2029': 'a paragraph separator', '\u202F': 'a narrow no-break space', '\u205F': 'a medium mathematical space', '\u2060': 'a word joiner',
+  '\u3000': 'an ideographic space', '\uFEFF': 'a zero-width no-break space (byte order mark)',
+};
+const UNUSUAL_SPACE = new RegExp(`[${Object.keys(SPACE_NAMES).join('')}]`);
+
+/**
+ * Numbers are written in decimal: `0x10`, `0o17`, `060` (octal to other YAML readers) and `.inf`
+ * are refused with the plain form. `1.`, `+60`, `.5` and `1e3` mean what they say and are accepted.
+ */
+function plainNumber(source: string, value: number): { message: string; hint: string } | undefined {
+  const t = source.trim();
+  if (/^[-+]?0x/i.test(t)) return { message: `\`${t}\` is a hexadecimal number; bot specs use decimal numbers`, hint: `write ${value}` };
+  if (/^[-+]?0o/i.test(t)) return { message: `\`${t}\` is an octal number; bot specs use decimal numbers`, hint: `write ${value}` };
+  if (!Number.isFinite(value)) return { message: `\`${t}\` is not a number botctl can use (infinite or not a number)`, hint: 'write a finite decimal number' };
+  if (/^[-+]?0[0-9]/.test(t)) return { message: `\`${t}\` starts with a zero, which some YAML readers take for an octal number`, hint: `write ${value}` };
+  return undefined;
 }

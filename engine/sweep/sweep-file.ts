@@ -2,7 +2,6 @@
 // can re-run it without retyping flags. Checked against schemas/sweep.schema.json with located
 // messages, like a spec; each parameter remembers its line and column, so a wrong name or range
 // is reported where it is written.
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Ajv2020Module from 'ajv/dist/2020.js';
@@ -11,7 +10,7 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
 import { UserError } from '../cli/exit.ts';
 import { formatDiagnostics, type Diagnostic } from '../spec/diagnostic.ts';
-import { SpecSource } from '../spec/source.ts';
+import { SpecSource, readSpecFile } from '../spec/source.ts';
 import { didYouMean } from '../spec/suggest.ts';
 import type { Objective } from './objective.ts';
 import type { ParamInput } from './params.ts';
@@ -34,14 +33,9 @@ let validate: ValidateFunction | undefined;
 let schema: { properties: Record<string, unknown> } | undefined;
 
 export async function loadSweepFile(file: string): Promise<SweepFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read the sweep file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const src = new SpecSource(file, text);
+  const read = readSpecFile(file);
+  if ('problem' in read) throw new UserError(`cannot read the sweep file ${file}: ${read.problem}`);
+  const src = new SpecSource(file, read.bytes.toString('utf8'));
   const fail = (d: Diagnostic[]): never => {
     throw new UserError(formatDiagnostics(d, file).trimEnd());
   };

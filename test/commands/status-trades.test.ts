@@ -109,10 +109,10 @@ t.test('trades --json and --since filters', async (t) => {
 t.test('errors: bad --since, missing journal, unknown bot, wrong mode, usage', async (t) => {
   const s = buildPaperJournal(t.testdir());
   let r = await botctl(s.dir, ['trades', 'btc-ema', '--since', 'yesterday']);
-  t.equal(r.code, 1);
+  t.equal(r.code, 2, 'a malformed --since is a wrong command line, as a malformed --from is');
   t.match(r.err, /--since "yesterday" is not a date or a span: write a UTC date like 2024-05-01/);
   r = await botctl(s.dir, ['trades', 'btc-ema', '--since', '2024-02-30']);
-  t.equal(r.code, 1, 'an impossible date is refused, not rolled over');
+  t.equal(r.code, 2, 'an impossible date is refused, not rolled over');
   r = await botctl(s.dir, ['status', 'btc-ema', '--mode', 'live']);
   t.equal(r.code, 1);
   t.match(r.err, /btc-ema has no live runs in bots\/journal\/btc-ema\.sqlite \(it has paper runs\)/);

@@ -137,7 +137,7 @@ t.test('errors: clear message, exit 1 (or 2 for a wrong command line)', async (t
   t.equal(r.code, 1);
   t.equal(r.err, 'error: --at 2023-01-01 00:00 UTC is outside the data: ' + DATA + ' covers 2021-10-01 00:00 UTC to 2022-03-31 23:00 UTC\n');
   r = await explain(spec, '--data', DATA, '--at', 'yesterday');
-  t.equal(r.code, 1);
+  t.equal(r.code, 2, 'a malformed --at is a wrong command line, as a malformed --from is');
   t.equal(r.err, `error: --at: 'yesterday' is not a UTC time; write it like 2022-01-05T14:00Z or "2022-01-05 14:00"\n`);
   r = await explain(spec, '--data', join(dir, 'missing.csv'));
   t.equal(r.code, 1);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import type { SetExit } from './index.ts';
 import { ExitCode, UsageError, UserError } from '../exit.ts';
+import { inCandleRange } from '../utc-option.ts';
 import { loadBotSpec } from '../../spec/load.ts';
 import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import { candleFileText, readCandleFile } from '../../market/candle-file.ts';
@@ -55,7 +56,8 @@ async function runExplain(spec: string, opts: ExplainOpts, io: CliIo): Promise<n
   let at: number | undefined;
   if (opts.at !== undefined) {
     at = parseUtcTime(opts.at);
-    if (at === undefined) throw new UserError(`--at: '${opts.at}' is not a UTC time; write it like 2022-01-05T14:00Z or "2022-01-05 14:00"`);
+    if (at === undefined) throw new UsageError(`--at: '${opts.at}' is not a UTC time; write it like 2022-01-05T14:00Z or "2022-01-05 14:00"`);
+    inCandleRange(at, '--at', opts.at);
   }
   const count = last ?? (at === undefined ? 5 : 1);
 

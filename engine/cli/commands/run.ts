@@ -43,6 +43,7 @@ interface RunOpts {
 }
 
 const NETWORKS: readonly Network[] = ['testnet', 'demo', 'mainnet'];
+const MIN_SPEED = 0.00001;
 
 export function registerRun(cmd: Command, io: CliIo, setExit: SetExit): void {
   cmd
@@ -100,6 +101,8 @@ function resolveOptions(opts: RunOpts): Resolved {
     if (opts.data === undefined) throw new UsageError('--speed sets the replay speed; it needs --data FILE.csv');
     speed = Number(opts.speed);
     if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a positive number of candles per second, not "${opts.speed}"`);
+    // No one replays slower; far slower, the wait between candles outgrows what a timer holds (24.8 days).
+    if (speed < MIN_SPEED) throw new UsageError(`--speed ${opts.speed} is too slow: the slowest replay is ${MIN_SPEED} candles per second (one candle every ${Math.round(1 / MIN_SPEED / 3600)} hours)`);
   }
   const mode = opts.data !== undefined ? 'replay' : opts.live ? 'live' : 'paper';
   return { mode, ...(opts.network ? { network: opts.network as Network } : {}), ...(speed ? { speed } : {}) };
