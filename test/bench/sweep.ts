@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from '../../scripts/build.mjs';
+import { build } from '../../engine/build/build.mjs';
 import { BOTCTL } from '../helpers/run-cli.ts';
 import { CSV_HEADER } from '../../engine/market/csv.ts';
 import { resolveParams } from '../../engine/sweep/params.ts';
