@@ -162,10 +162,12 @@ export class BotRunner {
     let report: ShutdownReport | undefined;
     if (how.graceful && x.core && x.rules && this.o.mode !== 'replay') {
       try {
+        await x.settlement.beforeShutdown();
         report = await gracefulShutdown({
           plan: this.o.plan, botId: x.botId, venue: this.o.venue, rules: x.rules, core: x.core, log: x.log, live: x.live,
           place: (req, purpose, reason) => x.intents.place(req, purpose, reason),
           orderUpdate: (o) => x.records.journal((r) => r.orderUpdate?.(o)),
+          positionLeft: (p) => x.records.journal((r) => r.position?.(p)),
           now: x.now,
         });
         x.records.saveCore(x.now());

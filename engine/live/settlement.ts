@@ -8,6 +8,7 @@ import { fmtDec } from '../core/format.ts';
 import type { OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
 import type { TrackedOrder } from './orders.ts';
+import { emptySummary, settleJournalOrders } from './reconcile-report.ts';
 
 const ZERO = new Decimal(0);
 /** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
@@ -93,6 +94,23 @@ export class Settlement {
     if (x.protection.stopToRetry !== null) await x.protection.retryStop();
     if (x.exits.active) x.exits.check();
     if (x.reconciler.mayHoldStray()) await x.reconciler.adoptStray();
+  }
+
+  /**
+   * A graceful stop: an order whose outcome the stream has not brought yet (a fill racing Ctrl-C)
+   * is looked up, booked into the core, and written into the journal with its fills, so the journal
+   * closes with every order's final state and the next start resumes what the exchange holds.
+   */
+  async beforeShutdown(): Promise<void> {
+    const x = this.x;
+    if (!x.live) return;
+    await this.settle().catch((e) => x.records.failed('could not bring the account up to date before shutting down', e));
+    const journal = x.o.recorder?.recovery?.();
+    if (!journal) return;
+    const summary = emptySummary(x.plan.market.symbol);
+    await settleJournalOrders(x.venue, x.botId, journal, summary, x.log, x.now(), undefined);
+    const settled = summary.journalOrders.map((o) => `${o.orderLinkId} ${o.was} → ${o.now}`);
+    if (settled.length || summary.fillsAdded) x.log.info('journal brought up to date before shutdown', { orders: settled, fillsAdded: summary.fillsAdded });
   }
 
   private reconcileNeededFor(t: TrackedOrder): boolean {

@@ -10,7 +10,7 @@ import { fmtDec } from '../core/format.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import type { Logger } from '../log/index.ts';
 import type { Plan } from '../plan/plan.ts';
-import { isOpenStatus, type OrderRequest, type OrderState, type Venue } from '../venue/venue.ts';
+import { isOpenStatus, type OrderRequest, type OrderState, type PositionState, type Venue } from '../venue/venue.ts';
 import { InsufficientBalanceError, OrderRejectedError } from '../venue/errors.ts';
 import { orderLinkIdFor, purposeOf } from './ids.ts';
 
@@ -47,6 +47,8 @@ export interface ShutdownContext {
   place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState>;
   /** Journals an order state the runner is not tracking. */
   orderUpdate(o: OrderState): void;
+  /** Journals the position as the shutdown leaves it (what `botctl status` shows until the next start). */
+  positionLeft?(p: PositionState): void;
   now(): number;
   /** How long to wait for the close order's fill. */
   closeWaitMs?: number;
@@ -69,7 +71,15 @@ export async function gracefulShutdown(ctx: ShutdownContext): Promise<ShutdownRe
   });
   if (!pos || pos.side === 'flat' || pos.size.isZero()) return report;
   if (ctx.plan.run.onShutdown === 'close_position') await closePosition(ctx, report, pos.side, pos.size);
-  else await keepPosition(ctx, report, pos.side, pos.size, pos.stopLoss ?? null, pos.takeProfit ?? null, pos.avgPrice);
+  else {
+    await keepPosition(ctx, report, pos.side, pos.size, pos.stopLoss ?? null, pos.takeProfit ?? null, pos.avgPrice);
+    // With the levels it is left under (some maybe set just now).
+    const { stopLoss, takeProfit } = report.position as NonNullable<ShutdownReport['position']>;
+    ctx.positionLeft?.({
+      side: pos.side, size: pos.size, avgPrice: pos.avgPrice, updatedAt: ctx.now(),
+      ...(stopLoss ? { stopLoss } : {}), ...(takeProfit ? { takeProfit } : {}), ...(pos.trailingStop ? { trailingStop: pos.trailingStop } : {}),
+    });
+  }
   return report;
 }
 

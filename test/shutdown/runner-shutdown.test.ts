@@ -2,7 +2,8 @@
 // the exchange's pushes): stops missing at the moment of shutdown are put back, the core's trailed
 // stop is preferred over the plan's, and a refused close is reported, not hidden.
 import t from 'tap';
-import { SIG, liveBot } from '../helpers/run-fake.ts';
+import { SIG, liveBot, until } from '../helpers/run-fake.ts';
+import { orderStory } from '../helpers/recovery.ts';
 import { formatShutdown } from '../../engine/live/shutdown.ts';
 
 t.test('keep_position: stops gone at shutdown are set again from the core (a trailed stop stays trailed)', async (t) => {
@@ -38,4 +39,31 @@ t.test('stop without graceful (fatal error, failed start) leaves orders and posi
   await bot.step(SIG.long, 50000);
   t.equal(await bot.runner.stop(), undefined);
   t.equal(bot.fake.placedOrders()[0]!.status, 'New', 'the next start reconciles it');
+});
+
+t.test('the entry filled but its pushes are late when the stop comes: the fill is booked and journaled before the journal closes', async (t) => {
+  const bot = await liveBot({ journal: true });
+  t.teardown(bot.close);
+  await bot.step(SIG.none, 50000);
+  // Seed 15 sends the pushes of the next writes after their replies; held 5 s, they reach no one.
+  bot.fake.pushTiming = { seed: 15, lagMs: 5000 };
+  const c = bot.candle(SIG.long, 50000);
+  bot.fake.pushCandle(c);
+  await until(() => bot.runner.processed.includes(c.start), 4000, 'the entry candle processed');
+  await bot.runner.idle();
+  t.equal(bot.fake.position().size.toFixed(), '0.01', 'filled on the exchange');
+  t.equal(bot.runner.core.state.position, null, 'the runner has not heard of the fill yet');
+  const report = await bot.runner.stop({ graceful: true });
+  t.equal(bot.fake.pushDecisions().at(-1), 'after', 'the entry\'s pushes were held');
+  t.match(report, { problems: [], position: { side: 'long', kept: true } });
+  const db = bot.journal();
+  const link = String(bot.fake.orderCreates()[0]!.orderLinkId);
+  t.same(orderStory(db, link).filter((s) => s !== 'New'), ['Intent', 'Filled'], 'the order is journaled with its final status');
+  t.equal((db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n, 1, 'its fill journaled');
+  t.equal(bot.runner.core.state.position?.qty.toFixed(), '0.01', 'the core booked the entry');
+  const saved = db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string };
+  t.match(JSON.parse(saved.state), /"position":\{"side":"long","qty":\{"\$d":"0\.01"\}/, 'and the saved state, which the next start resumes, holds the position');
+  t.ok(bot.notes.some((n) => n.kind === 'entry'), 'the owner is told of the entry');
+  const left = db.prepare('SELECT side, qty, stop_loss AS sl, take_profit AS tp FROM positions ORDER BY id DESC LIMIT 1').get();
+  t.same(left, { side: 'long', qty: '0.01', sl: '49500', tp: '51000' }, 'the position is journaled as left, under its stops (what botctl status shows)');
 });
