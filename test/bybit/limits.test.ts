@@ -4,6 +4,7 @@
 // reconnect with a growing delay, logged once per loss.
 import t from 'tap';
 import { VenueBannedError } from '../../engine/venue/errors.ts';
+import { ReconnectSchedule } from '../../engine/venue/bybit/clients.ts';
 import { d, setup, until } from '../fake-bybit/harness.ts';
 
 const market = (id: string) => ({ orderLinkId: id, side: 'buy' as const, type: 'market' as const, qty: d('0.001') });
@@ -75,8 +76,33 @@ t.test('HTTP 403 (IP ban): no retries, nothing sent until the ban is over, then 
   t.equal(pos.side, 'flat', 'requests work again after the ban');
 });
 
-t.test('network down: stream reconnects back off exponentially, logged once per loss', async (t) => {
-  const s = await setup({ venue: { ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 20, maxReconnectDelayMs: 320, readyTimeoutMs: 8000 } } });
+t.test('reconnect delays: doubling from the first, equal jitter, capped; a stable connection starts over', async (t) => {
+  let now = 0;
+  let jitter = 1;
+  const s = new ReconnectSchedule(20, { maxDelayMs: 320, random: () => jitter, now: () => now });
+  /** A dead network: `n` attempts, each scheduled, then failing (bybit-api's order: schedule, then 'reconnect'). */
+  const attempts = (n: number) => Array.from({ length: n }, () => {
+    const ms = s.next('k');
+    s.lost('k');
+    return ms;
+  });
+  s.up('k');
+  t.same(attempts(7), [20, 40, 80, 160, 320, 320, 320], 'each failure doubles the delay, up to the ceiling');
+  s.up('k');
+  now += 319;
+  t.same(attempts(1), [320], 'a connection that dropped within the ceiling\'s length keeps backing off');
+  s.up('k');
+  now += 320;
+  t.same(attempts(3), [20, 40, 80], 'one that stayed up that long starts over from the first delay');
+  jitter = 0;
+  t.same(attempts(1), [80], 'equal jitter: never less than half the delay');
+  jitter = 0.5;
+  t.same(attempts(1), [240], '…and in between (320 × 0.75)');
+  t.same(attempts(1).concat(new ReconnectSchedule(20, { maxDelayMs: 320, random: () => 1 }).next('other')), [240, 20], 'per socket');
+});
+
+t.test('network down: stream reconnects back off, logged once per loss', async (t) => {
+  const s = await setup({ venue: { ws: { pingIntervalMs: 300, pongTimeoutMs: 200, reconnectDelayMs: 5, maxReconnectDelayMs: 80, readyTimeoutMs: 8000 } } });
   t.teardown(s.close);
   const unsub = await s.venue.subscribeCandles(() => {});
   t.teardown(unsub);
@@ -87,16 +113,19 @@ t.test('network down: stream reconnects back off exponentially, logged once per 
   // The delays the client schedules (bybit-api logs each at debug level), not wall-clock gaps.
   const scheduled = () => s.logText().split('\n').filter((l) => l.includes('v5LinearPublic') && l.includes('connectionDelayMs'))
     .map((l) => Number((JSON.parse(l) as { connectionDelayMs: number }).connectionDelayMs));
-  await until(() => scheduled().some((ms) => ms >= 160), 8000, 'the delay reaches the ceiling\'s range');
-  const delays = scheduled();
-  t.ok(delays[0]! <= 20, `the first retry comes soon (${delays[0]} ms)`);
-  t.ok(delays.every((ms) => ms <= 320), `never above the 320 ms ceiling: ${delays.join(', ')}`);
-  // Equal jitter: failure k waits between half and all of min(20 × 2^k, 320) ms.
-  t.ok(delays.length >= 6, `${delays.length} delays scheduled, each failure doubling the last`);
+  await until(() => scheduled().length >= 8, 10_000, 'eight attempts scheduled');
+  const delays = scheduled().slice(0, 8);
+  // Waited on the scheduling, never on a duration, so the machine's load does not matter. After
+  // k failures a delay is between half and all of min(5 × 2^k, 80) ms (the exact sequence: the
+  // test above); bybit-api schedules a refused attempt at most twice (its connect error and its
+  // close), so the eighth delay comes after at least four failures.
+  t.ok(delays[0]! <= 5, `the first retry comes soon (${delays.join(', ')})`);
+  t.ok(delays.every((ms) => ms <= 80), `never above the 80 ms ceiling: ${delays.join(', ')}`);
+  t.ok(delays[7]! >= 40, `the back-off has reached the ceiling's range: ${delays.join(', ')}`);
   s.fake.refuseConnections = false;
   await until(() => s.fake.connectCount('linear') > before && /stream reconnected/.test(s.logText()), 5000, 'back');
   const lost = s.logText().split('\n').filter((l) => l.includes('stream connection lost; reconnecting') && l.includes('"market"'));
-  t.equal(lost.length, 1, `one "connection lost" line for ${delays.length} scheduled attempts`);
+  t.equal(lost.length, 1, `one "connection lost" line for ${scheduled().length} scheduled attempts`);
   t.match(s.logText(), /"stream":"market","downMs":\d+,"msg":"stream reconnected"/);
 });
 

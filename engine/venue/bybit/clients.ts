@@ -38,36 +38,65 @@ export interface ReconnectBackoff {
   maxDelayMs?: number;
   /** 0..1; jitter source (injectable for tests). */
   random?: () => number;
+  /** Clock for "the connection stayed up" (injectable for tests). */
+  now?: () => number;
+}
+
+/**
+ * The delays between reconnect attempts of each socket: each consecutive failure doubles the
+ * delay from `baseMs` ("equal jitter": at least half of it), up to the ceiling. A connection that
+ * stayed up for a ceiling's length counts as stable: the next loss starts again from `baseMs`.
+ */
+export class ReconnectSchedule {
+  /** Consecutive failed connections per socket; reset once one has stayed up. */
+  private readonly failures = new Map<string, number>();
+  private readonly upSince = new Map<string, number>();
+  private readonly maxMs: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly baseMs: number, o: ReconnectBackoff = {}) {
+    this.maxMs = Math.max(baseMs, o.maxDelayMs ?? 30_000);
+    this.random = o.random ?? Math.random;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** How long to wait before the next connection attempt of `key`. */
+  next(key: string): number {
+    const exp = Math.min(this.maxMs, this.baseMs * 2 ** (this.stable(key) ? 0 : this.failures.get(key) ?? 0));
+    return Math.round(exp / 2 + (exp / 2) * this.random());
+  }
+
+  /** The socket was lost, or an attempt to connect it failed. */
+  lost(key: string): void {
+    this.failures.set(key, this.stable(key) ? 1 : (this.failures.get(key) ?? 0) + 1);
+    this.upSince.delete(key);
+  }
+
+  /** The socket is connected. */
+  up(key: string): void {
+    this.upSince.set(key, this.now());
+  }
+
+  /** Connected for a ceiling's length: what came before is forgotten (one that drops soon after opening is not). */
+  private stable(key: string): boolean {
+    const up = this.upSince.get(key);
+    return up !== undefined && this.now() - up >= this.maxMs;
+  }
 }
 
 export class BotWsClient extends WebsocketClient {
-  /** Consecutive failed connections per socket; reset once one has stayed up. */
-  private readonly failures = new Map<WsKey, number>();
-  private readonly upSince = new Map<WsKey, number>();
-
   constructor(options: WSClientConfigurableOptions, logger: Logger, private readonly baseUrl?: string, backoff: ReconnectBackoff = {}) {
     super({ ...options, ...fastSigning(options.secret) }, libraryLogger(logger));
     // bybit-api retries a lost socket every `reconnectTimeout` forever (a dead network: every
-    // 0.5 s). Its scheduler is private, so the instance's copy is wrapped: each consecutive failure
-    // doubles the delay ("equal jitter": at least half of it), up to maxDelayMs.
-    const base = options.reconnectTimeout ?? 500;
-    const max = Math.max(base, backoff.maxDelayMs ?? 30_000);
-    const random = backoff.random ?? Math.random;
+    // 0.5 s). Its scheduler is private, so the instance's copy is wrapped to back off instead.
+    const reconnects = new ReconnectSchedule(options.reconnectTimeout ?? 500, backoff);
     const self = this as unknown as { reconnectWithDelay(wsKey: WsKey, ms: number): void };
     const schedule = self.reconnectWithDelay.bind(this);
-    self.reconnectWithDelay = (wsKey) => {
-      const exp = Math.min(max, base * 2 ** (this.failures.get(wsKey) ?? 0));
-      schedule(wsKey, Math.round(exp / 2 + (exp / 2) * random()));
-    };
-    this.on('reconnect', ({ wsKey }) => {
-      // A connection that dropped soon after opening does not reset the back-off.
-      const up = this.upSince.get(wsKey);
-      const stable = up !== undefined && Date.now() - up >= max;
-      this.failures.set(wsKey, stable ? 1 : (this.failures.get(wsKey) ?? 0) + 1);
-      this.upSince.delete(wsKey);
-    });
-    this.on('reconnected', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
-    this.on('open', ({ wsKey }) => this.upSince.set(wsKey, Date.now()));
+    self.reconnectWithDelay = (wsKey) => schedule(wsKey, reconnects.next(wsKey));
+    this.on('reconnect', ({ wsKey }) => reconnects.lost(wsKey));
+    this.on('reconnected', ({ wsKey }) => reconnects.up(wsKey));
+    this.on('open', ({ wsKey }) => reconnects.up(wsKey));
     // Every frame a socket receives (a pong included) stamps it, for the staleness watch.
     const lib = this as unknown as { onWsMessage(event: unknown, wsKey: WsKey, ws: unknown): unknown };
     const onMessage = lib.onWsMessage.bind(this);
@@ -88,11 +117,6 @@ export class BotWsClient extends WebsocketClient {
   forceReconnect(wsKey: WsKey, reason: string): void {
     this.heard.delete(wsKey);
     (this as unknown as { executeReconnectableClose(wsKey: WsKey, reason: string): void }).executeReconnectableClose(wsKey, reason);
-  }
-
-  /** Consecutive failed connections of a socket (0 while it is up and has been for a while). */
-  failuresOf(wsKey: WsKey): number {
-    return this.failures.get(wsKey) ?? 0;
   }
 
   /** Last word on every outgoing frame: false drops it (see TradeSocket's abandoned requests). */
