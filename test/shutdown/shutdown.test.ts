@@ -91,15 +91,18 @@ t.test('a second SIGINT exits at once; the next start recovers cleanly', async (
 t.test('shutdown that cannot finish in its time bound: says so, exits 1; the next start settles the journal', async (t) => {
   const rig = await crashRig(t, 'test/fixtures/run/e2e.yaml');
   const run = await rig.start({ env: { BOTCTL_SHUTDOWN_BOUND_MS: '1500' } });
-  // The entry is neither carried out nor answered: the bot waits on it (10 s HTTP timeout).
-  rig.fake.hang('/v5/order/create');
+  // The entry is neither carried out nor answered, whichever way it is sent (the trade socket, then
+  // REST after the socket's 2 s, each REST try after its 10 s timeout): only the bound can end the
+  // shutdown, however slow the machine.
+  rig.fake.hang('/v5/order/create', 1000);
   rig.push(SIG.long, 50000);
-  await until(() => rig.fake.orderCreates().length === 1, 5000, 'entry sent');
-  const sent = Date.now();
+  await until(() => rig.fake.orderCreates().length >= 1, 15_000, 'entry sent');
   run.proc.kill('SIGINT');
   t.equal(await run.exit, 1, 'not a clean stop');
-  t.ok(Date.now() - sent < 4000, `within the bound (${Date.now() - sent} ms)`);
   t.match(run.stderr(), /shutdown: not finished within 1\.5 s .*the next start reconciles them/);
+  t.notMatch(run.stderr(), /entry order placed|may or may not have reached the exchange/, 'it gave up while the exchange call was still pending');
+  t.equal(rig.fake.placedOrders().length, 0, 'nothing was carried out');
+  rig.fake.clearFaults('/v5/order/create');
   await until(() => rig.fake.subscribers('all') === 0, 5000, 'sockets gone');
 
   const again = await rig.start();
