@@ -37,3 +37,24 @@ t.test('a worker crash is reported with the combination that caused it, and the 
   t.match(out, /failed 4:\n {4}#\d+ \(boom 2, length 10\): strategy module .*crashy\.ts on the candle of .*: onCandle threw: the strategy tripped on candle 100; the run was stopped\n {6}hint: it was thrown at .*crashy\.ts:\d+:\d+\n {4}#\d+ \(boom 2, length 11\): /, 'the report names failed combinations by their values, one a line');
   t.match(out, /not ranked \(2 × Sharpe undefined \(fewer than two days, or a flat equity curve\)\)\n/, 'the reason not to rank keeps its words');
 });
+
+t.test('a strategy run by a sweep worker cannot read the API keys', async (t) => {
+  const dir = t.testdir();
+  const saved = { key: process.env.BYBIT_API_KEY, secret: process.env.BYBIT_API_SECRET };
+  process.env.BYBIT_API_KEY = 'k'.repeat(18);
+  process.env.BYBIT_API_SECRET = 's'.repeat(36);
+  t.teardown(() => {
+    for (const [name, v] of [['BYBIT_API_KEY', saved.key], ['BYBIT_API_SECRET', saved.secret]] as const) {
+      if (v === undefined) delete process.env[name];
+      else process.env[name] = v;
+    }
+  });
+  let err = '';
+  const code = await main([
+    'sweep', 'test/fixtures/sweep/crashy.yaml', '--data', 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv',
+    '--param', 'boom=4', '--workers', '1', '--min-trades', '0', '--results', join(dir, 'r.jsonl'), '--json', join(dir, 'out.json'),
+  ], { out: () => {}, err: (s) => { err += s; } });
+  t.equal(code, 0, err);
+  const j = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+  t.strictSame(j.combinations.map((c: { status: string; reason?: string }) => [c.status, c.reason]), [['ok', undefined]]);
+});
