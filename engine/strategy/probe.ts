@@ -214,7 +214,8 @@ function fileOf(url: string): string {
   }
 }
 
-function moduleEnv(): NodeJS.ProcessEnv {
+/** The environment a thread running strategy-module code gets: without the API keys and the webhook's secrets. */
+export function moduleEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !HIDDEN_ENV.test(k)));
 }
 

@@ -1,12 +1,13 @@
 // The two things `botctl sweep` does for the command line: run a sweep and report it (terminal,
 // --json, --html, --write-spec), and join shards' --json files into the result of one run.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { CliIo } from '../cli/main.ts';
 import { ExitCode, UserError } from '../cli/exit.ts';
 import { checkOutputPath, writeFailure } from '../cli/output-path.ts';
-import { loadBotSpec } from '../spec/load.ts';
+import { checkSpecText } from '../spec/load.ts';
 import { formatDiagnostics } from '../spec/diagnostic.ts';
 import type { ComboResult } from './evaluate.ts';
 import { headerOf, summarize, terminalReport, writeSweepJson, type Report } from './report.ts';
@@ -61,9 +62,11 @@ async function writeOutputs(p: Prepared, header: SweepHeader, report: Report, ou
     const variants = new SpecVariants(p.init.specFile, p.init.specText, p.init.specHash);
     const digits = best.values.map((v, i) => p.params[i]!.values.findIndex((x) => x.text === v));
     const values = SpecVariants.pick(p.params, digits);
-    await writeText(out.writeSpec, variants.specText(p.params, values));
-    const check = await loadBotSpec(out.writeSpec);
-    if (!check.ok) throw new UserError(`wrote ${out.writeSpec}, but it does not validate (a bug in botctl sweep; please report it):\n${formatDiagnostics(check.diagnostics, check.file).trimEnd()}`);
+    const text = variants.specText(p.params, values, out.writeSpec);
+    // Checked as the file it becomes before it is written, so a spec that would not validate is never left behind.
+    const check = await checkSpecText(out.writeSpec, text, createHash('sha256').update(text).digest('hex'));
+    if (!check.ok) throw new UserError(`--write-spec: the best combination written as ${out.writeSpec} would not validate, so it was not written (a bug in botctl sweep; please report it):\n${formatDiagnostics(check.diagnostics, check.file).trimEnd()}`);
+    await writeText(out.writeSpec, text);
     io.out(`wrote ${out.writeSpec} with ${p.params.map((q, i) => `${q.name} = ${values[i]!.text}`).join(', ')} (rank 1); it validates\n`);
   }
 }

@@ -4,6 +4,7 @@
 // running, which counts as failed; the rest of its chunk goes to a fresh worker and the sweep
 // goes on.
 import { Worker } from 'node:worker_threads';
+import { moduleEnv } from '../strategy/probe.ts';
 import type { ComboResult } from './evaluate.ts';
 import type { WorkerInit } from './setup.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
@@ -67,7 +68,8 @@ export class WorkerPool {
         slot.worker.postMessage({ type: 'run', positions: slot.chunk } satisfies ToWorker);
       };
       const spawn = (): void => {
-        const worker = new Worker(WORKER_URL, { workerData: this.init });
+        // A worker runs strategy-module code and never trades: it gets no API keys.
+        const worker = new Worker(WORKER_URL, { workerData: this.init, env: moduleEnv() });
         const slot: Slot = { worker, chunk: [], finished: 0, ready: false };
         this.slots.add(slot);
         worker.on('message', (m: FromWorker) => {

@@ -105,7 +105,10 @@ export function terminalReport(d: SweepDescription, h: SweepHeader, r: Report): 
   if (s.skipped.count > 0) {
     lines.push(`  skipped ${s.skipped.count} that do not validate${s.skipped.reasons.length ? `, e.g. ${s.skipped.reasons[0]!.reason}` : ''}`);
   }
-  if (s.failed.count > 0) lines.push(`  failed ${s.failed.count}: ${s.failed.list.slice(0, 3).map((f) => `#${f.n} (${settings(h, f.values)}): ${f.reason}`).join('; ')}`);
+  if (s.failed.count > 0) {
+    lines.push(`  failed ${s.failed.count}:`);
+    for (const f of s.failed.list.slice(0, 3)) lines.push(`    #${f.n} (${settings(h, f.values)}): ${f.reason.replace(/\n\s*/g, '\n      ')}`);
+  }
   const scope = h.walkForward ? 'out of sample' : 'over the whole data';
   lines.push(`  ranked by ${OBJECTIVE_WORDS[h.objective]} ${scope}: ${s.ranked} ranked${s.rejected.count ? `, ${s.rejected.count} not ranked (${s.rejected.reasons.slice(0, 3).map((x) => `${x.count} × ${x.reason}`).join(', ')})` : ''}`);
   if (s.top.length > 0) lines.push('', table(d, h, s.top));

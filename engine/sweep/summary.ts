@@ -130,7 +130,7 @@ export class Summarizer {
     this.addWinners(r);
     if (j.rejected !== null || j.score === null) {
       this.rejected++;
-      const key = j.rejected!.replace(/^\d+ trades?, fewer than (\d+ \()?/, 'too few trades, fewer than ').replace(/\)$/, '').replace(/max drawdown [\d.]+ %/, 'max drawdown');
+      const key = j.rejected!.replace(/^\d+ trades?, fewer than (?:\d+ \((.*)\)|(.*))$/, 'too few trades, fewer than $1$2').replace(/max drawdown [\d.]+ %/, 'max drawdown');
       this.rejectReasons.set(key, (this.rejectReasons.get(key) ?? 0) + 1);
       return;
     }

@@ -8,6 +8,7 @@
 // `specText` writes the combination as a file: each value replaces the old one's characters,
 // so comments and layout stay as they were (a setting the spec did not have is added through the
 // yaml Document API, which may re-flow that file).
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { isScalar, parseDocument, type Scalar } from 'yaml';
 import { checkSpecData, type SpecResult } from '../spec/load.ts';
 import { SpecSource } from '../spec/source.ts';
@@ -39,10 +40,19 @@ export class SpecVariants {
     return checkSpecData(this.src.withValues(texts), data, this.specHash);
   }
 
-  /** The spec file's text with these values written in. */
-  specText(defs: readonly ParamDef[], values: readonly ParamValue[]): string {
+  /**
+   * The spec file's text with these values written in, for the file `to` (default: beside the
+   * spec): a strategy module's relative path is rewritten to name the same module from there.
+   */
+  specText(defs: readonly ParamDef[], values: readonly ParamValue[], to: string = this.file): string {
     const edits: { from: number; to: number; text: string }[] = [];
     const missing: { path: readonly (string | number)[]; value: ParamValue }[] = [];
+    const module = this.src.node(['strategy', 'module']);
+    if (isScalar(module) && typeof module.value === 'string' && module.range && !isAbsolute(module.value) && resolve(dirname(to)) !== resolve(dirname(this.file))) {
+      let moved = relative(dirname(to), resolve(dirname(this.file), module.value)).split(sep).join('/');
+      if (!moved.startsWith('.')) moved = `./${moved}`;
+      edits.push({ from: module.range[0], to: module.range[1], text: module.type === 'PLAIN' && /^[\w./-]+$/.test(moved) ? moved : JSON.stringify(moved) });
+    }
     defs.forEach((d, i) => {
       const v = values[i]!;
       const node = this.src.node(d.path);

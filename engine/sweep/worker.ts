@@ -19,7 +19,14 @@ try {
   const evaluator = new Evaluator(await evaluatorSetup(workerData as WorkerInit));
   port.on('message', (m: ToWorker) => {
     void (async () => {
-      for (const n of m.positions) post({ type: 'result', result: await evaluator.evaluate(n) });
+      for (const n of m.positions) {
+        const result = await evaluator.evaluate(n);
+        // One turn of the event loop first: a callback the combination's strategy left behind
+        // that throws ends this worker while the combination is still its own, so the crash is
+        // blamed on it and not on the next one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        post({ type: 'result', result });
+      }
       post({ type: 'done' });
     })().catch((e: unknown) => post({ type: 'fatal', message: `internal error in a sweep worker: ${e instanceof Error ? e.message : String(e)}` }));
   });

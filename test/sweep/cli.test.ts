@@ -50,6 +50,12 @@ t.test('--write-spec writes the best combination into a copy of the spec that va
   t.equal((await run(['validate', best])).code, 0);
   const over = await run(['sweep', 'bots/btc-ema.yaml', '--data', DATA, ...GRID, '--write-spec', 'bots/btc-ema.yaml']);
   t.equal(over.code, 1, 'never over the spec it reads');
+  // A strategy module is named relative to the spec: the copy names it from where it is written.
+  const moduleBest = join(dir, 'module-best.yaml');
+  const m = await run(['sweep', 'bots/btc-breakout-module.yaml', '--data', DATA, '--param', 'exit_channel=8', '--min-trades', '1', '--workers', '1', '--results', join(dir, 'm.jsonl'), '--write-spec', moduleBest]);
+  t.equal(m.code, 0, m.err);
+  t.match(readFileSync(moduleBest, 'utf8'), /\n {2}module: (\.\.\/)+bots\/strategies\/donchian-breakout\.ts\n/);
+  t.equal((await run(['validate', moduleBest])).code, 0, 'and it validates');
 });
 
 t.test('bad input: a clear message and exit 1 (2 for the command line), never a stack trace', async (t) => {

@@ -3,7 +3,7 @@
 // original's comments and layout.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { checkSpecText } from '../../engine/spec/load.ts';
 import { resolveParams } from '../../engine/sweep/params.ts';
 import { Space } from '../../engine/sweep/space.ts';
@@ -71,4 +71,17 @@ t.test('a written combination keeps the comments and the layout; only the values
   t.match(added, /quantity: 0\.5/);
   t.match(added, /\n  drawdown_cool_off: 2d\n/, 'added in its section');
   t.ok((await checkSpecText('x.yaml', added, 'h')).ok, 'and it validates');
+});
+
+t.test('a combination written to another folder still names the same strategy module', async (t) => {
+  const MODULE_SPEC = 'bots/btc-breakout-module.yaml';
+  const text = readFileSync(MODULE_SPEC, 'utf8');
+  const { v, defs, all } = combos(MODULE_SPEC, text, [['exit_channel', '8']]);
+  const elsewhere = join(t.testdir(), 'deeper', 'best.yaml');
+  const moved = v.specText(defs, all[0]!, elsewhere);
+  const module = /\n {2}module: (\S+)/.exec(moved)?.[1];
+  t.equal(module, relative(dirname(elsewhere), resolve('bots/strategies/donchian-breakout.ts')), 'the module path, relative to where the copy is written');
+  t.match(moved, /\n {4}exit_channel: 8 /, 'and the value');
+  t.ok((await checkSpecText(elsewhere, moved, 'h')).ok, 'it validates where it is written');
+  t.equal(v.specText(defs, all[0]!, 'bots/best.yaml').split('\n').filter((l) => l.includes('module:'))[0], '  module: ./strategies/donchian-breakout.ts', 'in the same folder, unchanged');
 });
