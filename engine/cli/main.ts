@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from './exit.ts';
 import { registerCommands } from './commands/index.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
+import { Redactor } from '../log/redact.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -15,7 +16,8 @@ const defaultIo: CliIo = {
 };
 
 /** Runs botctl with the given arguments and returns the exit code; never throws. */
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: string[], given: CliIo = defaultIo): Promise<number> {
+  const io = redacted(given);
   let code: number = ExitCode.Ok;
   const program = new Command('botctl')
     .description('Declarative trading bots for Bybit: validate a YAML spec, backtest it, then run it on paper or live.')
@@ -58,6 +60,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     else io.err('this is a bug in botctl; rerun with BOTCTL_DEBUG=1 for details and report it\n');
     return 70;
   }
+}
+
+/**
+ * Everything botctl prints passes here: the API key, secret and notification URL never reach the
+ * terminal, whoever quoted them (a strategy module's error, Bybit's reply, an internal error).
+ */
+function redacted(io: CliIo): CliIo {
+  const redactor = new Redactor();
+  return { out: (s) => io.out(redactor.scrubSecrets(s)), err: (s) => io.err(redactor.scrubSecrets(s)) };
 }
 
 /** A full disk is the machine's state, not a bug: said plainly wherever it surfaces. */

@@ -53,7 +53,7 @@ const MAY_HOLD_SECRET = /key|secret|sign|auth|password|token|bot\d/i;
 const MIN_SECRET_LENGTH = 6;
 
 export interface RedactorOptions {
-  /** Literal secret values to scrub wherever they appear (defaults: BYBIT_API_KEY, BYBIT_API_SECRET from `env`). */
+  /** Literal secret values to scrub wherever they appear (defaults: BYBIT_API_KEY, BYBIT_API_SECRET, BOTCTL_NOTIFY_URL from `env`). */
   secrets?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -63,7 +63,8 @@ export class Redactor {
 
   constructor(opts: RedactorOptions = {}) {
     const env = opts.env ?? process.env;
-    const raw = [...(opts.secrets ?? []), env.BYBIT_API_KEY, env.BYBIT_API_SECRET];
+    // The notification URL as a whole: a bot token or webhook key lives somewhere inside it.
+    const raw = [...(opts.secrets ?? []), env.BYBIT_API_KEY, env.BYBIT_API_SECRET, env.BOTCTL_NOTIFY_URL];
     const all = new Set<string>();
     for (const s of raw) {
       if (typeof s !== 'string') continue;

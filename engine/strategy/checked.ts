@@ -10,6 +10,7 @@ import { UserError } from '../cli/exit.ts';
 import type { Candle } from '../market/candle.ts';
 import { fmtTime } from '../core/format.ts';
 import { suggest } from '../spec/suggest.ts';
+import { Redactor } from '../log/redact.ts';
 import type { Signal, SignalAction, Strategy } from './strategy.ts';
 
 const ACTIONS: readonly SignalAction[] = ['enter_long', 'exit_long', 'enter_short', 'exit_short'];
@@ -149,7 +150,11 @@ function isThenable(v: unknown): boolean {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return `${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)} (text)`;
+  if (typeof v === 'string') {
+    // Secrets out before the cut: a key cut in half is no longer recognised downstream.
+    const s = new Redactor().scrubSecrets(v);
+    return `${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)} (text)`;
+  }
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)} (a ${typeof v})`;
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return 'a nested array';
