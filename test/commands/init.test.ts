@@ -1,14 +1,16 @@
-// `botctl init` through the real CLI: every template writes a spec that `botctl validate` accepts,
-// nothing invalid or half-written is left behind, existing files are not overwritten.
+// `botctl init` through botctl's main (the real command where stdin or a terminal is the point):
+// every template writes a spec that `botctl validate` accepts, nothing invalid or half-written is
+// left behind, existing files are not overwritten.
 import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BOTCTL, botctl, ROOT } from '../fixtures/commands/journal.ts';
+import { botctl, ROOT, spawnBotctl } from '../fixtures/commands/journal.ts';
+import { BOTCTL } from '../helpers/run-cli.ts';
 
 const TEMPLATES = ['ema-crossover', 'rsi-mean-reversion', 'breakout-module'];
 
 
-// Each case spawns the real CLI several times; a loaded machine can take minutes.
+// Some cases spawn the real CLI; a loaded machine can take minutes.
 t.setTimeout(300_000);
 
 t.test('every template, linear and spot, validates as written', async (t) => {
@@ -113,7 +115,7 @@ t.test('an existing strategy module that does not fit: nothing is written, the m
 t.test('--interactive: answers read from input, bad answers asked again', async (t) => {
   const dir = t.testdir();
   const answers = ['grid', 'rsi-mean-reversion', 'ethusdt', 'spot', '15m', '2%', 'percent', ''].join('\n') + '\n';
-  const r = await botctl(dir, ['init', '--interactive'], answers);
+  const r = await spawnBotctl(dir, ['init', '--interactive'], answers);
   t.equal(r.code, 0, r.err);
   t.match(r.out, /Template \[ema-crossover\]: grid\n {2}template "grid" must be one of/);
   t.match(r.out, /Bot name \[eth-rsi\]: \n/);
@@ -127,7 +129,7 @@ t.test('--interactive: answers read from input, bad answers asked again', async 
   t.equal(v.code, 0, v.out);
 
   // Input ending early keeps the remaining suggestions.
-  const e = await botctl(dir, ['init', '--interactive', '--name', 'early'], 'breakout-module\n');
+  const e = await spawnBotctl(dir, ['init', '--interactive', '--name', 'early'], 'breakout-module\n');
   t.equal(e.code, 0, e.err);
   t.match(readFileSync(join(dir, 'bots', 'early.yaml'), 'utf8'), /module: \.\/strategies\/donchian-breakout\.mts/);
 });

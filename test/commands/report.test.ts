@@ -10,7 +10,7 @@ import { renderReport } from '../helpers/browser.ts';
 
 const H = 3_600_000;
 
-// Each case spawns the real CLI several times; a loaded machine can take minutes.
+// Chromium renders three reports; a loaded machine can take minutes.
 t.setTimeout(300_000);
 
 t.test('report: self-contained HTML with the trade rows, equity only without candles', async (t) => {

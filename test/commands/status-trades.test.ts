@@ -1,13 +1,10 @@
-// `botctl status` and `botctl trades` through the real CLI, on a journal written with the journal API.
+// `botctl status` and `botctl trades` through botctl's main, on a journal written with the journal API.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtUtc } from '../../engine/ops/time.ts';
 import { botctl, buildPaperJournal, endLastRun, makeProject, touchSpec } from '../fixtures/commands/journal.ts';
 
-
-// Each case spawns the real CLI several times; a loaded machine can take minutes.
-t.setTimeout(300_000);
 
 t.test('status: position with stops, working orders, today, cooldown and pause, last 10 decisions', async (t) => {
   const s = buildPaperJournal(t.testdir());

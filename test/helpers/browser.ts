@@ -2,8 +2,10 @@
 // and says what it drew: console problems, network requests (none: reports open offline), and per
 // chart how many pixels carry ink. A screenshot of the whole page lands in test/output/ to be
 // looked at. Undefined when Chromium is not installed (the caller says the check was skipped).
+import t from 'tap';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(process.cwd(), 'test', 'output');
@@ -19,15 +21,27 @@ export interface Rendered {
   text: string;
 }
 
+// One browser per test file, started by the first report it opens and closed when the file's tests
+// end: starting Chromium costs seconds, and each report still gets a fresh page in its own context.
+let browser: Promise<Browser> | undefined;
+
+function sharedBrowser(): Promise<Browser> {
+  browser ??= (async () => {
+    const { chromium } = await import('playwright-core');
+    const b = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    t.teardown(() => b.close());
+    return b;
+  })();
+  return browser;
+}
+
 export async function renderReport(file: string, shot: string, opts: { width?: number; height?: number } = {}): Promise<Rendered | undefined> {
   if (!existsSync(CHROMIUM)) return undefined;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const page = await (await sharedBrowser()).newPage({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 } });
   try {
-    const page = await browser.newPage({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 } });
     const problems: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
@@ -63,6 +77,6 @@ export async function renderReport(file: string, shot: string, opts: { width?: n
     const text = (await page.evaluate('document.body.innerText')) as string;
     return { problems, requests, charts, drawn, screenshot, text };
   } finally {
-    await browser.close();
+    await page.context().close();
   }
 }

@@ -1,27 +1,32 @@
-// `botctl validate` through the real command line: output, --json, exit codes 0/1/2.
+// `botctl validate`: output, --json, exit codes 0/1/2. The first two cases spawn the installed
+// command (the compiled build and its ahead-of-time validator, the exit code the shell sees); the
+// rest run botctl's main in this process.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BOTCTL } from '../helpers/run-cli.ts';
+import { runBotctl, type CliResult } from '../helpers/cli.ts';
 import { validatorModuleSource, VALIDATOR_FILE } from '../../engine/spec/schema.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function botctl(...args: string[]): { code: number | null; out: string; err: string } {
+function spawned(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BOTCTL, ...args], { cwd: root, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+const botctl = (...args: string[]): Promise<CliResult> => runBotctl(args, { cwd: root });
+
 t.test('valid specs: exit 0 and a summary per file', async (t) => {
-  const r = botctl('validate', 'bots/btc-breakout-module.yaml', 'bots/btc-ema.yaml');
+  const r = spawned('validate', 'bots/btc-breakout-module.yaml', 'bots/btc-ema.yaml');
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : r.out + r.err);
   t.match(r.out, /^bots\/btc-breakout-module\.yaml: valid\n  btc-breakout trades BTCUSDT perpetual \(linear, testnet\) on 1-hour candles, paper mode\./);
   t.match(r.out, /\nbots\/btc-ema\.yaml: valid\n  btc-ema trades BTCUSDT perpetual/);
 });
 
 t.test('an invalid spec: exit 1, compiler-style errors with excerpt, hint and a count line', async (t) => {
-  const r = botctl('validate', 'test/fixtures/specs/unknown-keys.yaml');
+  const r = spawned('validate', 'test/fixtures/specs/unknown-keys.yaml');
   t.equal(r.code, 1);
   // No "no stop_loss" warning ahead of it: the misspelt `stop_los` is the cause, said first.
   t.equal(r.out, [
@@ -40,21 +45,21 @@ t.test('an invalid spec: exit 1, compiler-style errors with excerpt, hint and a 
 });
 
 t.test('one invalid file among valid ones still exits 1', async (t) => {
-  const r = botctl('validate', 'bots/btc-breakout-module.yaml', 'test/fixtures/specs/stop-zero.yaml');
+  const r = await botctl('validate', 'bots/btc-breakout-module.yaml', 'test/fixtures/specs/stop-zero.yaml');
   t.equal(r.code, 1);
   t.match(r.out, /bots\/btc-breakout-module\.yaml: valid/);
   t.match(r.out, /test\/fixtures\/specs\/stop-zero\.yaml:12:14: error: risk\.stop_loss\.percent must be greater than 0\n/);
 });
 
 t.test('a missing file: exit 1 and a plain message', async (t) => {
-  const r = botctl('validate', 'bots/nope.yaml');
+  const r = await botctl('validate', 'bots/nope.yaml');
   t.equal(r.code, 1);
   t.equal(r.out, 'bots/nope.yaml: error: cannot read the spec: no such file\n1 error in bots/nope.yaml\n');
   t.notMatch(r.out + r.err, /at .*\.ts:\d+/, 'no stack trace');
 });
 
 t.test('--json: machine-readable results', async (t) => {
-  const r = botctl('validate', '--json', 'bots/btc-breakout-module.yaml', 'test/fixtures/specs/sizing-two.yaml');
+  const r = await botctl('validate', '--json', 'bots/btc-breakout-module.yaml', 'test/fixtures/specs/sizing-two.yaml');
   t.equal(r.code, 1);
   const results = JSON.parse(r.out) as { file: string; valid: boolean; errors: { line: number; column: number; message: string; hint?: string }[]; summary: string | null }[];
   t.equal(results.length, 2);
@@ -68,12 +73,12 @@ t.test('--json: machine-readable results', async (t) => {
 });
 
 t.test('usage errors exit 2', async (t) => {
-  t.equal(botctl('validate').code, 2, 'no file');
-  t.equal(botctl('validate', '--nope', 'bots/btc-ema.yaml').code, 2, 'unknown option');
+  t.equal((await botctl('validate')).code, 2, 'no file');
+  t.equal((await botctl('validate', '--nope', 'bots/btc-ema.yaml')).code, 2, 'unknown option');
 });
 
 t.test('validate --help explains the command', async (t) => {
-  const r = botctl('validate', '--help');
+  const r = await botctl('validate', '--help');
   t.equal(r.code, 0);
   t.match(r.out, /Usage: botctl validate \[options\] <file\.\.\.>/);
   t.match(r.out, /--json/);
