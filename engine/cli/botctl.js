@@ -33,4 +33,8 @@ if (stale === undefined) {
 }
 // Exit as soon as the command is done: a timer or socket a strategy module left behind must not
 // keep botctl running. Output to files and pipes is written synchronously by then.
-process.exit(await main(process.argv.slice(2)));
+const code = await main(process.argv.slice(2));
+// A write to a full disk fails after the call returned: wait for both outputs to take what was
+// written, so that failure is said (exit 1 above) instead of lost in the exit.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+process.exit(code);
