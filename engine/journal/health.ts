@@ -12,12 +12,16 @@ import { journalLockOwner } from './lock.ts';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** Tables of each schema version (v2 added `states`). */
+/**
+ * Tables of each schema version (v2 added `states`; v3 only added columns). A version past the list
+ * needs the last one's tables: a migration that adds no table must not switch the check off.
+ */
 const TABLES: readonly (readonly string[])[] = [
   [],
   ['runs', 'decisions', 'orders', 'order_events', 'fills', 'positions', 'equity', 'errors'],
   ['runs', 'decisions', 'orders', 'order_events', 'fills', 'positions', 'equity', 'errors', 'states'],
 ];
+const tablesOf = (version: number): readonly string[] => TABLES[Math.min(version, TABLES.length - 1)]!;
 
 /** Columns holding exact decimals as text, and columns holding integers (times, ids, flags). */
 const DECIMAL_COLUMNS: Readonly<Record<string, readonly string[]>> = {
@@ -69,7 +73,7 @@ export function checkJournalHealth(path: string): JournalHealth {
     const version = checkJournalFile(db, path);
     if (version === 0) return { exists: true, version };
     const have = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
-    const missing = (TABLES[Math.min(version, SCHEMA_VERSION)] ?? []).filter((t) => !have.has(t));
+    const missing = tablesOf(Math.min(version, SCHEMA_VERSION)).filter((t) => !have.has(t));
     if (missing.length) throw unhealthy(path, `${missing.length === 1 ? 'the table' : 'the tables'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
     const integrity = db.pragma('integrity_check', { simple: true }) as string;
     if (integrity !== 'ok') throw unhealthy(path, `SQLite's integrity check fails (${integrity})`);
