@@ -34,6 +34,8 @@ export interface TrackedOrder {
   /** Some fill arrived; `maker` from the first one. */
   maker?: boolean;
   lastFillTime?: number;
+  /** Quantity of the fills the stream delivered (the journal has those). */
+  seenQty?: Decimal;
 }
 
 const ZERO = new Decimal(0);
@@ -84,6 +86,7 @@ export class OrderBook {
   sawFill(t: TrackedOrder, f: Fill): void {
     if (t.maker === undefined) t.maker = f.isMaker;
     t.lastFillTime = Math.max(t.lastFillTime ?? 0, f.time);
+    t.seenQty = (t.seenQty ?? ZERO).add(f.qty);
   }
 
   /** Final orders not yet applied to the core, oldest first; they are removed from the queue. */

@@ -7,16 +7,22 @@ import { Decimal } from 'decimal.js';
 import { fmtDec } from '../core/format.ts';
 import type { OrderState } from '../venue/venue.ts';
 import type { LiveContext } from './context.ts';
+import { purposeOf } from './ids.ts';
 import type { TrackedOrder } from './orders.ts';
 import { emptySummary, settleJournalOrders } from './reconcile-report.ts';
+import { errText } from './records.ts';
 
 const ZERO = new Decimal(0);
 /** A market order's fill normally arrives on the stream within milliseconds; after this, ask. */
 const FILL_LOOKUP_MS = 1000;
 const NONE_TRACKED: readonly TrackedOrder[] = [];
+/** The exchange's clock and ours differ a little: history is read from a little earlier. */
+const CLOCK_MARGIN_MS = 60_000;
 
 export class Settlement {
   private settleQueued = false;
+  /** Orders whose fills the stream did not deliver; read from the history, again on later settles if that fails. */
+  private readonly unjournaled: OrderState[] = [];
   /** Read the position over REST at the next settle (live, after each candle in a position). */
   private verifyNext = false;
 
@@ -60,6 +66,9 @@ export class Settlement {
       x.book.setPosition(await venue.position());
       x.book.setWallet(await venue.equity());
       x.log.info('account stream back: position and wallet re-read');
+      const since = x.stream.downSince;
+      x.stream.downSince = null;
+      if (since !== null) await this.journalSince(since);
     } else if (this.verifyNext && x.live && x.core.state.position !== null) {
       x.book.setPosition(await venue.position());
     }
@@ -81,6 +90,10 @@ export class Settlement {
     }
     let enteredNow = false;
     const done = x.orders.takeDone();
+    // Fills the stream never delivered (it was down or silent; the order's end came over REST):
+    // read from the history so the journal, which trades are built from, has every one.
+    for (const t of done) if (x.live && t.state && t.state.filledQty.gt(t.seenQty ?? ZERO)) this.unjournaled.push(t.state);
+    if (this.unjournaled.length > 0) await this.journalMissedFills();
     for (const t of done) enteredNow = this.apply(t) || enteredNow;
     if (done.length) x.records.saveCore(x.now());
     x.orders.prune();
@@ -111,6 +124,31 @@ export class Settlement {
     await settleJournalOrders(x.venue, x.botId, journal, summary, x.log, x.now(), undefined);
     const settled = summary.journalOrders.map((o) => `${o.orderLinkId} ${o.was} → ${o.now}`);
     if (settled.length || summary.fillsAdded) x.log.info('journal brought up to date before shutdown', { orders: settled, fillsAdded: summary.fillsAdded });
+  }
+
+  private async journalMissedFills(): Promise<void> {
+    const x = this.x;
+    const orders = this.unjournaled;
+    try {
+      const fills = await x.venue.fills(Math.min(...orders.map((o) => o.createdAt)) - CLOCK_MARGIN_MS);
+      const ids = new Set(orders.map((o) => o.orderId));
+      for (const f of fills) if (ids.has(f.orderId)) x.records.journal((r) => r.fill?.(f));
+      orders.length = 0;
+    } catch (e) {
+      x.log.warn('could not read the fills the stream missed; trying again at the next settle', { orders: orders.map((o) => o.orderLinkId || o.orderId), error: errText(e) });
+    }
+  }
+
+  /** After the account stream was down since `since`: everything it would have pushed that the journal keeps (our fills, the exchange's closes, funding). */
+  async journalSince(since: number): Promise<void> {
+    const x = this.x;
+    try {
+      for (const f of await x.venue.fills(since - CLOCK_MARGIN_MS)) {
+        if (purposeOf(x.botId, f.orderLinkId) || f.orderLinkId === '') x.records.journal((r) => r.fill?.(f));
+      }
+    } catch (e) {
+      x.log.warn('could not read the fills of the time the account stream was down; the journal may lack them', { error: errText(e) });
+    }
   }
 
   private reconcileNeededFor(t: TrackedOrder): boolean {

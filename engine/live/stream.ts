@@ -16,6 +16,8 @@ export class AccountStream {
   reconcileNeeded = false;
   /** Streams that lost their connection and have not come back yet, with when they dropped. */
   readonly down = new Map<'market' | 'account', number>();
+  /** When the account stream last went down (venue time); what it would have pushed since is read from the history once it is back. */
+  downSince: number | null = null;
 
   constructor(private readonly x: LiveContext) {}
 
@@ -32,6 +34,7 @@ export class AccountStream {
       case 'connection':
         if (e.state === 'down') {
           if (!this.down.has(e.stream)) this.down.set(e.stream, e.time);
+          if (e.stream === 'account' && this.downSince === null) this.downSince = e.time;
         } else this.down.delete(e.stream);
         if (e.stream === 'account' && e.state === 'up') {
           this.reconcileNeeded = true;
