@@ -159,7 +159,7 @@ export class Exits {
     const x = this.x;
     x.records.banned(e);
     x.records.decideAt(x.now(), 'order', c.reason, 'none', `exit order not sent: Bybit's IP ban lasts until ${fmtTime(e.until)} UTC; the ${c.side} is closed then`);
-    this.schedule(Math.max(0, e.until - x.now()) + 50);
+    this.schedule(Math.max(0, e.until - Date.now()) + 50); // the ban is on the wall clock (call.ts), not the bot's
   }
 
   /** The next attempt after a growing delay; the first failures, and every tenth, are recorded. */

@@ -146,7 +146,7 @@ export class Intents {
     const x = this.x;
     setTimeout(() => {
       if (!x.stopped) void x.queue.run(async () => (x.stopped ? undefined : send()));
-    }, Math.max(0, e.until - x.now()) + 50).unref();
+    }, Math.max(0, e.until - Date.now()) + 50).unref(); // the ban is on the wall clock (call.ts), not the bot's
   }
 
   /** The entry re-rounded to the instrument's current rules (the working entry follows), or null if too small now. */

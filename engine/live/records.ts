@@ -148,7 +148,7 @@ export class Records {
   banned(e: VenueBannedError): void {
     const x = this.x;
     if (e.until <= this.banReported) return;
-    const fresh = this.banReported < x.now();
+    const fresh = this.banReported < Date.now(); // the ban is on the wall clock (call.ts)
     this.banReported = e.until;
     if (!fresh) return; // the same ban, extended by a request that slipped through
     const p = x.core?.state.position ?? null;
