@@ -33,6 +33,8 @@ interface Closing {
   attempt: number;
   /** Attempts that ended without closing everything (the backoff grows with them). */
   failures: number;
+  /** Close whatever the exchange holds (qty "0" on Bybit): a size it refused for its step cannot be refused again. */
+  whole: boolean;
   /** The attempt in flight: its outcome arrives through settlement. */
   order: TrackedOrder | null;
   timer: NodeJS.Timeout | null;
@@ -59,7 +61,7 @@ export class Exits {
     const x = this.x;
     if (this.closing?.side === side) return;
     this.stopTimer();
-    this.closing = { side, reason, purpose, start, attempt: 0, failures: 0, order: null, timer: null };
+    this.closing = { side, reason, purpose, start, attempt: 0, failures: 0, whole: false, order: null, timer: null };
     if (x.core.state.position) x.core.state.exitPending = reason;
     // Durable before the first order goes out: a restart carries the decision out.
     x.records.saveCore(x.now());
@@ -101,7 +103,7 @@ export class Exits {
     const t = x.orders.track({ key: link, purpose: c.purpose, side: c.side, reason: c.reason, stopLoss: null, takeProfit: null, qty: size });
     c.order = t;
     try {
-      const st = await x.intents.place({ orderLinkId: link, side: c.side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true }, 'exit', c.reason);
+      const st = await x.intents.place({ orderLinkId: link, side: c.side === 'long' ? 'sell' : 'buy', type: 'market', qty: size, reduceOnly: true, ...(c.whole ? { closePosition: true } : {}) }, 'exit', c.reason);
       x.orders.update(t, st);
       x.settlement.lookUpLater(t);
       x.records.log('info', 'exit order placed', { orderLinkId: link, reason: c.reason, qty: size.toFixed(), status: st.status });
@@ -124,6 +126,12 @@ export class Exits {
           x.records.decideAt(x.now(), 'order', c.reason, 'none', `the close of the ${c.side} was refused (${errText(e)}): Bybit holds no ${c.side}; booking what closed it from the fill history`);
           await this.flatOnExchange();
           return;
+        }
+        if (e instanceof OrderRejectedError && e.kind === 'precision' && !c.whole) {
+          // The size is off the instrument's quantity step, which may have changed under us: read
+          // the rules, and from now on close the whole position, which no step can refuse.
+          c.whole = true;
+          await x.rulesWatch.refreshQuietly(`a close was refused: ${errText(e)}`);
         }
         this.attemptFailed(t, `the exchange refused it (${errText(e)})`);
         return;

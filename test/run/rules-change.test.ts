@@ -64,3 +64,23 @@ t.test('the symbol stops trading: no entries while it does not, with the reason;
   t.equal(bot.fake.position().size.toFixed(), '0.01', 'trading again');
   assertInvariants(t, bot);
 });
+
+t.test('quantity step 0.001 → 0.1 while long 0.01: the close refused for its size goes out for the whole position', async (t) => {
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.setInstrument({ qtyStep: '0.1', minOrderQty: '0.1' });
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero(), 3000, 'closed');
+  await until(() => bot.runner.core.state.position === null, 3000, 'the core flat');
+  const closes = bot.fake.requestsTo('/v5/order/create').filter((r) => r.params.reduceOnly === true);
+  t.equal(closes.length, 2, 'refused once, then the whole-position close');
+  t.match(closes[0], { retCode: 110017, params: { qty: '0.01' } });
+  t.match(closes[1], { retCode: 0, params: { qty: '0', closeOnTrigger: true } });
+  const texts = bot.texts().join('\n');
+  t.match(texts, /trading rules changed on Bybit \(a close was refused: .*truncated to zero.*\): quantity step 0\.001 → 0\.1/);
+  const exit = bot.notes.find((n) => n.kind === 'exit');
+  t.match(exit, { reason: 'signal', side: 'long' }, 'booked as the exit signal\'s close');
+  t.equal(exit?.kind === 'exit' ? String(exit.qty) : '', '0.01', 'of the whole 0.01');
+  assertInvariants(t, bot);
+});
