@@ -73,7 +73,14 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
       };
     },
     close(reason) {
-      for (const run of runs.values()) run.end({ time: Date.now(), reason });
+      // A journal that stopped taking writes (a full disk) has said so already: closing must not throw.
+      for (const run of runs.values()) {
+        try {
+          run.end({ time: Date.now(), reason });
+        } catch {
+          /* the run is left without its end record; everything written before stays intact */
+        }
+      }
       for (const j of files.values()) j.close();
     },
   };
