@@ -227,7 +227,7 @@ export class Records {
   saveCore(time: number): void {
     if (!this.x.o.recorder?.candle) return;
     const b = this.x.book;
-    const state = serializeState(this.x.core.snapshot());
-    this.journal((r) => r.candle?.(time, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
+    const core = this.x.core;
+    this.journal((r) => r.candle?.(time, () => serializeState(core.snapshot()), { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
   }
 }
