@@ -1,7 +1,7 @@
 // What a live bot writes down and tells: decision records (kept, counted, logged, journaled), the
 // core's state after each candle and fill, notifications for the owner, and errors. A journal
-// write never takes the runner down; an order the journal could not record first is not sent
-// (intents.ts).
+// write that fails never throws into the runner: it ends the run (journalFailed), and an entry the
+// journal could not record first is not sent (intents.ts).
 import type { Candle } from '../market/candle.ts';
 import { serializeState } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
