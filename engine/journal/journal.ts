@@ -184,6 +184,25 @@ export class Journal {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * Holds a transaction open across writes until `commitOpen()`: a replay writes thousands of
+   * candles a second, and a commit per record was most of its time. Other readers see the writes
+   * at each commit; a crash loses the uncommitted part, which a replay can simply run again.
+   */
+  beginOpen(): void {
+    if (this.db.inTransaction) return;
+    if (this.syncLevel !== 'NORMAL') {
+      this.db.pragma('synchronous = NORMAL');
+      this.syncLevel = 'NORMAL';
+    }
+    this.db.exec('BEGIN');
+  }
+
+  /** Commits what `beginOpen` held open (nothing when a failed write already rolled it back). */
+  commitOpen(): void {
+    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
     this.release();

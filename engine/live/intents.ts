@@ -228,13 +228,22 @@ export class Intents {
     return filled;
   }
 
-  /** Intent first, durably; an order the journal could not write down is not sent (it would be lost on a crash). */
+  /**
+   * Intent first, durably; an order the journal could not write down is not sent (it would be lost
+   * on a crash), except a reduce-only close: the next start reads the position from the exchange
+   * (and cancels this bot's unknown orders), so an unwritten close is found there, while a close
+   * held back leaves the position exposed.
+   */
   async place(req: OrderRequest, purpose: string, reason: string): Promise<OrderState> {
     const x = this.x;
     try {
       x.o.recorder?.orderIntent?.(req, purpose, reason, x.now());
     } catch (e) {
-      x.records.errors++;
+      x.records.journalFailed(e);
+      if (req.reduceOnly) {
+        x.log.warn('journal write failed: the close is sent all the same', { orderLinkId: req.orderLinkId, error: errText(e) });
+        return x.venue.placeOrder(req);
+      }
       x.log.error('journal write failed: the order is not sent', { orderLinkId: req.orderLinkId, error: errText(e) });
       throw new OrderRejectedError(`not sent: the journal could not record it first (${errText(e)})`);
     }

@@ -15,6 +15,9 @@ export interface JournalRecorders {
   close(reason: string): void;
 }
 
+/** Replays commit their journal every this many candles (a commit per record cost most of a replay's time). */
+const REPLAY_COMMIT_EVERY = 1000;
+
 /** The state kind a restart's summary is kept under (see reconcile-report.ts). */
 export const RECOVERY_STATE_KIND = 'recovery';
 
@@ -25,6 +28,11 @@ export const RECOVERY_STATE_KIND = 'recovery';
 export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest', network: Network | undefined): JournalRecorders {
   const files = new Map<string, Journal>();
   const runs = new Map<Plan, RunJournal>();
+  // A replay's records are committed in batches of candles (Journal.beginOpen), a live run's one by
+  // one; a replay keeps the core's state at each commit and at the end, not after every candle
+  // (nothing resumes a replay; `botctl status` reads the last one).
+  const replay = mode === 'backtest';
+  const replayFlushes: (() => void)[] = [];
   for (const plan of plans) {
     let j = files.get(plan.run.journal);
     if (!j) {
@@ -37,9 +45,18 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
       specText: readFileSync(plan.specFile, 'utf8'), specHash: plan.specHash, specFile: plan.specFile, time: Date.now(),
     }));
   }
+  if (replay) for (const j of files.values()) j.beginOpen();
   return {
     recorderFor(plan) {
       const run = runs.get(plan) as RunJournal;
+      let candles = 0;
+      let unsaved: { time: number; coreState: () => string } | undefined;
+      const flush = () => {
+        if (unsaved) run.saveState(CORE_STATE_KIND, unsaved.coreState(), unsaved.time);
+        unsaved = undefined;
+        run.journal.commitOpen();
+      };
+      if (replay) replayFlushes.push(flush);
       return {
         decision: (d) => run.recordDecision(d),
         error: (message, time) => run.recordError({ time, source: 'runner', message }),
@@ -49,7 +66,12 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
         fill: (f) => void run.recordFill(f),
         candle: (time, coreState, a) => {
           run.recordEquity({ time, equity: a.equity, walletBalance: a.walletBalance, available: a.available });
-          run.saveState(CORE_STATE_KIND, coreState, time);
+          if (!replay) return run.saveState(CORE_STATE_KIND, coreState(), time);
+          unsaved = { time, coreState };
+          if (++candles % REPLAY_COMMIT_EVERY === 0) {
+            flush();
+            run.journal.beginOpen();
+          }
         },
         savedCoreState: () => {
           const rec = run.view.lastState<unknown>(CORE_STATE_KIND);
@@ -73,7 +95,21 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
       };
     },
     close(reason) {
-      for (const run of runs.values()) run.end({ time: Date.now(), reason });
+      // A journal that stopped taking writes (a full disk) has said so already: closing must not throw.
+      for (const flush of replayFlushes) {
+        try {
+          flush();
+        } catch {
+          /* said when the write failed */
+        }
+      }
+      for (const run of runs.values()) {
+        try {
+          run.end({ time: Date.now(), reason });
+        } catch {
+          /* the run is left without its end record; everything written before stays intact */
+        }
+      }
       for (const j of files.values()) j.close();
     },
   };

@@ -1,7 +1,7 @@
 // What a live bot writes down and tells: decision records (kept, counted, logged, journaled), the
 // core's state after each candle and fill, notifications for the owner, and errors. A journal
-// write never takes the runner down; an order the journal could not record first is not sent
-// (intents.ts).
+// write that fails never throws into the runner: it ends the run (journalFailed), and an entry the
+// journal could not record first is not sent (intents.ts).
 import type { Candle } from '../market/candle.ts';
 import { serializeState } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
@@ -9,6 +9,8 @@ import { fmtDec, fmtTime } from '../core/format.ts';
 import type { NotificationEvent } from '../notify/index.ts';
 import { VenueAuthError, VenueBannedError, VenueSetupError } from '../venue/errors.ts';
 import { StrategyError } from '../strategy/checked.ts';
+import { UserError } from '../cli/exit.ts';
+import { displayPath } from '../strategy/module.ts';
 import type { LiveContext } from './context.ts';
 import type { RunRecorder } from './types.ts';
 
@@ -20,6 +22,22 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
 
 export function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The journal could not be written mid-run: the run ends (exit 1); the message says what to do. */
+export class JournalWriteError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JournalWriteError';
+  }
+}
+
+/** Why a journal write failed, in the trader's words, naming the file; `full` when the disk is. */
+function journalProblem(e: unknown, file: string): { text: string; full: boolean } {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return { text: `the disk is full: the journal ${file} could not be written`, full: true };
+  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) return { text: `the journal ${file} could not be written: it has become read-only`, full: false };
+  return { text: `the journal ${file} could not be written (${errText(e)})`, full: /disk is full/.test(errText(e)) };
 }
 
 export class Records {
@@ -35,6 +53,9 @@ export class Records {
   private deferredLog: (() => void)[] = [];
   /** Exit signals with nothing to exit, not logged one per candle: how many on which UTC day, and why. */
   private quiet = { count: 0, day: 0, why: new Set<string>() };
+
+  /** A journal write failed: nothing more is written (journalFailed said why). */
+  private journalBroken = false;
 
   constructor(private readonly x: LiveContext) {}
 
@@ -134,7 +155,7 @@ export class Records {
     }
     const text = errText(e);
     log.error(what, { error: text });
-    o.recorder?.error?.(`${what}: ${text}`, now());
+    this.journal((r) => r.error?.(`${what}: ${text}`, now()));
     this.tell({ kind: 'error', time: now(), message: `${what}: ${text}`, source: 'runner' });
     // Keys refused, an account set up so that nothing can be traded (hedge mode switched on mid-run),
     // or a strategy module that failed.
@@ -151,35 +172,62 @@ export class Records {
     const fresh = this.banReported < Date.now(); // the ban is on the wall clock (call.ts)
     this.banReported = e.until;
     if (!fresh) return; // the same ban, extended by a request that slipped through
-    const p = x.core?.state.position ?? null;
-    const onExchange = x.plan.exits.placement === 'exchange';
-    const cover = p === null ? 'no position is open'
-      : onExchange && p.stopLoss ? `the ${p.side} ${fmtDec(p.qty)} stays under its exchange-side stop-loss ${fmtDec(p.stopLoss)}${p.takeProfit ? ` and take-profit ${fmtDec(p.takeProfit)}` : ''}, which Bybit keeps working`
-      : `the ${p.side} ${fmtDec(p.qty)} has no exchange-side stop-loss while botctl cannot reach Bybit`;
-    const text = `Bybit has banned this machine's IP address (HTTP 403, too many requests) until ${fmtTime(e.until)} UTC: botctl sends nothing until then; ${cover}`;
+    const text = `Bybit has banned this machine's IP address (HTTP 403, too many requests) until ${fmtTime(e.until)} UTC: botctl sends nothing until then; ${this.cover('while botctl cannot reach Bybit')}`;
     this.errors++;
     x.log.error(text, { until: new Date(e.until).toISOString() });
-    x.o.recorder?.error?.(text, x.now());
+    this.journal((r) => r.error?.(text, x.now()));
     this.decideAt(x.now(), 'protection', 'exchange', 'paused', text);
   }
 
-  /** Journal writes never take the runner down; a failure is logged loudly. */
+  /** A journal write; one that fails ends the run (journalFailed) but never throws into the runner. */
   journal(write: (r: RunRecorder) => void): void {
     const r = this.x.o.recorder;
-    if (!r) return;
+    if (!r || this.journalBroken) return;
     try {
       write(r);
     } catch (e) {
-      this.errors++;
-      this.x.log.error('journal write failed', { error: errText(e) });
+      this.journalFailed(e);
     }
+  }
+
+  /**
+   * The journal stopped taking writes (a full disk, a file made read-only or damaged): after a
+   * crash the bot could no longer know its orders, so it decides nothing more (no new entries).
+   * Orders under way finish and the position keeps its exchange-side stops; the run ends with
+   * exit 1 (onFatal), and the next start reconciles with the exchange. Said once.
+   */
+  journalFailed(e: unknown): void {
+    this.errors++;
+    if (this.journalBroken) return;
+    this.journalBroken = true;
+    const x = this.x;
+    x.halted = true;
+    const file = displayPath(x.plan.run.journal);
+    const problem = journalProblem(e, file);
+    const again = { live: 'start the bot again: it takes the position and its orders over from Bybit', paper: 'start the bot again: it carries on from what the journal holds', replay: 'run the replay again' }[x.o.mode];
+    const text = `${problem.text}. botctl stopped trading this bot: no new entries; ${this.cover('once botctl has stopped')}. `
+      + `${problem.full ? 'Free some disk space' : 'Make the journal writable again'} and ${again}`;
+    x.log.error(text, { journal: file, error: errText(e) });
+    this.tell({ kind: 'error', time: x.now(), message: text, source: 'journal' });
+    x.o.onFatal?.(new JournalWriteError(text));
+  }
+
+  /** What protects the open position (for messages when botctl cannot act): `unreachable` says when. */
+  private cover(unreachable: string): string {
+    const x = this.x;
+    const p = x.core?.state.position ?? null;
+    if (p === null) return 'no position is open';
+    if (x.o.mode !== 'live') return `the simulated ${p.side} ${fmtDec(p.qty)} stays open`;
+    return x.plan.exits.placement === 'exchange' && p.stopLoss
+      ? `the ${p.side} ${fmtDec(p.qty)} stays under its exchange-side stop-loss ${fmtDec(p.stopLoss)}${p.takeProfit ? ` and take-profit ${fmtDec(p.takeProfit)}` : ''}, which Bybit keeps working`
+      : `the ${p.side} ${fmtDec(p.qty)} has no exchange-side stop-loss ${unreachable}`;
   }
 
   /** The core's state and the account into the journal: after each candle and each applied fill (a restart continues from it). */
   saveCore(time: number): void {
     if (!this.x.o.recorder?.candle) return;
     const b = this.x.book;
-    const state = serializeState(this.x.core.snapshot());
-    this.journal((r) => r.candle?.(time, state, { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
+    const core = this.x.core;
+    this.journal((r) => r.candle?.(time, () => serializeState(core.snapshot()), { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
   }
 }

@@ -26,8 +26,11 @@ export interface RunRecorder {
   /** An order whose placement went unanswered turned out never to have reached the exchange. */
   neverPlaced?(orderLinkId: string, reason: string, time: number): void;
   fill?(f: Fill): void;
-  /** After each candle: the core's state (serializeState text) and the account, for `botctl status`. */
-  candle?(time: number, coreState: string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;
+  /**
+   * After each candle: the core's state (serializeState text, made when the recorder keeps it) and
+   * the account, for `botctl status` and a restart.
+   */
+  candle?(time: number, coreState: () => string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;
   position?(p: PositionState): void;
   /** Crash recovery: the core state (serializeState text) the bot's previous run saved last. */
   savedCoreState?(): string | undefined;

@@ -11,6 +11,7 @@ import { Decimal } from 'decimal.js';
 import type { Candle } from '../../engine/market/candle.ts';
 import { BybitVenue, type BybitVenueOptions } from '../../engine/venue/bybit/index.ts';
 import { BotRunner, type RunnerOptions } from '../../engine/live/runner.ts';
+import type { RunRecorder } from '../../engine/live/types.ts';
 import { openJournals, type JournalRecorders } from '../../engine/live/recorder.ts';
 import { instantiateStrategy } from '../../engine/strategy/load.ts';
 import type { Decision } from '../../engine/core/types.ts';
@@ -77,6 +78,8 @@ export interface LiveBotOptions {
   journal?: boolean;
   /** More runner options (e.g. short exit retries, a short instrument-rules refresh). */
   runner?: Partial<Pick<RunnerOptions, 'exitRetry' | 'rulesRefreshMs'>>;
+  /** Stands between the runner and its journal (e.g. a disk that fills up mid-run); with `journal`. */
+  recorder?: (r: RunRecorder) => RunRecorder;
 }
 
 /** Exit retries for tests: milliseconds, never a real wait. */
@@ -126,7 +129,7 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
       // One run per runner, as one per process: a restart starts a new run in the same file.
       const j = openJournals([runPlan], 'live', 'testnet');
       journals.push(j);
-      recorder = j.recorderFor(runPlan);
+      recorder = o.recorder ? o.recorder(j.recorderFor(runPlan)) : j.recorderFor(runPlan);
     }
     const r = new BotRunner({
       plan: runPlan, strategy: await instantiateStrategy(plan), venue: v, log: log.logger, mode: 'live', notify: (e) => notes.push(e), onFatal: (e) => fatal.push(e),
