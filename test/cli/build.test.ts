@@ -72,3 +72,12 @@ t.test('package data files are found from PACKAGE_ROOT, which is right from the 
   }
   t.strictSame(offenders, [], 'use new URL(path, PACKAGE_ROOT) (engine/package-root.ts)');
 });
+
+t.test('a botctl the tests spawn runs as installed: no test-runner loader in its NODE_OPTIONS', async (t) => {
+  // test/helpers/plain-children.mjs takes tap's process-info loader out of every child a test
+  // spawns (it doubled the CPU each spawned botctl took); other options get through.
+  const show = ['-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "(none)")'];
+  t.equal(spawnSync(process.execPath, show, { encoding: 'utf8' }).stdout, '(none)');
+  const own = spawnSync(process.execPath, show, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=512' } });
+  t.match(own.stdout, /^"?--max-old-space-size=512"?$/, 'quoted the way tap rewrites it, and nothing else');
+});
