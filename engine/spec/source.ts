@@ -111,7 +111,12 @@ export class SpecSource implements SourceText {
     const tagged = (node: Node) => {
       if (node.tag === undefined) return;
       const written = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
-      at(node, `YAML tags (\`${written}\`) are not used in bot specs`, 'write the plain value (in quotes if it must be text)');
+      // The caret goes under the tag as written, the nearest `!…` word before the value.
+      const value = node.range?.[0] ?? 0;
+      let from = this.text.lastIndexOf('!', value - 1);
+      while (from > 0 && !/[\s,[{]/.test(this.text[from - 1]!)) from--;
+      const length = from < 0 ? undefined : (/^\S+/.exec(this.text.slice(from, value))?.[0].length ?? 1);
+      at(node, `YAML tags (\`${written}\`) are not used in bot specs`, 'write the plain value (in quotes if it must be text)', from < 0 ? undefined : from, length);
     };
     visit(this.doc, {
       Scalar: (key, node) => {

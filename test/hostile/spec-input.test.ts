@@ -62,10 +62,12 @@ t.test('YAML a spec must not use: each refused at its line and column', async (t
     ['a mapping holding itself', 'loop: &m { x: *m }', 0, 15, /`\*m` refers to the anchor `&m` it is inside of/],
     ['a deeper self-reference', 'loop: &d\n  a:\n    b: [*d]', 2, 9, /`\*d` refers to the anchor `&d`/],
     ...['!!str', '!!int', '!!float', '!!bool', '!!binary', '!!timestamp', '!custom', '!<tag:example.com:x>'].map((tag): [string, string, number, number, RegExp] => [
-      `tag ${tag}`, `simulation: { initial_equity: ${tag} 10000 }`, 0, 31 + tag.length + 1, /YAML tags \(`[^`]+`\) are not used in bot specs/,
+      `tag ${tag}`, `simulation: { initial_equity: ${tag} 10000 }`, 0, 31, /YAML tags \(`[^`]+`\) are not used in bot specs/,
     ]),
-    ['tag on a mapping', 'cooldown: !!map { after_exit: 3 bars }', 0, 17, /YAML tags \(`!!map`\)/],
-    ['tag !!set', 'cooldown: !!set { a }', 0, 17, /YAML tags \(`!!set`\)/],
+    ['tag on a mapping', 'cooldown: !!map { after_exit: 3 bars }', 0, 11, /YAML tags \(`!!map`\)/],
+    ['tag !!set', 'cooldown: !!set { a }', 0, 11, /YAML tags \(`!!set`\)/],
+    ['tag on a block mapping', 'cooldown: !!map\n  after_exit: 3 bars', 0, 11, /YAML tags \(`!!map`\)/],
+    ['tag in a list', 'notes: [1, !!str 2]', 0, 12, /YAML tags \(`!!str`\)/],
     ['hexadecimal', 'simulation: { initial_equity: 0x2710 }', 0, 31, /`0x2710` is a hexadecimal number[\s\S]*hint: write 10000/],
     // YAML's core schema reads -0x1 as text: refused as not a number.
     ['negative hexadecimal', 'simulation: { slippage_percent: -0x1 }', 0, 33, /slippage_percent must be a number/],
