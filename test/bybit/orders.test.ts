@@ -5,6 +5,10 @@ import type { OrderState } from '../../engine/venue/venue.ts';
 import { InsufficientBalanceError, OrderNotFoundError, OrderRejectedError, OrderStateUnknownError, VenueUnavailableError } from '../../engine/venue/errors.ts';
 import { d, setup, until } from '../fake-bybit/harness.ts';
 
+// A test's own fills are read since a minute before the fake's now: one 7-day window, one request.
+// fills(0) reads Bybit's two years in 105 windows, over execution/list's 50 a second, which this
+// harness's 200 ms retry cap cannot wait out on a fast machine.
+const MINUTE_MS = 60_000;
 const market = (id: string, qty = '0.01') => ({ orderLinkId: id, side: 'buy' as const, type: 'market' as const, qty: d(qty) });
 
 t.test('market entry with stop-loss and take-profit: the position carries both', async (t) => {
@@ -163,7 +167,7 @@ t.test('limit order: rests, fills when the price touches, events follow the stat
   await until(() => s.events.filter((e) => e.kind === 'fill').length === 2, 8000, 'two fills');
   const statuses = s.events.flatMap((e) => (e.kind === 'order' && e.order.orderLinkId === 'lim-1' ? [e.order.status] : []));
   t.same(statuses, ['New', 'PartiallyFilled', 'Filled']);
-  const fills = await s.venue.fills(0);
+  const fills = await s.venue.fills(s.fake.now() - MINUTE_MS);
   t.same(fills.map((f) => f.qty.toString()), ['0.01', '0.01']);
   t.ok(fills.every((f) => f.isMaker));
   t.same((await s.venue.openOrders()).length, 0);
@@ -287,7 +291,7 @@ t.test('a trailing stop follows the price up and closes the position on the pull
   s.fake.setPrice(50290); // 310 below the high of 50600
   t.equal((await s.venue.position()).side, 'flat');
   await until(() => s.events.some((e) => e.kind === 'order' && e.order.origin === 'trailingStop' && e.order.status === 'Filled'), 8000, 'trailing close');
-  const fills = await s.venue.fills(0);
+  const fills = await s.venue.fills(s.fake.now() - MINUTE_MS);
   t.equal(fills.at(-1)?.price.toString(), '50290');
   t.equal(fills.at(-1)?.orderLinkId, '', 'exchange-created order has no orderLinkId');
 });
