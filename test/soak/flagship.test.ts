@@ -6,7 +6,7 @@
 // story as the exchange.
 //
 //   npm test                                            120 candles, seed 1 (10-15 s on a busy machine)
-//   BOTCTL_SOAK_CANDLES=2000 npx tap test/soak/flagship.test.ts   a long run
+//   npm run soak                                        2,000 candles (BOTCTL_SOAK_CANDLES=N for another count)
 //   BOTCTL_SOAK_SEED=123 ...                            another seed (a failure names its seed)
 //
 // The seed fixes which faults fire and when; the sockets' own timing still varies from run to run,
