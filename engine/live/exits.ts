@@ -155,7 +155,10 @@ export class Exits {
     c.order = null;
     if (rest) {
       x.records.decideAt(x.now(), 'order', c.reason, 'exit', `close order filled ${fmtDec(rest.filled)} of ${fmtDec(rest.asked)}: closing the remaining ${fmtDec(rest.asked.sub(rest.filled))} at market`);
-      this.schedule(0);
+      // In the lane right after this settle, not on a timer: until the rest's order is out, the bot
+      // is not idle (a caller that waits for idle() never sees the half-closed position as settled).
+      this.stopTimer();
+      void x.queue.run(() => this.attempt());
       return true;
     }
     this.backoff(c, why, t.key);

@@ -192,6 +192,14 @@ export class BotRunner {
     return this.queue.idle();
   }
 
+  /**
+   * Work in hand whose outcome the core has not heard yet: a queued job, or an order placed at
+   * market (or unanswered) whose end is not applied. The core and the exchange may differ meanwhile.
+   */
+  get settling(): boolean {
+    return this.queue.size > 0 || this.x.orders.unsettled().some((t) => t.unknown || t.state?.type !== 'limit');
+  }
+
   status(): RunnerStatus {
     const x = this.x;
     const p = x.book.position;

@@ -2,6 +2,8 @@
 // invariants (assertInvariants): one exchange order per orderLinkId, no open position without its
 // stop-loss, every candle processed once and in order; and that the decision log says what happened.
 import t from 'tap';
+import type { Decision } from '../../engine/core/types.ts';
+import type { RunRecorder } from '../../engine/live/runner.ts';
 import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
 
 t.test('socket drop: a candle and a stop-loss fill missed while down are recovered after reconnect', async (t) => {
@@ -192,6 +194,44 @@ t.test('partial fill of a close: the rest is closed with a follow-up order', asy
   t.equal(bot.runner.core.state.position, null);
   await bot.step(SIG.none, 50100);
   t.notOk(bot.texts().some((x) => /adopted/.test(x)), 'the rest being closed is not mistaken for a stray position');
+  assertInvariants(t, bot);
+});
+
+t.test('partial fill of a close, and of its follow-up: the bot is not settled while the rest is being closed', async (t) => {
+  // What the soak caught at candle 617: the close filled half, the core booked it and agreed with
+  // Bybit, the lane went idle, and only then (a timer later) did the follow-up go out and fill half
+  // again, so whoever waited for the bot to settle saw the core hold more than Bybit.
+  const atIdle: Array<{ settling: boolean; core: string; bybit: string }> = [];
+  let bot: Awaited<ReturnType<typeof liveBot>> | undefined;
+  const watch = (d: Decision) => {
+    if (!bot || !/closing the remaining/.test(d.text)) return;
+    const b = bot;
+    void b.runner.idle().then(() => atIdle.push({ settling: b.runner.settling, core: b.runner.core.state.position?.qty.toFixed() ?? 'flat', bybit: b.fake.position().size.toFixed() }));
+  };
+  bot = await liveBot({
+    journal: true,
+    recorder: (r) => new Proxy(r, {
+      get: (target, k) => (k === 'decision' ? (d: Decision) => (target.decision(d), watch(d)) : typeof target[k as keyof RunRecorder] === 'function' ? (target[k as keyof RunRecorder] as (...a: unknown[]) => unknown).bind(target) : target[k as keyof RunRecorder]),
+    }),
+  });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.partialFill = 0.5;
+  // Every close fills half until the third, which fills completely: 0.01 → 0.005 → 0.003 → flat.
+  const requests = bot.fake.requests;
+  const push = requests.push.bind(requests);
+  requests.push = (...items) => {
+    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3'))) bot!.fake.partialFill = undefined;
+    return push(...items);
+  };
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot!.fake.position().size.isZero() && bot!.runner.core.state.position === null && !bot!.runner.settling, 3000, 'fully closed and settled');
+  const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);
+  t.same(closes.map((b) => b.qty), ['0.01', '0.005', '0.003'], 'the close, then the rest, then the rest of the rest');
+  t.equal(atIdle.length, 2, 'each partial fill was booked once');
+  for (const s of atIdle) t.ok(s.settling, `idle after booking a partial close (core ${s.core}, Bybit ${s.bybit}), the bot still has the rest in hand`);
+  await bot.step(SIG.none, 50100);
+  t.notOk(bot.texts().some((x) => /adopted/.test(x)), 'no rest is mistaken for a stray position');
   assertInvariants(t, bot);
 });
 

@@ -91,7 +91,9 @@ t.test(`soak: ${COUNT} candles of the flagship on the fake Bybit, every fault at
   const fatal: Error[] = [];
   const runner = new BotRunner({
     plan, strategy, venue, log, mode: 'live', recorder: journals.recorderFor(plan), onFatal: (e) => fatal.push(e),
-    rulesRefreshMs: 0, now: () => fake.now(),
+    // The close's retry backoff in milliseconds too (1 s, doubling, in production: nothing against
+    // an hour's candle, but a dozen of the soak's candles).
+    rulesRefreshMs: 0, now: () => fake.now(), exitRetry: { firstMs: 10, maxMs: 100 },
   });
   t.teardown(async () => {
     await runner.stop().catch(() => {});
@@ -171,7 +173,9 @@ t.test(`soak: ${COUNT} candles of the flagship on the fake Bybit, every fault at
       const core = runner.core.state.position;
       return x.size.isZero() ? core === null : core !== null && core.side === (x.side === 'Buy' ? 'long' : 'short') && core.qty.eq(x.size);
     };
-    await until(agree, 3000);
+    // Mid-close (the rest of a partly filled close just sent, its fill not yet heard) the two differ
+    // for a moment; once the bot has nothing in hand they must agree, and stay so within 3 s.
+    const agreed = await until(() => !runner.settling && agree(), 3000);
     await runner.idle();
     fake.ignoreEntryTpSl = false;
     fake.tradingStopFault = undefined;
@@ -192,7 +196,7 @@ t.test(`soak: ${COUNT} candles of the flagship on the fake Bybit, every fault at
       const iso = (xs: number[]) => xs.slice(-3).map((s) => new Date(s).toISOString().slice(5, 16)).join(' ');
       fail(`candles decided ${decided.length} (… ${iso(decided)}), expected ${want.length} in order (… ${iso(want)})`, i);
     }
-    if (!agree()) fail(`the core holds ${runner.core.state.position?.side ?? 'nothing'} ${runner.core.state.position?.qty.toFixed() ?? ''}, Bybit ${x.side || 'flat'} ${x.size.toFixed()}`, i);
+    if (!agreed) fail(`${runner.settling ? 'still settling after 3 s: ' : ''}the core holds ${runner.core.state.position?.side ?? 'nothing'} ${runner.core.state.position?.qty.toFixed() ?? ''}, Bybit ${x.side || 'flat'} ${x.size.toFixed()}`, i);
     if (fatal.length) fail(`fatal: ${fatal[0]!.message}`, i);
   }
   t.comment(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
