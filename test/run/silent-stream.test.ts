@@ -80,3 +80,24 @@ t.test('a socket that receives nothing at all is reconnected within the stalenes
   await bot.step(SIG.none, 50000);
   assertInvariants(t, bot);
 });
+
+t.test('a close that fills partly while the stream is silent: each follow-up asks for what Bybit still holds', async (t) => {
+  // The soak at candle 617 (seed 1): the fills were learnt over REST, the position the stream last
+  // pushed (0.055) stayed in the book, and the rest of the rest went out for 0.055 with 0.028 open.
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.silenceSockets('private');
+  bot.fake.partialFill = 0.5;
+  const push = bot.fake.requests.push.bind(bot.fake.requests);
+  bot.fake.requests.push = (...items) => {
+    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3'))) bot.fake.partialFill = undefined;
+    return push(...items);
+  };
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero() && bot.runner.core.state.position === null && !bot.runner.settling, 6000, 'closed, and the core knows');
+  const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);
+  t.same(closes.map((b) => `${String(b.orderLinkId).replace(/.*-/, '')} ${String(b.qty)}`), ['x 0.01', 'x2 0.005', 'x3 0.003'], 'the close, then each time the rest Bybit holds');
+  t.ok(bot.texts().some((x) => /close order filled 0.002 of 0.005: closing the remaining 0.003 at market/.test(x)), bot.texts().join('\n'));
+  assertInvariants(t, bot);
+});
