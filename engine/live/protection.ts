@@ -49,7 +49,13 @@ export class Protection {
     if (pos.side === 'flat' || pos.size.isZero()) {
       if (afterEntry) return; // stopped out at once; the close arrives as its own order
       // A stop just triggered: its Filled frame is on the way and books the exit with its details.
-      if (x.orders.stopFilling(x.now() - STOP_FILL_WAIT_MS)) return;
+      // Only for so long: a stream that went silent or reconnected after the Triggered frame never
+      // brings it, so the position is looked at again when the wait is over, not at the next candle.
+      const wait = x.o.stopFillWaitMs ?? STOP_FILL_WAIT_MS;
+      if (x.orders.stopFilling(x.now() - wait)) {
+        setTimeout(() => x.settlement.requestSettle(), wait + 10).unref();
+        return;
+      }
       await this.recoverExit();
       return;
     }

@@ -66,6 +66,8 @@ export interface RunnerOptions {
    * the position is flat (default 1 s up to 30 s).
    */
   exitRetry?: { firstMs: number; maxMs: number };
+  /** How long a triggered exchange stop's Filled frame is waited for before the exit is read from the fill history (default 5 s; tests shorten it). */
+  stopFillWaitMs?: number;
 }
 
 export interface RunnerStatus {

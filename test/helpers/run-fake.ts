@@ -77,7 +77,7 @@ export interface LiveBotOptions {
   /** Journal the run into a temporary SQLite file (as `botctl run` does). */
   journal?: boolean;
   /** More runner options (e.g. short exit retries, a short instrument-rules refresh). */
-  runner?: Partial<Pick<RunnerOptions, 'exitRetry' | 'rulesRefreshMs'>>;
+  runner?: Partial<Pick<RunnerOptions, 'exitRetry' | 'rulesRefreshMs' | 'stopFillWaitMs'>>;
   /** Stands between the runner and its journal (e.g. a disk that fills up mid-run); with `journal`. */
   recorder?: (r: RunRecorder) => RunRecorder;
 }

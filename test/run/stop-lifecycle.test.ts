@@ -55,3 +55,27 @@ t.test('the position shows flat before the Filled frame arrives: the bot waits f
   t.match(journalDecisions(bot), /long position closed by stop-loss at 49400/, 'journaled');
   assertInvariants(t, bot);
 });
+
+t.test('the stream goes silent after the Triggered frame: the exit is read from the fill history when the wait is over, not a candle later', async (t) => {
+  // The soak (seed 2, candle 343): the Filled frame never came, the bot waited for it with nothing
+  // to wake it, and the core held a long Bybit had closed until the next candle.
+  const bot = await liveBot({ journal: true, runner: { stopFillWaitMs: 300 } });
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.stopFillLagMs = 100;
+  const stop = bot.candle(SIG.none, 49400, { open: 50000, high: 50000, low: 49400 });
+  bot.pushed.push(stop.start);
+  bot.fake.pushCandle(stop);
+  // The Triggered frame is out; nothing after it is.
+  bot.fake.silenceSockets('private');
+  await until(() => bot.runner.processed.includes(stop.start), 3000, 'stop candle processed');
+  await bot.runner.idle();
+  t.ok(bot.fake.position().size.isZero(), 'flat on the exchange');
+  const candles = bot.runner.processed.length;
+  await until(() => bot.runner.core.state.position === null, 3000, 'the core books the exit with no candle after');
+  t.equal(bot.runner.processed.length, candles, 'no candle was needed');
+  t.match(bot.texts().join('\n'), /long position closed by stop-loss at 49400/);
+  t.match(bot.log.text(), /closed the position while the stream was away; recorded from the fill history/);
+  await bot.step(SIG.none, 49400);
+  assertInvariants(t, bot);
+});
