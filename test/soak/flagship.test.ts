@@ -116,6 +116,7 @@ t.test(`soak: ${COUNT} candles of the flagship on the fake Bybit, every fault at
     failures++;
     t.fail(`candle ${i} (${new Date((live[i] as Candle).start).toISOString()}): ${what} — seed ${SEED}`);
     t.comment(`faults so far: ${JSON.stringify(fired)}; the bot's last log lines:\n${lines.slice(-40).join('')}`);
+    t.comment(`Bybit's last executions: ${fake.executions().slice(-6).map((e) => `${e.execType} ${e.side} ${e.execQty.toFixed()} @ ${e.execPrice.toFixed()} ${e.orderLinkId || e.orderId} ${new Date(e.execTime).toISOString()}`).join('; ')}; the core's position: ${JSON.stringify(runner.core.state.position)}, exit pending: ${runner.core.state.exitPending}`);
   };
 
   for (let i = 0; i < live.length && failures === 0; i++) {
