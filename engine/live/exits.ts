@@ -35,8 +35,6 @@ interface Closing {
   failures: number;
   /** Close whatever the exchange holds (qty "0" on Bybit): a size it refused for its step cannot be refused again. */
   whole: boolean;
-  /** The last attempt filled partly: what is left is read from the exchange (the book may predate the fill). */
-  partly: boolean;
   /** The attempt in flight: its outcome arrives through settlement. */
   order: TrackedOrder | null;
   timer: NodeJS.Timeout | null;
@@ -63,7 +61,7 @@ export class Exits {
     const x = this.x;
     if (this.closing?.side === side) return;
     this.stopTimer();
-    this.closing = { side, reason, purpose, start, attempt: 0, failures: 0, whole: false, partly: false, order: null, timer: null };
+    this.closing = { side, reason, purpose, start, attempt: 0, failures: 0, whole: false, order: null, timer: null };
     if (x.core.state.position) x.core.state.exitPending = reason;
     // Durable before the first order goes out: a restart carries the decision out.
     x.records.saveCore(x.now());
@@ -82,10 +80,9 @@ export class Exits {
       return;
     }
     let size = this.openSize(c.side);
-    if (c.failures > 0 || c.partly) {
-      // After a failure or a partial fill the book may be stale (a fill learnt over REST moves no
-      // position in it): ask the exchange what is still open.
-      c.partly = false;
+    if (c.failures > 0) {
+      // After a failure the book may be stale: ask the exchange what is still open. (After a partial
+      // fill it is fresh: the settle that booked the fill read the position again.)
       let pos;
       try {
         pos = await x.venue.position();
@@ -158,7 +155,6 @@ export class Exits {
     if (!c || c.order !== t) return false;
     c.order = null;
     if (rest) {
-      c.partly = true;
       x.records.decideAt(x.now(), 'order', c.reason, 'exit', `close order filled ${fmtDec(rest.filled)} of ${fmtDec(rest.asked)}: closing the remaining ${fmtDec(rest.asked.sub(rest.filled))} at market`);
       // In the lane right after this settle, not on a timer: until the rest's order is out, the bot
       // is not idle (a caller that waits for idle() never sees the half-closed position as settled).

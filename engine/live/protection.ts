@@ -169,7 +169,8 @@ export class Protection {
     const x = this.x;
     const p = x.core.state.position;
     if (!p) return;
-    const fills = await x.venue.fills(p.entryTime);
+    // Fills of our own closes the core has booked already are not what closed the rest.
+    const fills = (await x.venue.fills(p.entryTime)).filter((f) => !(f.orderLinkId && x.orders.get(f.orderLinkId)?.applied));
     for (const f of unjournaledFills(p, fills)) x.records.journal((r) => r.fill?.(f));
     const exit = exitFromFills(p, fills, x.rules.tickSize, x.book.lastClose, x.now(), qty);
     const part = qty ?? p.qty;

@@ -92,7 +92,13 @@ export class Settlement {
     const done = x.orders.takeDone();
     // Fills the stream never delivered (it was down or silent; the order's end came over REST):
     // read from the history so the journal, which trades are built from, has every one.
-    for (const t of done) if (x.live && t.state && t.state.filledQty.gt(t.seenQty ?? ZERO)) this.unjournaled.push(t.state);
+    // They moved the position too, and the book has not heard of it: it is read again below.
+    for (const t of done) {
+      if (x.live && t.state && t.state.filledQty.gt(t.seenQty ?? ZERO)) {
+        this.unjournaled.push(t.state);
+        x.book.sawFill();
+      }
+    }
     if (this.unjournaled.length > 0) await this.journalMissedFills();
     for (const t of done) enteredNow = this.apply(t) || enteredNow;
     if (done.length) x.records.saveCore(x.now());

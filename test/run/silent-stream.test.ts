@@ -101,3 +101,25 @@ t.test('a close that fills partly while the stream is silent: each follow-up ask
   t.ok(bot.texts().some((x) => /close order filled 0.002 of 0.005: closing the remaining 0.003 at market/.test(x)), bot.texts().join('\n'));
   assertInvariants(t, bot);
 });
+
+t.test('auto-deleveraged during a close that failed first, with the stream silent: the core ends flat with Bybit, no candle needed', async (t) => {
+  // The soak (seed 3, candle 486): ADL took 0.057 of a short 0.115 while its close kept failing;
+  // the retry closed the 0.058 left, its fill learnt over REST; the book still showed 0.058 open, so
+  // the position check trusted it and the core held the 0.057 ADL had taken until the next candle.
+  const bot = await liveBot();
+  t.teardown(bot.close);
+  await bot.step(SIG.long, 50000);
+  bot.fake.silenceSockets('private');
+  bot.fake.adl('0.004', 49800);
+  bot.fake.httpError('/v5/order/create', 502, 4); // the first close never reaches Bybit
+  const candles = bot.runner.processed.length + 1;
+  await bot.step(SIG.exitLong, 50100);
+  await until(() => bot.fake.position().size.isZero(), 3000, 'the retry closed what was left');
+  await until(() => bot.runner.core.state.position === null && !bot.runner.settling, 3000, 'the core is flat too');
+  t.equal(bot.runner.processed.length, candles, 'without another candle');
+  const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);
+  t.equal(String(closes.at(-1)!.qty), '0.006', 'the retry asked for what Bybit held');
+  t.match(bot.log.text(), /reduced the position by 0.004 while the stream was away|closed the position while the stream was away/);
+  t.ok(bot.texts().some((x) => /closed by auto-deleveraging/.test(x)), bot.texts().join('\n'));
+  assertInvariants(t, bot);
+});
