@@ -5,7 +5,7 @@
 import type { Decimal } from 'decimal.js';
 import type { SideStats } from './breakdown.ts';
 import type { BacktestResult } from './runner.ts';
-import { quoteCoin } from '../spec/summary.ts';
+import { moneyDecimals, quoteCoin } from '../spec/summary.ts';
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmtT = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -24,7 +24,7 @@ export class Fmt {
 
   /** Decimals for amounts of the quote coin. */
   private get moneyDp(): number {
-    return this.quote === 'BTC' || this.quote === 'ETH' ? 8 : 2;
+    return moneyDecimals(this.quote);
   }
 
   /** 1,234.56 (sign only when negative). */

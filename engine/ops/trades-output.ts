@@ -4,6 +4,7 @@ import type { Decimal } from 'decimal.js';
 import { csvLine, formatTable, type Column } from './table.ts';
 import { fmtUtc, isoUtc } from './time.ts';
 import { quoteCoin, totals, type TradeHistory, type TradeRow } from './trades.ts';
+import { moneyDecimals } from '../spec/summary.ts';
 
 export type TradesFormat = 'table' | 'csv' | 'json';
 
@@ -15,9 +16,9 @@ export interface TradesContext {
   since: number | null;
 }
 
-/** Money for the table: at most 4 decimals, a sign on gains. */
-export function money(d: Decimal, signed = true): string {
-  const s = d.toDecimalPlaces(4).toFixed();
+/** Money for the table in the quote coin's decimals (as the report shows it), a sign on gains; --csv and --json stay exact. */
+function money(d: Decimal, quote: string, signed = true): string {
+  const s = d.toFixed(moneyDecimals(quote));
   return signed && d.gt(0) && s !== '0' ? `+${s}` : s;
 }
 
@@ -89,9 +90,9 @@ function tradesTable(h: TradeHistory, ctx: TradesContext): string {
   ];
   const rows: (string[] | null)[] = h.closed.map((r, i) => [
     String(i + 1), r.side, r.qty.toFixed(), fmtUtc(r.entryTime), r.entryPrice.toFixed(),
-    r.exitTime === null ? '' : fmtUtc(r.exitTime), r.exitPrice?.toFixed() ?? '', money(r.fees, false), ...(funded ? [money(r.funding)] : []), money(r.netPnl), r.exitReason,
+    r.exitTime === null ? '' : fmtUtc(r.exitTime), r.exitPrice?.toFixed() ?? '', money(r.fees, quote, false), ...(funded ? [money(r.funding, quote)] : []), money(r.netPnl, quote), r.exitReason,
   ]);
   const t = totals(h.closed);
-  rows.push(null, ['', 'total', '', `${t.count} trade${t.count === 1 ? '' : 's'}`, '', `${t.wins} won, ${t.losses} lost`, '', money(t.fees, false), ...(funded ? [money(t.funding)] : []), money(t.netPnl), '']);
+  rows.push(null, ['', 'total', '', `${t.count} trade${t.count === 1 ? '' : 's'}`, '', `${t.wins} won, ${t.losses} lost`, '', money(t.fees, quote, false), ...(funded ? [money(t.funding, quote)] : []), money(t.netPnl, quote), '']);
   return `${head}${formatTable(columns, rows)}${openLine}`;
 }

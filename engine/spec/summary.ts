@@ -13,6 +13,11 @@ export function quoteCoin(symbol: string): string {
   return /(USDT|USDC|USD|BTC|ETH|EUR)$/.exec(symbol)?.[1] ?? 'quote coin';
 }
 
+/** Decimals a trader reads amounts of the quote coin in: cents for dollar coins, satoshis for BTC/ETH. */
+export function moneyDecimals(quote: string): number {
+  return quote === 'BTC' || quote === 'ETH' ? 8 : 2;
+}
+
 function distanceText(d: Distance | TargetDistance): string {
   switch (d.kind) {
     case 'percent': return `${d.percent.toString()}%`;

@@ -59,12 +59,12 @@ t.test('trades: round trips with P&L worked out by hand, total line, open trade'
   t.equal(r.code, 0, r.err);
   const lines = r.out.split('\n');
   // Trade 1: (67000 − 65000.5) × 0.010 = 19.995 gross; fees 0.35750275 + 0.3685 = 0.72600275; net 19.26899725
-  t.match(lines.find((l) => /^1 /.test(l)), /long +0\.01 .* 65000\.5 .* 67000 +0\.726 +\+19\.269 +take_profit$/);
+  t.match(lines.find((l) => /^1 /.test(l)), /long +0\.01 .* 65000\.5 .* 67000 +0\.73 +\+19\.27 +take_profit$/);
   // Trade 2: short 0.02 at 66005 (average of 66000 and 66010), bought back at 66500: −9.9 − 1.457555 = −11.357555
-  t.match(lines.find((l) => /^2 /.test(l)), /short +0\.02 .* 66005 .* 66500 +1\.4576 +-11\.3576 +signal$/);
-  t.match(lines.find((l) => /^3 /.test(l)), /long +0\.005 .* 65500 .* 65000 +0\.3589 +-2\.8589 +stop_loss$/);
-  // 19.26899725 − 11.357555 − 2.858875 = 5.05256725
-  t.match(r.out, /total +3 trades +1 won, 2 lost +2\.5424 +\+5\.0526/);
+  t.match(lines.find((l) => /^2 /.test(l)), /short +0\.02 .* 66005 .* 66500 +1\.46 +-11\.36 +signal$/);
+  t.match(lines.find((l) => /^3 /.test(l)), /long +0\.005 .* 65500 .* 65000 +0\.36 +-2\.86 +stop_loss$/);
+  // 19.26899725 − 11.357555 − 2.858875 = 5.05256725; the table shows USDT in cents, --csv and --json exact
+  t.match(r.out, /total +3 trades +1 won, 2 lost +2\.54 +\+5\.05/);
   t.match(r.out, /open: long 0\.01 since .* at 65100/);
 });
 

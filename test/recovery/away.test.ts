@@ -55,7 +55,8 @@ t.test('held 8 days, closed by its target while botctl was down, funding paid da
   const table = botctl(['trades', 'e2e.yaml'], { cwd: rig.dir });
   t.equal(await table.exit, 0);
   t.match(table.stdout(), /funding/);
-  t.match(table.stdout(), /51000 +0\.5555 +-0\.35 +\+9\.0945 +take_profit/);
+  // The table shows USDT in cents (0.5555 → 0.56, 9.0945 → 9.09); --json above stays exact.
+  t.match(table.stdout(), /51000 +0\.56 +-0\.35 +\+9\.09 +take_profit/);
 
   const rep = botctl(['report', 'e2e.yaml', '--out', 'r.html'], { cwd: rig.dir });
   t.equal(await rep.exit, 0, rep.stderr());
