@@ -17,6 +17,7 @@ import { bundledInstrument } from '../../engine/market/instruments.ts';
 import { Backtest } from '../../engine/backtest/runner.ts';
 import { resultToJson } from '../../engine/backtest/output.ts';
 import type { Candle } from '../../engine/market/candle.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const SEED = 20211001;
 
@@ -26,15 +27,7 @@ export async function benchCsv(n: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `BTCUSDT-1m-${n}-${SEED}.csv`);
   if (existsSync(file)) return file;
-  let s = SEED >>> 0;
-  const rand = (): number => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(SEED);
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const tmp = `${file}.tmp`;
   const out = createWriteStream(tmp);

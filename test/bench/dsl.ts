@@ -18,25 +18,14 @@ import { pathToFileURL } from 'node:url';
 import type { Candle } from '../../engine/market/candle.ts';
 import { NO_SIGNALS, type Signal, type Strategy } from '../../engine/strategy/strategy.ts';
 import { compileRules, loadLanes, type RuleExpressions } from '../../dsl/index.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const RULE = 'crossover(ema(close, 9), ema(close, 21)) and rsi(close, 14) < 70';
 const BARS = 1_000_000;
 const ROUNDS = 15;
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomWalk(bars: number, seed = 42): Candle[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const out: Candle[] = new Array(bars);
   let price = 30000;
   const t0 = Date.UTC(2024, 0, 1);

@@ -13,6 +13,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from '../../engine/build/build.mjs';
 import { BOTCTL } from '../helpers/run-cli.ts';
+import { mulberry32 } from '../helpers/random.ts';
 import { CSV_HEADER } from '../../engine/market/csv.ts';
 import { resolveParams } from '../../engine/sweep/params.ts';
 import { Space } from '../../engine/sweep/space.ts';
@@ -34,14 +35,7 @@ const DIR = join(tmpdir(), 'botctl-bench');
 function yearCsv(): string {
   const file = join(DIR, `BTCUSDT-1h-${CANDLES}-20220101.csv`);
   if (existsSync(file)) return file;
-  let s = 20220101 >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(20220101);
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const r = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
   const lines = [CSV_HEADER];

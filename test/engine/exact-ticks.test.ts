@@ -9,20 +9,10 @@ import type { ExitsPlan } from '../../engine/plan/plan.ts';
 import type { Side } from '../../engine/core/types.ts';
 import { roundStopLoss } from '../../engine/core/precision.ts';
 import { candles, d, makePlan, scripted } from '../helpers/plan.ts';
+import { mulberry32 as rng } from '../helpers/random.ts';
 
 const TICKS = ['0.1', '0.01', '0.5', '0.05', '0.0001', '1', '0.25'];
 
-/** mulberry32: the same cases on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 

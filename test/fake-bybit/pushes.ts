@@ -4,6 +4,8 @@
 // decides per write request, from a seeded generator so a failing order can be replayed by seed.
 // The account stream itself stays first-in first-out, as one socket is: a push made while earlier
 // ones are held waits behind them.
+import { mulberry32 } from '../helpers/random.ts';
+
 export type PushTiming =
   /** Every push before the reply (what a loopback socket naturally does). */
   | 'before'
@@ -97,14 +99,3 @@ export class PushGate {
   }
 }
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same before/after choices. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -29,22 +29,12 @@ import { instantiateStrategy } from '../../engine/strategy/load.ts';
 import { buildTrades } from '../../engine/journal/trades.ts';
 import { FakeBybit } from '../fake-bybit/index.ts';
 import { planOf } from '../helpers/run.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const COUNT = Number(process.env.BOTCTL_SOAK_CANDLES ?? 120);
 const SEED = Number(process.env.BOTCTL_SOAK_SEED ?? 1);
 const HOUR = 3_600_000;
 const dec = (v: string | number) => new Decimal(String(v));
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -57,7 +47,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 
 t.test(`soak: ${COUNT} candles of the flagship on the fake Bybit, every fault at random (seed ${SEED})`, { timeout: Math.max(120_000, COUNT * 1500) }, async (t) => {
   t.comment(`seed ${SEED} — replay with BOTCTL_SOAK_SEED=${SEED} BOTCTL_SOAK_CANDLES=${COUNT} npx tap test/soak/flagship.test.ts`);
-  const random = rng(SEED);
+  const random = mulberry32(SEED);
   const chance = (p: number) => random() < p;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 
