@@ -27,6 +27,23 @@ function countDecimalCalls(run: () => void): number {
   return calls;
 }
 
+/**
+ * Decimal method calls while `bt` takes `bars`, less the equity curve's own exact reads at its
+ * sampled points (3 Decimal operations each: close − entry, × qty, + balance).
+ */
+function decimalCallsBesidesEquity(bt: Backtest, bars: readonly Parameters<Backtest['push']>[0][]): { calls: number; equityReads: number } {
+  let equityReads = 0;
+  const exact = bt.sim.equity.bind(bt.sim);
+  bt.sim.equity = () => {
+    equityReads++;
+    return exact();
+  };
+  const all = countDecimalCalls(() => {
+    for (const c of bars) bt.push(c);
+  });
+  return { calls: all - 3 * equityReads, equityReads };
+}
+
 t.test('flat and silent candles cost no Decimal operation', async (t) => {
   // The full plan: ATR stop, target, trailing, cooldowns, all protections.
   const plan = makePlan({
@@ -70,18 +87,10 @@ t.test('quiet candles in a position with a trailing stop cost no Decimal operati
   t.equal(bt.sim.position?.stop?.toFixed(), '39900');
   // The equity curve reads the exact equity at its sampled points (a handful here): 3 Decimal
   // operations each (close − entry, × qty, + balance). Nothing else may touch Decimal.
-  let equityReads = 0;
-  const exact = bt.sim.equity.bind(bt.sim);
-  bt.sim.equity = () => {
-    equityReads++;
-    return exact();
-  };
-  const calls = countDecimalCalls(() => {
-    for (const c of bars.slice(200)) bt.push(c);
-  });
+  const { calls, equityReads } = decimalCallsBesidesEquity(bt, bars.slice(200));
   t.equal(bt.sim.position?.stop?.toFixed(), '39900', 'still in the position, stop unchanged');
   t.ok(equityReads < 10, `equity sampled ${equityReads} times`);
-  t.equal(calls - 3 * equityReads, 0, `Decimal method calls on 1002 quiet candles in a position, besides equity samples: ${calls - 3 * equityReads}`);
+  t.equal(calls, 0, `Decimal method calls on 1002 quiet candles in a position, besides equity samples: ${calls}`);
 });
 
 t.test('quiet candles waiting for a risk-reward activation, with drawdown, cool-off and floor set, cost no Decimal operation', async (t) => {
@@ -101,15 +110,7 @@ t.test('quiet candles waiting for a risk-reward activation, with drawdown, cool-
   const bt = new Backtest(plan, scripted({ 0: ['enter_long'] }), BTC_LINEAR, { equityPoints: 2 });
   const bars = candles(rows, Date.UTC(2021, 9, 1, 0, 0), '1');
   for (const c of bars.slice(0, 200)) bt.push(c);
-  let equityReads = 0;
-  const exact = bt.sim.equity.bind(bt.sim);
-  bt.sim.equity = () => {
-    equityReads++;
-    return exact();
-  };
-  const calls = countDecimalCalls(() => {
-    for (const c of bars.slice(200)) bt.push(c);
-  });
+  const { calls, equityReads } = decimalCallsBesidesEquity(bt, bars.slice(200));
   t.equal(bt.core.state.position?.trailActive, false, 'still waiting for the activation');
-  t.equal(calls - 3 * equityReads, 0, `Decimal method calls on 1002 quiet candles, besides equity samples: ${calls - 3 * equityReads}`);
+  t.equal(calls, 0, `Decimal method calls on 1002 quiet candles, besides equity samples: ${calls}`);
 });
