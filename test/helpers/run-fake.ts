@@ -18,6 +18,7 @@ import type { Decision } from '../../engine/core/types.ts';
 import type { Plan } from '../../engine/plan/plan.ts';
 import type { NotificationEvent } from '../../engine/notify/index.ts';
 import { FakeBybit, type FakeBybitOptions } from '../fake-bybit/index.ts';
+import type { RecordedRequest } from '../fake-bybit/rest.ts';
 import { MINUTE, currentMinute, until } from '../fake-bybit/harness.ts';
 import { captureLog, planOf, type CapturedLog } from './run.ts';
 
@@ -141,16 +142,12 @@ export async function liveBot(o: LiveBotOptions = {}): Promise<LiveBot> {
   };
   const unprotected = { writes: [] as string[], candles: [] as number[] };
   const naked = () => fake.position().size.gt(0) && fake.position().stopLoss.isZero();
-  const record = fake.requests.push.bind(fake.requests);
-  fake.requests.push = (...items) => {
-    for (const r of items) {
-      // An order that is not a reduce-only close would be the bot doing something else first.
-      const order = r.path === '/v5/order/create' || r.path === '/v5/order/amend';
-      const fix = r.path === '/v5/order/create' && r.params.reduceOnly === true;
-      if (order && !fix && naked()) unprotected.writes.push(`${r.path} ${JSON.stringify(r.params)}`);
-    }
-    return record(...items);
-  };
+  onRequest(fake, (r) => {
+    // An order that is not a reduce-only close would be the bot doing something else first.
+    const order = r.path === '/v5/order/create' || r.path === '/v5/order/amend';
+    const fix = r.path === '/v5/order/create' && r.params.reduceOnly === true;
+    if (order && !fix && naked()) unprotected.writes.push(`${r.path} ${JSON.stringify(r.params)}`);
+  });
   const venue = new BybitVenue(venueOptions);
   const runner = await makeRunner(venue);
   const bot: LiveBot = {
@@ -232,4 +229,13 @@ export const dec = (x: string | number) => new Decimal(x);
 /** The decision records the bot's journal holds, oldest first, as one text. */
 export function journalDecisions(bot: LiveBot): string {
   return (bot.journal().prepare('SELECT text FROM decisions ORDER BY id').all() as Array<{ text: string }>).map((d) => d.text).join('\n');
+}
+
+/** Runs `hook` on each request the fake receives, as it is recorded: a test acts at the moment the bot sends something. */
+export function onRequest(fake: FakeBybit, hook: (r: RecordedRequest) => void): void {
+  const record = fake.requests.push.bind(fake.requests);
+  fake.requests.push = (...items) => {
+    for (const r of items) hook(r);
+    return record(...items);
+  };
 }

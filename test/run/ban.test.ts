@@ -2,7 +2,7 @@
 // a long pause that sends nothing, keeps the position under its exchange-side stops and says so;
 // an entry or exit the ban stopped is sent when it lifts, once (one order per orderLinkId).
 import t from 'tap';
-import { SIG, assertInvariants, liveBot, until, type LiveBot } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, liveBot, onRequest, until, type LiveBot } from '../helpers/run-fake.ts';
 
 /** order/create requests Bybit answered (a banned one gets HTTP 403 and is never looked at). */
 const accepted = (bot: LiveBot) => bot.fake.requestsTo('/v5/order/create').filter((r) => r.httpStatus !== 403).map((r) => r.params);
@@ -74,16 +74,14 @@ t.test('banned between two attempts of an exit: the retry waits for the ban, the
   await bot.step(SIG.long, 50000);
   bot.fake.httpError('/v5/order/create', 502, 4); // the first attempt never reaches the exchange
   let banAt = 0;
-  const record = bot.fake.requests.push.bind(bot.fake.requests);
-  bot.fake.requests.push = (...items) => {
+  onRequest(bot.fake, (req) => {
     // The retry re-reads the position first: Bybit bans the IP just then (403 from this request on).
     const failedCreates = bot.fake.requestsTo('/v5/order/create').filter((r) => r.httpStatus === 502).length;
-    if (!banAt && failedCreates === 4 && items.some((r) => r.path === '/v5/position/list')) {
+    if (!banAt && failedCreates === 4 && req.path === '/v5/position/list') {
       bot.fake.banIp(BAN_MS);
       banAt = Date.now();
     }
-    return record(...items);
-  };
+  });
   await bot.step(SIG.exitLong, 50100);
   await until(() => bot.fake.position().size.isZero(), 3000, 'closed after the ban');
   t.ok(banAt > 0, 'the retry met the ban');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { Decision } from '../../engine/core/types.ts';
 import type { RunRecorder } from '../../engine/live/runner.ts';
-import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, liveBot, onRequest, until } from '../helpers/run-fake.ts';
 
 t.test('socket drop: a candle and a stop-loss fill missed while down are recovered after reconnect', async (t) => {
   const bot = await liveBot();
@@ -178,12 +178,9 @@ t.test('partial fill of a close: the rest is closed with a follow-up order', asy
   await bot.step(SIG.long, 50000);
   bot.fake.partialFill = 0.5;
   // The follow-up close fills completely.
-  const requests = bot.fake.requests;
-  const push = requests.push.bind(requests);
-  requests.push = (...items) => {
-    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x2'))) bot.fake.partialFill = undefined;
-    return push(...items);
-  };
+  onRequest(bot.fake, (r) => {
+    if (r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x2')) bot.fake.partialFill = undefined;
+  });
   await bot.step(SIG.exitLong, 50100);
   await until(() => bot.fake.position().size.isZero(), 2000, 'fully closed');
   await bot.runner.idle();
@@ -218,12 +215,9 @@ t.test('partial fill of a close, and of its follow-up: the bot is not settled wh
   await bot.step(SIG.long, 50000);
   bot.fake.partialFill = 0.5;
   // Every close fills half until the third, which fills completely: 0.01 → 0.005 → 0.003 → flat.
-  const requests = bot.fake.requests;
-  const push = requests.push.bind(requests);
-  requests.push = (...items) => {
-    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3'))) bot!.fake.partialFill = undefined;
-    return push(...items);
-  };
+  onRequest(bot.fake, (r) => {
+    if (r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3')) bot!.fake.partialFill = undefined;
+  });
   await bot.step(SIG.exitLong, 50100);
   await until(() => bot!.fake.position().size.isZero() && bot!.runner.core.state.position === null && !bot!.runner.settling, 3000, 'fully closed and settled');
   const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);

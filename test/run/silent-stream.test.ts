@@ -4,7 +4,7 @@
 // refuses because there is nothing left to reduce (110017) makes the runner read the position and
 // book what closed it, instead of believing it is long forever.
 import t from 'tap';
-import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
+import { SIG, assertInvariants, liveBot, onRequest, until } from '../helpers/run-fake.ts';
 
 t.test('stopped out while the stream is silent: booked within a candle, the stream reconnected', async (t) => {
   const bot = await liveBot();
@@ -32,11 +32,9 @@ t.test('an exit refused with 110017 (nothing to reduce): the position is read an
   await bot.step(SIG.long, 50000);
   bot.fake.silenceSockets('private');
   // The stop triggers just before the exit order arrives; nobody hears of it.
-  const push = bot.fake.requests.push.bind(bot.fake.requests);
-  bot.fake.requests.push = (...items) => {
-    if (items.some((r) => r.path === '/v5/order/create' && r.params.reduceOnly === true) && bot.fake.position().size.gt(0)) bot.fake.setPrice(49400);
-    return push(...items);
-  };
+  onRequest(bot.fake, (r) => {
+    if (r.path === '/v5/order/create' && r.params.reduceOnly === true && bot.fake.position().size.gt(0)) bot.fake.setPrice(49400);
+  });
   await bot.step(SIG.exitLong, 50100);
   await until(() => bot.runner.core.state.position === null, 2000, 'flat in the core');
   const texts = bot.texts().join('\n');
@@ -89,11 +87,9 @@ t.test('a close that fills partly while the stream is silent: each follow-up ask
   await bot.step(SIG.long, 50000);
   bot.fake.silenceSockets('private');
   bot.fake.partialFill = 0.5;
-  const push = bot.fake.requests.push.bind(bot.fake.requests);
-  bot.fake.requests.push = (...items) => {
-    if (items.some((r) => r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3'))) bot.fake.partialFill = undefined;
-    return push(...items);
-  };
+  onRequest(bot.fake, (r) => {
+    if (r.path === '/v5/order/create' && String(r.params.orderLinkId).endsWith('-x3')) bot.fake.partialFill = undefined;
+  });
   await bot.step(SIG.exitLong, 50100);
   await until(() => bot.fake.position().size.isZero() && bot.runner.core.state.position === null && !bot.runner.settling, 6000, 'closed, and the core knows');
   const closes = bot.fake.orderCreates().filter((b) => b.reduceOnly === true);
