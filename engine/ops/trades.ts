@@ -127,8 +127,5 @@ export function totals(rows: readonly TradeRow[]): TradeTotals {
   return { count: rows.length, wins, losses, grossPnl, fees, funding, netPnl };
 }
 
-/** The quote coin of a symbol, for labelling money. */
-export function quoteCoin(symbol: string): string {
-  for (const q of ['USDT', 'USDC', 'USD', 'BTC', 'ETH', 'EUR']) if (symbol.endsWith(q) && symbol.length > q.length) return q;
-  return 'quote';
-}
+/** The quote coin of a symbol, for labelling money: the spec summary's, so every output names it alike. */
+export { quoteCoin } from '../spec/summary.ts';
