@@ -23,14 +23,18 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const stale = whyStale();
 let main;
+let redactProcessOutput;
 if (stale === undefined) {
-  ({ main } = await import('../../dist/engine/cli/main.js'));
+  ({ main, redactProcessOutput } = await import('../../dist/engine/cli/main.js'));
 } else {
   process.stderr.write(`botctl: ${stale}; running the TypeScript sources instead (slow start; \`npm run build\` fixes that)\n`);
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('./main.ts'));
+  ({ main, redactProcessOutput } = await import('./main.ts'));
 }
+// botctl's own lines are redacted where they are printed; this catches what a strategy module or a
+// library writes to the terminal itself (a module logging process.env in onCandle).
+redactProcessOutput();
 // Exit as soon as the command is done: a timer or socket a strategy module left behind must not
 // keep botctl running. Output to files and pipes is written synchronously by then.
 const code = await main(process.argv.slice(2));

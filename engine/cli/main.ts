@@ -5,6 +5,9 @@ import { registerCommands } from './commands/index.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { Redactor } from '../log/redact.ts';
 
+// The bin puts the redactor on the process's streams too (what a strategy module prints itself).
+export { redactProcessOutput } from '../log/redact.ts';
+
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;

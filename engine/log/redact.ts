@@ -87,6 +87,11 @@ export class Redactor {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
+  /** True when there are secret values to scrub. */
+  hasSecrets(): boolean {
+    return this.secrets.length > 0;
+  }
+
   /** Redacts known secret values and `name=value` / `"name":"value"` secrets inside free text. */
   redactString(text: string): string {
     let out = this.scrubSecrets(text);
@@ -177,5 +182,32 @@ export class Redactor {
     if (err.cause !== undefined) out.cause = this.walk(err.cause, seen, depth + 1);
     if (err instanceof AggregateError) out.errors = this.walk(err.errors, seen, depth + 1);
     return out;
+  }
+}
+
+const GUARDED = Symbol.for('botctl.redactedOutput');
+
+/**
+ * Puts the redactor on the process's own standard output and error, for what bypasses botctl's
+ * printing: a strategy module's console.log or process.stdout.write, a library's warning. The bin
+ * calls it once at start; without secrets in the environment there is nothing to scrub and the
+ * streams are left alone.
+ */
+export function redactProcessOutput(redactor = new Redactor()): void {
+  if (!redactor.hasSecrets()) return;
+  for (const stream of [process.stdout, process.stderr] as Array<NodeJS.WriteStream & { [GUARDED]?: true }>) {
+    if (stream[GUARDED]) continue;
+    stream[GUARDED] = true;
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+      // A secret split across two writes escapes: botctl and console write whole lines.
+      if (typeof chunk === 'string') return write(redactor.scrubSecrets(chunk), ...rest);
+      if (chunk instanceof Uint8Array) {
+        const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+        const clean = redactor.scrubSecrets(text);
+        return write(clean === text ? chunk : clean, ...(clean === text ? rest : rest.filter((r) => typeof r === 'function')));
+      }
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
   }
 }
