@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { existsSync } from 'node:fs';
 import { displayPath, missingModule } from '../strategy/load.ts';
-import { probeStrategyModule } from '../strategy/probe.ts';
 import type { StrategyModuleProblem } from '../strategy/load.ts';
 import type { StrategyContext } from '../strategy/strategy.ts';
 import { withExcerpt } from './diagnostic.ts';
@@ -28,7 +27,9 @@ export async function checkModule(
   const shown = displayPath(abs);
   if (!existsSync(abs)) return { diagnostics: [await problemDiagnostic(v, await missingModule(abs, shown))] };
   const params = (v.obj(['strategy', 'params']) ?? {}) as StrategyContext['params'];
-  // Loaded in a child process with a time limit: whatever the module does, validate finishes.
+  // Loaded on a worker thread with a time limit: whatever the module does, validate finishes.
+  // Worker threads and the inspector only for specs that name a module: rule specs start faster.
+  const { probeStrategyModule } = await import('../strategy/probe.ts');
   const probed = await probeStrategyModule(abs, { ...ctx, params }, shown);
   if (!probed.ok) return { diagnostics: [await problemDiagnostic(v, probed.problem)] };
   return { diagnostics: [], warmupBars: probed.value.warmupBars };
