@@ -21,6 +21,8 @@ export interface CandleFileRequest {
   /** The command-line option that overrides the market guard, for the hint (default --allow-other-symbol). */
   overrideFlag?: string;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Backpressure: awaited after each chunk of the file (see CsvOptions.afterChunk). */
+  afterChunk?: () => Promise<void> | undefined;
 }
 
 export interface CandleFileSummary {
@@ -158,6 +160,7 @@ export async function readCandleFile(req: CandleFileRequest, onCandle: (c: Candl
     check(c, line);
   }, {
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.afterChunk ? { afterChunk: req.afterChunk } : {}),
     onFormat: (format, meta) => {
       s.format = format;
       const found = symbolOfFile(file, meta.symbol);

@@ -65,6 +65,11 @@ export interface CsvOptions {
   onFormat?: (format: string, meta: CsvMeta) => void;
   /** Candles in any order (botctl data import sorts a newest-first file); order and duplicates are then the caller's to check. */
   anyOrder?: boolean;
+  /**
+   * Called after each chunk's candles were handed to `onCandle`; a promise it returns is awaited
+   * before the next chunk is read, so a slow consumer (a replay) holds one chunk, not the file.
+   */
+  afterChunk?: () => Promise<void> | undefined;
 }
 
 /**
@@ -118,6 +123,8 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle, line: nu
       keep = end - consumed;
       done += bytesRead;
       opts.onProgress?.(done, totalBytes);
+      const taken = opts.afterChunk?.();
+      if (taken) await taken;
     }
     return parser.finish();
   } finally {

@@ -282,7 +282,13 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
         code = ExitCode.UserError;
         return 'fatal';
       }),
-      ...(session.finished ? [session.finished.then(() => 'end of data')] : []),
+      // A replay whose file changed after it was checked (still being written) stops there.
+      ...(session.finished ? [session.finished.then(() => 'end of data', (e: unknown) => {
+        if (!(e instanceof UserError)) throw e;
+        io.err(`error: ${e.message}\n`);
+        code = ExitCode.UserError;
+        return 'fatal';
+      })] : []),
     ]);
     log.info('stopping', { reason: why });
     if (why === 'end of data') recordReplayEnd(session, plans, journals);

@@ -1,10 +1,17 @@
 // A CSV file replayed as if it were the live kline stream: the first candles asked for as history
 // are the "past", the rest arrive one by one, each handled before the next (optionally paced to
 // N candles per second, otherwise as fast as the runner takes them).
+//
+// The file is read twice and never held whole. `start()` reads it through once with the checks
+// every command makes (candle-file.ts), so a bad line at its end is refused before a single candle
+// is decided; the replay then streams it again, one chunk at a time: the reader waits until the
+// runner has taken a chunk's candles before it reads the next (backpressure). In memory: at most
+// one chunk's candles, and the newest `window` candles for history questions.
 import type { Candle, Interval } from '../../market/candle.ts';
 import type { InstrumentRules } from '../../market/instrument.ts';
-import { loadCandleFile, type CandleFileSummary } from '../../market/candle-file.ts';
+import { readCandleFile, type CandleFileRequest, type CandleFileSummary } from '../../market/candle-file.ts';
 import { UserError } from '../../cli/exit.ts';
+import { VenueError } from '../errors.ts';
 import type { Unsubscribe } from '../venue.ts';
 import type { CandleSource } from './source.ts';
 
@@ -19,77 +26,204 @@ export interface CsvSourceOptions {
   speed?: number;
 }
 
+/** Delivered candles kept for history questions, at least (more when more history is asked for). */
+const MIN_WINDOW = 1000;
+
+/** Ends the second read when the replay stops before the end of the file. */
+class ReplayStopped extends Error {}
+
 export class CsvCandleSource implements CandleSource {
-  private candles: Candle[] = [];
-  private cursor = 0;
   private stopped = false;
   private resolveFinished: () => void = () => {};
+  private rejectFinished: (e: unknown) => void = () => {};
+  /** Resolves once the last candle was handled; rejects if the file could not be read to its end. */
   readonly finished: Promise<void>;
   /** Candles delivered through the subscription (not the history). */
   delivered = 0;
   /** What the file held and how it was read, once started. */
   summary: CandleFileSummary | undefined;
 
+  /** Candles of the chunk read last; those before `head` are taken. */
+  private chunk: Candle[] = [];
+  private head = 0;
+  /** The newest candles taken (history and delivered), at most 2 × `window` before trimming. */
+  private recent: Candle[] = [];
+  private window = MIN_WINDOW;
+  /** Candles taken from the file so far (history included). */
+  private taken = 0;
+  /** The candle before the oldest kept in `recent` (closedCandles cannot answer before it). */
+  private forgotten = -Infinity;
+
+  private reading = false;
+  private readDone = false;
+  private readError: unknown;
+  /** The reader waits on this after each chunk until the replay has taken its candles. */
+  private resumeReader: (() => void) | undefined;
+  /** The replay waits on this for the next chunk (or the end of the file). */
+  private chunkArrived: (() => void) | undefined;
+
   constructor(private readonly opts: CsvSourceOptions) {
-    this.finished = new Promise((r) => (this.resolveFinished = r));
+    this.finished = new Promise((resolve, reject) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = reject;
+    });
+    this.finished.catch(() => {}); // told to whoever waits for the end; never an unhandled rejection
   }
 
+  /** The whole file checked (pass one); nothing is kept but its summary. */
   async start(): Promise<void> {
-    if (this.candles.length) return;
-    const o = this.opts;
-    const { candles, summary } = await loadCandleFile({ file: o.file, market: o.market, ...(o.bot ? { bot: o.bot } : {}), allowOtherSymbol: Boolean(o.allowOtherSymbol) });
-    if (candles.length === 0) throw new UserError(`${o.file}: no candles to replay`);
-    this.candles = candles;
+    if (this.summary) return;
+    const summary = await readCandleFile(this.request(), () => {});
+    if (summary.count === 0) throw new UserError(`${this.opts.file}: no candles to replay`);
     this.summary = summary;
   }
 
+  /** Candles the file delivers in the bot's interval (known once started). */
   get total(): number {
-    return this.candles.length;
+    return this.summary?.count ?? 0;
+  }
+
+  /** Candles held in memory now: the current chunk and the kept window (tests: memory does not grow with the file). */
+  get held(): number {
+    return this.chunk.length + this.recent.length;
   }
 
   async instrument(): Promise<InstrumentRules> {
     return this.opts.rules;
   }
 
+  /** Candles already replayed in [fromMs, toMs], from the kept window. */
   async closedCandles(fromMs: number, toMs: number): Promise<Candle[]> {
-    return this.candles.slice(0, Math.max(this.cursor, 0)).filter((c) => c.start >= fromMs && c.start <= toMs);
+    if (fromMs <= this.forgotten) {
+      throw new VenueError(`a replay keeps only its newest ${this.window} candles; candles from ${new Date(fromMs).toISOString()} are no longer held`);
+    }
+    return this.recent.filter((c) => c.start >= fromMs && c.start <= toMs);
   }
 
-  /** The replay's "past": the first `count` candles of the file. Later calls return the same window end. */
+  /** The replay's "past": the first `count` candles of the file. Later calls return the newest `count` replayed. */
   async recentClosedCandles(count: number): Promise<Candle[]> {
-    if (this.cursor === 0) this.cursor = Math.min(count, this.candles.length);
-    return this.candles.slice(Math.max(0, this.cursor - count), this.cursor);
+    this.window = Math.max(this.window, count);
+    if (this.taken === 0) {
+      while (this.taken < count) {
+        const c = await this.next();
+        if (c === undefined) break;
+      }
+    }
+    return this.recent.slice(Math.max(0, this.recent.length - count));
   }
 
   async subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe> {
     const gapMs = this.opts.speed ? 1000 / this.opts.speed : 0;
-    const play = async () => {
-      try {
-        await this.replay(onClosedCandle, gapMs, afterStart);
-      } finally {
-        this.resolveFinished();
-      }
-    };
-    void play().catch(() => {});
+    this.replay(onClosedCandle, gapMs, afterStart).then(this.resolveFinished, this.rejectFinished);
     return () => {
-      this.stopped = true;
+      this.stop();
     };
-  }
-
-  private async replay(onClosedCandle: (candle: Candle) => void | Promise<void>, gapMs: number, afterStart: number | undefined): Promise<void> {
-      for (let i = this.cursor; i < this.candles.length && !this.stopped; i++) {
-        const c = this.candles[i] as Candle;
-        this.cursor = i + 1;
-        if (afterStart !== undefined && c.start <= afterStart) continue;
-        // Yield between candles even at full speed, so signals, timers and I/O keep running.
-        await new Promise<void>((r) => (gapMs > 0 ? setTimeout(r, gapMs) : setImmediate(r)));
-        if (this.stopped) break;
-        this.delivered++;
-        await onClosedCandle(c);
-      }
   }
 
   async close(): Promise<void> {
+    this.stop();
+  }
+
+  private stop(): void {
     this.stopped = true;
+    this.wakeReader(); // it sees `stopped` and ends, closing the file
+  }
+
+  private async replay(onClosedCandle: (candle: Candle) => void | Promise<void>, gapMs: number, afterStart: number | undefined): Promise<void> {
+    while (!this.stopped) {
+      // Within a chunk the candles go one after another without a turn of the event loop (a
+      // turn per candle cost more than the runner); each chunk's read is one, so signals and
+      // timers are served every few thousand candles.
+      const c = this.head < this.chunk.length ? this.take() : await this.next();
+      if (c === undefined) break;
+      if (afterStart !== undefined && c.start <= afterStart) continue;
+      if (gapMs > 0) await new Promise<void>((r) => setTimeout(r, gapMs));
+      if (this.stopped) break;
+      this.delivered++;
+      await onClosedCandle(c);
+    }
+  }
+
+  /** The next candle of the file, waiting for the reader when the chunk is used up; undefined at its end. */
+  private async next(): Promise<Candle | undefined> {
+    while (this.head >= this.chunk.length) {
+      if (this.readDone) {
+        if (this.readError !== undefined) throw this.readError;
+        return undefined;
+      }
+      this.chunk = [];
+      this.head = 0;
+      const arrived = new Promise<void>((r) => (this.chunkArrived = r));
+      if (!this.reading) this.read();
+      else this.wakeReader();
+      await arrived;
+    }
+    return this.take();
+  }
+
+  private take(): Candle {
+    const c = this.chunk[this.head++] as Candle;
+    this.taken++;
+    const kept = this.recent;
+    kept.push(c);
+    if (kept.length >= 2 * this.window) {
+      this.forgotten = (kept[kept.length - this.window - 1] as Candle).start;
+      kept.splice(0, kept.length - this.window);
+    }
+    return c;
+  }
+
+  /**
+   * Pass two: the file read again, a chunk at a time, as the replay takes the candles. It was
+   * checked whole by start(); if it changed since (a file still being written), the replay is told
+   * rather than given other candles than the ones checked.
+   */
+  private read(): void {
+    this.reading = true;
+    const s = this.summary as CandleFileSummary;
+    let got = 0;
+    let last = NaN;
+    const afterChunk = (): Promise<void> | undefined => {
+      if (this.stopped) throw new ReplayStopped();
+      if (this.chunk.length === 0) return undefined; // nothing whole yet (resampling): read on
+      this.chunkReady();
+      return new Promise<void>((r) => (this.resumeReader = r)).then(() => {
+        if (this.stopped) throw new ReplayStopped();
+      });
+    };
+    readCandleFile({ ...this.request(), afterChunk }, (c) => {
+      if (got++ >= s.count) return;
+      last = c.start;
+      this.chunk.push(c);
+    }).then(
+      () => {
+        if (got !== s.count || last !== s.last) {
+          this.readError = new UserError(`${this.opts.file} changed while it was being replayed (${s.count} candles when checked, ${got} now); replay a file that is no longer being written`);
+        }
+      },
+      (e: unknown) => {
+        if (!(e instanceof ReplayStopped)) this.readError = e;
+      },
+    ).finally(() => {
+      this.readDone = true;
+      this.chunkReady();
+    });
+  }
+
+  private chunkReady(): void {
+    const arrived = this.chunkArrived;
+    this.chunkArrived = undefined;
+    arrived?.();
+  }
+
+  private wakeReader(): void {
+    const resume = this.resumeReader;
+    this.resumeReader = undefined;
+    resume?.();
+  }
+
+  private request(): CandleFileRequest {
+    const o = this.opts;
+    return { file: o.file, market: o.market, ...(o.bot ? { bot: o.bot } : {}), allowOtherSymbol: Boolean(o.allowOtherSymbol) };
   }
 }
