@@ -221,6 +221,19 @@ export class Journal {
     }
     return this.db.transaction(fn)();
   }
+
+  /**
+   * @internal One statement, atomic by itself: inside an open transaction (a replay's batch) it is
+   * run as is, without the savepoint a transaction of its own would cost on every candle.
+   */
+  writeOne(durable: boolean, sql: string, values: unknown[]): void {
+    if (!this.db.inTransaction) {
+      this.write(durable, () => prepared(this.db, sql).run(...values));
+      return;
+    }
+    if (this.db.readonly) throw new JournalError(`journal ${this.path} was opened read-only`);
+    prepared(this.db, sql).run(...values);
+  }
 }
 
 /** The write side of one run. Read through `view` (this bot, this run's mode). */
@@ -248,13 +261,11 @@ export class RunJournal {
   }
 
   recordDecision(d: DecisionInput): void {
-    this.journal.write(false, () => {
-      prepared(this.db,
-          `INSERT INTO decisions (run_id, time, candle, kind, action, outcome, reason, text, strength, confidence)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(this.run.id, eventTime(d.time), d.candle ?? null, d.kind, d.action, d.outcome, d.reason, d.text ?? null, d.strength ?? null, d.confidence ?? null);
-    });
+    this.journal.writeOne(false,
+      `INSERT INTO decisions (run_id, time, candle, kind, action, outcome, reason, text, strength, confidence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [this.run.id, eventTime(d.time), d.candle ?? null, d.kind, d.action, d.outcome, d.reason, d.text ?? null, d.strength ?? null, d.confidence ?? null],
+    );
   }
 
   /**
@@ -410,9 +421,7 @@ export class RunJournal {
 
   recordEquity(e: EquitySnapshot): void {
     const values = [this.run.id, eventTime(e.time), decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
-    this.journal.write(false, () => {
-      prepared(this.db, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`).run(...values);
-    });
+    this.journal.writeOne(false, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`, values);
   }
 
   /** Message and details are redacted: an exchange error can quote the API key. */

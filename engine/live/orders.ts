@@ -89,6 +89,11 @@ export class OrderBook {
     t.seenQty = (t.seenQty ?? ZERO).add(f.qty);
   }
 
+  /** Final orders wait to be applied to the core. */
+  hasDone(): boolean {
+    return this.done.length > 0;
+  }
+
   /** Final orders not yet applied to the core, oldest first; they are removed from the queue. */
   takeDone(): TrackedOrder[] {
     return this.done.splice(0, this.done.length).filter((t) => !t.applied);

@@ -85,7 +85,8 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
           fills: (fs) => run.recordFills(fs),
         }),
         recovered: (summary, time) => run.saveState(RECOVERY_STATE_KIND, summary, time) /* Decimals serialise as text */,
-        resumeRequest: () => run.view.lastState(RESUME_STATE_KIND)?.time,
+        // `botctl resume` refuses replays (backtest runs): no need to ask the journal before every candle.
+        ...(replay ? {} : { resumeRequest: () => run.view.lastState(RESUME_STATE_KIND)?.time }),
         position: (p) => run.recordPosition({
           time: p.updatedAt, side: p.side, qty: p.size,
           ...(p.side !== 'flat' ? { entryPrice: p.avgPrice } : {}),

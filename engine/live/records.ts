@@ -49,6 +49,8 @@ export class Records {
   private banReported = 0;
   /** Decisions of the candle being executed, published once its orders are sent. */
   private deferred: Decision[] | null = null;
+  /** Emptied, not replaced, after every candle: `deferred` points at it while a candle is executed. */
+  private readonly held: Decision[] = [];
   /** Log lines about those orders, told after the decisions that caused them. */
   private deferredLog: (() => void)[] = [];
   /** Exit signals with nothing to exit, not logged one per candle: how many on which UTC day, and why. */
@@ -70,13 +72,17 @@ export class Records {
 
   /** Holds back publishing until `flush`: a candle's orders go out before its records cost time. */
   defer(): void {
-    this.deferred = [];
+    this.deferred = this.held;
   }
 
   flush(): void {
-    const list = this.deferred ?? [];
+    const list = this.deferred;
     this.deferred = null;
-    for (const d of list) this.publish(d);
+    if (list !== null && list.length > 0) {
+      const decisions = list.splice(0, list.length);
+      for (const d of decisions) this.publish(d);
+    }
+    if (this.deferredLog.length === 0) return;
     const lines = this.deferredLog;
     this.deferredLog = [];
     for (const l of lines) l();

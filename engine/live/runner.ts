@@ -255,7 +255,7 @@ export class BotRunner {
     if (this.processed.length >= MAX_KEPT) this.processed.splice(0, MAX_KEPT / 2);
     this.processed.push(c.start);
     this.processedCount++;
-    await x.settlement.settle().catch((e) => x.records.failed('could not bring the account up to date before deciding', e));
+    if (!x.settlement.idle) await x.settlement.settle().catch((e) => x.records.failed('could not bring the account up to date before deciding', e));
 
     let signals: readonly Signal[] = this.o.strategy.onCandle(c);
     if (x.bar < x.preload) signals = NO_SIGNALS;
@@ -265,7 +265,9 @@ export class BotRunner {
     try {
       const resume = this.o.recorder?.resumeRequest?.();
       if (resume !== undefined) x.core.resume(resume);
-      const intents = [...x.core.onCandle(c, signals, x.book)];
+      // The core reuses its array; a copy only when there is something to execute (most candles: nothing).
+      const decided = x.core.onCandle(c, signals, x.book);
+      const intents = decided.length === 0 ? decided : [...decided];
       x.bar++;
       let skipEntry = false;
       for (let i = 0; i < intents.length; i++) {

@@ -56,6 +56,19 @@ export class Settlement {
     });
   }
 
+  /**
+   * Nothing for settle() to do: no order in flight or ended, the book current, no position to
+   * check, no close or stop to retry, nothing to re-read. Most candles of a flat bot; checked
+   * first so such a candle costs no settle call (a replay runs millions of them). Every
+   * condition settle() acts on below must keep this false.
+   */
+  get idle(): boolean {
+    const x = this.x;
+    return !x.live && !this.verifyNext && this.unjournaled.length === 0 && x.core.state.position === null
+      && !x.orders.hasUnsettled() && !x.orders.hasDone() && !x.book.stale
+      && x.protection.stopToRetry === null && !x.exits.active && !x.reconciler.mayHoldStray();
+  }
+
   /** Brings the core and the account up to date with what the exchange did. */
   async settle(): Promise<void> {
     const x = this.x;
