@@ -236,12 +236,18 @@ export class Journal {
   }
 }
 
+const NOTHING_YET = Symbol('no snapshot yet');
+
 /** The write side of one run. Read through `view` (this bot, this run's mode). */
 export class RunJournal {
   readonly run: RunRecord;
   readonly view: JournalView;
   private readonly scope: string;
   private readonly db: Database.Database;
+  /** The last equity snapshot's values and their text. */
+  private readonly equityText: { equity: [unknown, string | null]; wallet: [unknown, string | null]; available: [unknown, string | null] } = {
+    equity: [NOTHING_YET, null], wallet: [NOTHING_YET, null], available: [NOTHING_YET, null],
+  };
 
   constructor(readonly journal: Journal, run: RunRecord) {
     this.run = run;
@@ -420,7 +426,12 @@ export class RunJournal {
   }
 
   recordEquity(e: EquitySnapshot): void {
-    const values = [this.run.id, eventTime(e.time), decText(e.equity, 'equity'), optDecText(e.walletBalance, 'walletBalance'), optDecText(e.available, 'available'), e.coin ?? null];
+    // A snapshot per candle, mostly of the same (immutable) Decimals as the one before: their text is reused.
+    const t = this.equityText;
+    if (e.equity !== t.equity[0]) t.equity = [e.equity, decText(e.equity, 'equity')];
+    if (e.walletBalance !== t.wallet[0]) t.wallet = [e.walletBalance, optDecText(e.walletBalance, 'walletBalance')];
+    if (e.available !== t.available[0]) t.available = [e.available, optDecText(e.available, 'available')];
+    const values = [this.run.id, eventTime(e.time), t.equity[1], t.wallet[1], t.available[1], e.coin ?? null];
     this.journal.writeOne(false, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`, values);
   }
 

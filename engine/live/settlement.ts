@@ -65,8 +65,8 @@ export class Settlement {
   get idle(): boolean {
     const x = this.x;
     return !x.live && !this.verifyNext && this.unjournaled.length === 0 && x.core.state.position === null
-      && !x.orders.hasUnsettled() && !x.orders.hasDone() && !x.book.stale
-      && x.protection.stopToRetry === null && !x.exits.active && !x.reconciler.mayHoldStray();
+      && !x.orders.hasDone() && !x.book.stale && x.protection.stopToRetry === null && !x.exits.active
+      && !x.reconciler.mayHoldStray() && !x.orders.hasUnsettled();
   }
 
   /** Brings the core and the account up to date with what the exchange did. */

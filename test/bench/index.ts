@@ -8,6 +8,7 @@ const BENCHES: [string, string][] = [
   ['Rule language: 1M candles through the compiled flagship rule vs a hand-written loop, alone and after other rule sets', 'dsl.ts'],
   ['Sweep: the flagship × 1,000 combinations over 8,760 hourly candles on every core, vs a loop of botctl backtest', 'sweep.ts'],
   ['Backtest end to end (CSV read included): 1M and 5M candles', 'backtest.ts'],
+  ['Replay (run --venue sim --data) vs backtest of the same 500k and 5M candles, whole process: time, memory, journal', 'replay.ts'],
   ['Signal check: a strategy module\'s signals validated on every candle vs called directly', 'signal-check.ts'],
   ['Live latency: confirmed candle pushed by the fake Bybit → order/create received', 'latency.ts'],
   ['Order path: placeOrder → the fake has the request, WebSocket vs REST', 'order-path.ts'],
