@@ -14,8 +14,11 @@ import { displayPath } from '../strategy/module.ts';
 import type { LiveContext } from './context.ts';
 import type { RunRecorder } from './types.ts';
 
-/** Decisions kept in memory (the journal has them all). */
-export const MAX_KEPT = 100_000;
+/**
+ * Decisions kept in memory (the journal has them all; nothing in botctl reads these, tests do).
+ * Small enough that a replay of millions of candles keeps flat memory once it is reached.
+ */
+export const MAX_KEPT = 10_000;
 const DAY = 86_400_000;
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

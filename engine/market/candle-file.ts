@@ -186,7 +186,7 @@ export async function readCandleFile(req: CandleFileRequest, onCandle: (c: Candl
   return s;
 }
 
-/** The whole file in memory (replays, sweeps): the same checks as readCandleFile. */
+/** The whole file in memory (for files known to be small): the same checks as readCandleFile. */
 export async function loadCandleFile(req: CandleFileRequest): Promise<{ candles: Candle[]; summary: CandleFileSummary }> {
   const candles: Candle[] = [];
   const summary = await readCandleFile(req, (c) => candles.push(c));
