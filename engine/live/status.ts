@@ -172,8 +172,11 @@ export class LiveScreen {
 }
 
 /** `dataText`: what the candle file held and how it was read (candleFileText). */
-export function replaySummary(r: BotRunner, delivered: number, file: string, dataText?: string): string {
+export function replaySummary(r: BotRunner, file: string, dataText?: string): string {
   const s = r.status();
+  // Candles the runner decided on: after a fatal error (a failing strategy) the source may hand
+  // over another before the run has stopped, which the halted runner does not take.
+  const replayed = s.candles;
   const { total, entry: entries, exit: exits, skipped } = r.decisionCounts;
   const start = r.plan.simulation.initialEquity;
   const change = s.equity.sub(start);
@@ -181,7 +184,7 @@ export function replaySummary(r: BotRunner, delivered: number, file: string, dat
   const p = s.position;
   const pos = p.side === 'flat' ? 'flat' : `${p.side} ${p.size.toFixed()} at ${p.avgPrice.toFixed()}, unrealised ${money(s.unrealised)} (left open: a replay does not close it)`;
   return [
-    `${r.plan.name}: replayed ${delivered} candles from ${file} through the live runner (sim venue)`,
+    `${r.plan.name}: replayed ${replayed} candles from ${file} through the live runner (sim venue)`,
     ...(dataText ? dataText.split('\n').map((l, i) => (i === 0 ? `  data: ${l}` : `  ${l}`)) : []),
     `  decisions: ${total} (${entries} entries, ${exits} exits, ${skipped} skipped)`,
     `  equity: ${money(start)} → ${money(s.equity)}${pct}`,

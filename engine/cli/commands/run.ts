@@ -319,7 +319,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   if (r.mode === 'replay') {
     session.runners.forEach((runner, i) => {
       const source = session.sources[i];
-      io.out(replaySummary(runner, source?.delivered ?? 0, opts.data as string, source?.summary ? candleFileText(source.summary) : undefined));
+      io.out(replaySummary(runner, opts.data as string, source?.summary ? candleFileText(source.summary) : undefined));
     });
   }
   log.close();
