@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Test } from 'tap';
 import { main } from '../../engine/cli/main.ts';
+import { runBotctl } from '../helpers/cli.ts';
 // Importing it brings dist/ up to date, so spawned botctl runs the build as installed.
 import { BOTCTL } from '../helpers/run-cli.ts';
 
@@ -23,12 +24,16 @@ export interface Answer {
   ms: number;
 }
 
+/** What botctl runs with in these tests unless a case sets it: no keys, no colour, no debug output. */
+const PLAIN_ENV = { BYBIT_API_KEY: '', BYBIT_API_SECRET: '', NO_COLOR: '1', BOTCTL_DEBUG: '' };
+
 /**
  * botctl as a user runs it, in a child process, killed after `limitMs` (a hang is a failure,
- * reported as `killed`, not a stuck test).
+ * reported as `killed`, not a stuck test). For what only a real process shows: process.exit or a
+ * hang in the user's code, signals, exit codes and output as the shell sees them.
  */
 export function botctl(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; limitMs?: number; stdin?: string } = {}): Promise<Answer> {
-  const env = { ...process.env, BYBIT_API_KEY: '', BYBIT_API_SECRET: '', NO_COLOR: '1', BOTCTL_DEBUG: '', ...opts.env };
+  const env = { ...process.env, ...PLAIN_ENV, ...opts.env };
   const started = Date.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, [BOTCTL, ...args], { cwd: opts.cwd ?? REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -50,13 +55,33 @@ export function botctl(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-/** botctl's `main` in this process: much faster than a child, for sweeps that cannot hang or exit. */
-export async function botctlHere(args: string[]): Promise<Answer> {
-  let out = '';
-  let err = '';
+let running = 0;
+let scoped = false;
+
+/**
+ * botctl's `main` in this process: much faster than a child, for sweeps that cannot hang or exit.
+ * Given `cwd` or `env`, it runs as `botctl` does above (keys blanked unless `env` sets them), in
+ * that folder and with those variables: they are the whole process's while it runs, so such a call
+ * must not overlap another (it throws if it would). Without them, calls may overlap.
+ */
+export async function botctlHere(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Answer> {
+  const own = opts.cwd !== undefined || opts.env !== undefined;
+  if (scoped || (own && running > 0)) throw new Error('botctlHere: a call with its own cwd or env would overlap another call');
+  running++;
+  scoped = own;
   const started = Date.now();
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err, killed: false, ms: Date.now() - started };
+  try {
+    let answer: { code: number; out: string; err: string };
+    if (own) answer = await runBotctl(args, { ...(opts.cwd ? { cwd: opts.cwd } : {}), env: { ...PLAIN_ENV, ...opts.env } });
+    else {
+      answer = { code: 0, out: '', err: '' };
+      answer.code = await main(args, { out: (s) => void (answer.out += s), err: (s) => void (answer.err += s) });
+    }
+    return { ...answer, killed: false, ms: Date.now() - started };
+  } finally {
+    running--;
+    scoped = false;
+  }
 }
 
 /** A fresh temporary directory with the given files (paths relative to it). */
