@@ -6,9 +6,10 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
 import type { RunRecorder } from '../../engine/live/types.ts';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIG, assertInvariants, liveBot, until } from '../helpers/run-fake.ts';
-import { CANDLES, botctl, refused, rulesSpec, scratch } from './harness.ts';
+import { CANDLES, botctlHere, refused, rulesSpec, scratch } from './harness.ts';
 
 const FULL = () => new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
 
@@ -109,21 +110,24 @@ t.test('the disk fills on the candle that decides to exit: the close still goes 
 });
 
 t.test('botctl run: the journal stops taking writes mid-replay: a plain message, exit 1, the journal intact for the next run', async (t) => {
-  const dir = scratch({ 'bot.yaml': rulesSpec({ journal: './journal/bot.sqlite' }) });
-  let a = await botctl(['run', 'bot.yaml', '--data', CANDLES], { cwd: dir, limitMs: 120_000 });
+  // 300 candles: the failing run still has 250 candles left whose writes fail after the first.
+  const dir = scratch({ 'bot.yaml': rulesSpec({ journal: './journal/bot.sqlite' }), 'candles.csv': readFileSync(CANDLES, 'utf8').split('\n').slice(0, 301).join('\n') + '\n' });
+  const replay = () => botctlHere(['run', 'bot.yaml', '--data', 'candles.csv'], { cwd: dir });
+  let a = await replay();
   t.equal(a.code, 0, a.err.slice(0, 500));
   // The next run's 50th decision finds the journal refusing writes, as a full disk would.
   const db = new Database(join(dir, 'journal/bot.sqlite'));
   const before = (db.prepare('SELECT count(*) AS n FROM decisions').get() as { n: number }).n;
+  t.ok(before >= 250, `the first run journaled a decision per candle (${before})`);
   db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= ${before + 50} BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`);
   db.close();
-  a = await botctl(['run', 'bot.yaml', '--data', CANDLES], { cwd: dir, limitMs: 120_000 });
+  a = await replay();
   refused(t, a, { code: 1, says: [/error: the journal journal\/bot\.sqlite could not be written \(database or disk is full\)\. botctl stopped trading this bot: no new entries/, /Free some disk space and run the replay again/] });
   t.equal(a.err.split('could not be written').length - 1, 2, 'said in the log line and the final error, not once per write');
 
   const fix = new Database(join(dir, 'journal/bot.sqlite'));
   fix.exec('DROP TRIGGER disk_full');
   fix.close();
-  a = await botctl(['run', 'bot.yaml', '--data', CANDLES], { cwd: dir, limitMs: 120_000 });
+  a = await replay();
   t.equal(a.code, 0, `the next run works on the same journal: ${a.err.slice(0, 500)}`);
 });
