@@ -129,7 +129,8 @@ t.test('a journal another program holds locked is refused in words, not "databas
 
 t.test('one botctl process per journal: the second is refused at start naming the first pid', async (t) => {
   rmSync(join(dir, 'journal'), { recursive: true, force: true });
-  // The first: a slow replay (2 candles a second) that holds the journal.
+  // The first: a real botctl process, a slow replay (2 candles a second) that holds the journal
+  // until SIGTERM. The others run in this process: another pid, as a second botctl would be.
   const first = botctl(['run', spec, '--data', data, '--speed', '2'], { cwd: dir, limitMs: 60_000 });
   const lock = `${journal}.lock`;
   for (let i = 0; i < 400 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
@@ -138,10 +139,10 @@ t.test('one botctl process per journal: the second is refused at start naming th
   const runningCount = async () => readdirSync(join(dir, 'journal')).length;
   t.ok(await runningCount());
   for (const args of [['run', spec, '--data', data], ['run', spec]]) {
-    const second = await botctl(args, { cwd: dir, limitMs: 30_000 });
+    const second = await botctlHere(args, { cwd: dir });
     refused(t, second, { code: 1, case: args.join(' '), says: new RegExp(`journal \\S*jbot\\.sqlite is in use by another botctl \\(pid ${pid}\\): one process per journal`) });
   }
-  const status = await botctl(['status', spec], { cwd: dir });
+  const status = await botctlHere(['status', spec], { cwd: dir });
   t.equal(status.code, 0, 'readers are not locked out while it runs');
   spawnSync('kill', ['-TERM', String(pid)]);
   const done = await first;
@@ -149,10 +150,11 @@ t.test('one botctl process per journal: the second is refused at start naming th
   t.notOk(existsSync(lock), 'the lock is released on exit');
 
   // A lock left by a botctl that was killed (its pid no longer runs) is taken over.
-  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  writeFileSync(lock, `${dead.stdout}\n`);
-  const after = await botctl(['run', spec, '--data', data], { cwd: dir });
-  t.equal(after.code, 0, `a stale lock (pid ${dead.stdout}) does not block: ${after.err.slice(0, 300)}`);
+  const dead = spawnSync('true').pid;
+  t.ok(dead > 0, 'a pid that no longer runs');
+  writeFileSync(lock, `${dead}\n`);
+  const after = await botctlHere(['run', spec, '--data', data], { cwd: dir });
+  t.equal(after.code, 0, `a stale lock (pid ${dead}) does not block: ${after.err.slice(0, 300)}`);
   t.notOk(existsSync(lock));
   copyFileSync(journal, join(dir, 'kept.sqlite'));
 });
