@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBotSpec } from '../../engine/spec/load.ts';
-import { botctl, botctlHere, refused, rulesSpec, scratch, CANDLES } from './harness.ts';
+import { REPO, botctl, botctlHere, refused, rulesSpec, scratch, CANDLES } from './harness.ts';
 
 const dir = scratch();
 let n = 0;
@@ -42,9 +42,11 @@ t.test('files that are not specs are refused before they are read', async (t) =>
     refused(t, a, { code: 1, case: name, says });
     t.ok(a.ms < 30_000, `${name}: answered in ${a.ms} ms`);
   }
-  // A sweep file is read the same way (in a child: a FIFO read would block this process).
+  // A sweep file is read the same way: the FIFO in a child (reading it would block this process),
+  // /dev/zero here.
   for (const [name, file, says] of [['a named pipe', fifo, /cannot read the sweep file .*: it is a named pipe \(FIFO\), not a file/], ['/dev/zero', '/dev/zero', /it is a device, not a file/]] as const) {
-    const a = await botctl(['sweep', 'bots/btc-ema.yaml', '--data', CANDLES, '--file', file], { limitMs: 20_000 });
+    const args = ['sweep', 'bots/btc-ema.yaml', '--data', CANDLES, '--file', file];
+    const a = file === fifo ? await botctl(args, { limitMs: 20_000 }) : await botctlHere(args, { cwd: REPO });
     refused(t, a, { code: 1, case: `sweep file: ${name}`, says });
   }
 });
