@@ -4,12 +4,12 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { CANDLES, botctl, scratch } from './harness.ts';
+import { CANDLES, botctlHere, scratch } from './harness.ts';
 import { readFileSync } from 'node:fs';
 
 t.test('a replay of 4,368 candles: all its records, a few core states, the last one current', async (t) => {
   const dir = scratch({ 'bot.yaml': readFileSync('bots/btc-ema.yaml', 'utf8').replace(/^run:\n/m, 'run:\n  journal: ./journal/bot.sqlite\n') });
-  const a = await botctl(['run', 'bot.yaml', '--data', CANDLES], { cwd: dir, limitMs: 120_000 });
+  const a = await botctlHere(['run', 'bot.yaml', '--data', CANDLES], { cwd: dir });
   t.equal(a.code, 0, 'the replay ran', { stderr: a.err.slice(-500) });
   const replayed = Number(/replayed (\d+) candles/.exec(a.out)?.[1]);
   const decisions = Number(/decisions: (\d+)/.exec(a.out)?.[1]);
