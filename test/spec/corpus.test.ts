@@ -16,7 +16,14 @@ const F = 'test/fixtures/specs';
 
 const line = (d: Diagnostic): string => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
 
-async function errorsOf(name: string): Promise<{ errors: string[]; all: Diagnostic[] }> {
+/** Each spec is loaded once per file: a strategy module's spec costs a worker thread to probe it. */
+const loaded = new Map<string, Promise<{ errors: string[]; all: Diagnostic[] }>>();
+function errorsOf(name: string): Promise<{ errors: string[]; all: Diagnostic[] }> {
+  let r = loaded.get(name);
+  if (!r) loaded.set(name, (r = load(name)));
+  return r;
+}
+async function load(name: string): Promise<{ errors: string[]; all: Diagnostic[] }> {
   const r = await loadBotSpec(`${F}/${name}.yaml`);
   if (r.ok) return { errors: [], all: r.warnings };
   return { errors: r.diagnostics.filter((d) => d.severity === 'error').map(line), all: r.diagnostics };
