@@ -4,6 +4,7 @@
 // not put the API key, the secret or the notification URL on the trader's terminal or in a CI log.
 // A real process: the redaction sits on the process's streams, where the module's output goes.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { CANDLES, botctl, moduleSpec, scratch } from './harness.ts';
 
 const KEY = 'PrintedApiKey7319';
@@ -29,9 +30,11 @@ export default class S {
 }
 `;
 
-const dir = scratch({ 'talk.mjs': MODULE, 'talk.yaml': moduleSpec('./talk.mjs', { name: 'talk', journal: './journal/talk.sqlite' }) });
+// The module talks on bar 4: 300 candles are plenty.
+const csv = readFileSync(CANDLES, 'utf8').split('\n').slice(0, 301).join('\n') + '\n';
+const dir = scratch({ 'talk.mjs': MODULE, 'talk.yaml': moduleSpec('./talk.mjs', { name: 'talk', journal: './journal/talk.sqlite' }), 'candles.csv': csv });
 
-for (const cmd of [['backtest', 'talk.yaml', '--data', CANDLES], ['run', 'talk.yaml', '--data', CANDLES]]) {
+for (const cmd of [['backtest', 'talk.yaml', '--data', 'candles.csv'], ['run', 'talk.yaml', '--data', 'candles.csv']]) {
   t.test(`a module printing the keys in ${cmd[0]}: the values are redacted, the rest is printed`, async (t) => {
     const a = await botctl(cmd, { cwd: dir, env: ENV, limitMs: 60_000 });
     const printed = a.out + a.err;
