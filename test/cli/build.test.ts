@@ -81,3 +81,23 @@ t.test('a botctl the tests spawn runs as installed: no test-runner loader in its
   const own = spawnSync(process.execPath, show, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=512' } });
   t.match(own.stdout, /^"?--max-old-space-size=512"?$/, 'quoted the way tap rewrites it, and nothing else');
 });
+
+t.test('a worker thread a test starts runs without the test runner\'s loaders; other options get through', async (t) => {
+  // Same helper: a sweep worker or a strategy-module probe inherited tap's process-info and mock
+  // loaders (about a second of CPU each); a trader's botctl starts its workers without them.
+  const { Worker } = await import('node:worker_threads');
+  const seen = async (options: ConstructorParameters<typeof Worker>[1]): Promise<[string[], string | undefined]> => {
+    const w = new Worker('require("node:worker_threads").parentPort.postMessage([process.execArgv, process.env.NODE_OPTIONS])', { ...options, eval: true });
+    const m = await new Promise<[string[], string | undefined]>((resolve, reject) => w.once('message', resolve).once('error', reject));
+    await w.terminate();
+    return m;
+  };
+  const tap = /@tapjs[\\/](processinfo|mock)/;
+  const [argv] = await seen({});
+  t.notMatch(argv.join(' '), tap, 'execArgv');
+  t.ok(argv.includes('--enable-source-maps'), 'the rest of execArgv is kept');
+  const [, options] = await seen({ env: { ...process.env } });
+  t.notMatch(options ?? '', tap, 'NODE_OPTIONS of an environment given to the worker');
+  const [own] = await seen({ execArgv: ['--no-warnings'] });
+  t.strictSame(own, ['--no-warnings'], 'an execArgv the caller chose is left alone');
+});
