@@ -16,10 +16,22 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
+// One sweep serves the report, the --json and the --write-spec checks: the same command a trader
+// runs with all three outputs, so the written spec is checked against the very run it came from.
+const shared = t.testdir();
+let everyOutput: Promise<{ r: { code: number; out: string; err: string }; json: string; spec: string }> | undefined;
+function sweepWithEveryOutput(): Promise<{ r: { code: number; out: string; err: string }; json: string; spec: string }> {
+  everyOutput ??= (async () => {
+    const json = join(shared, 'a.json');
+    const spec = join(shared, 'best.yaml');
+    const r = await run(['sweep', 'bots/btc-ema.yaml', '--data', DATA, ...GRID, '--min-trades', '20', '--top', '5', '--workers', '2', '--results', join(shared, 'a.jsonl'), '--json', json, '--write-spec', spec]);
+    return { r, json, spec };
+  })();
+  return everyOutput;
+}
+
 t.test('a sweep prints the best combinations and writes every combination as JSON', async (t) => {
-  const dir = t.testdir();
-  const json = join(dir, 'a.json');
-  const r = await run(['sweep', 'bots/btc-ema.yaml', '--data', DATA, ...GRID, '--min-trades', '20', '--top', '5', '--workers', '2', '--results', join(dir, 'a.jsonl'), '--json', json]);
+  const { r, json } = await sweepWithEveryOutput();
   t.equal(r.code, 0, r.err);
   t.match(r.out, /^btc-ema: 12 combinations of fast × slow × risk\.stop_loss\.atr\.multiple on 4,368 candles, 2021-10-01 00:00 → 2022-03-31 23:00 UTC\n/);
   t.match(r.out, /ranked by Sharpe ratio \(daily returns, annualised\) over the whole data: \d+ ranked/);
@@ -39,13 +51,12 @@ t.test('a sweep prints the best combinations and writes every combination as JSO
 
 t.test('--write-spec writes the best combination into a copy of the spec that validates, comments kept', async (t) => {
   const dir = t.testdir();
-  const best = join(dir, 'best.yaml');
-  const r = await run(['sweep', 'bots/btc-ema.yaml', '--data', DATA, ...GRID, '--workers', '1', '--results', join(dir, 'r.jsonl'), '--write-spec', best, '--json', join(dir, 's.json')]);
+  const { r, json, spec: best } = await sweepWithEveryOutput();
   t.equal(r.code, 0, r.err);
   t.match(r.out, new RegExp(`wrote ${best.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} with fast = \\d+, slow = \\d+, risk\\.stop_loss\\.atr\\.multiple = [\\d.]+ \\(rank 1\\); it validates`));
   const text = readFileSync(best, 'utf8');
   t.match(text, /# EMA crossover with an RSI filter on the BTCUSDT perpetual/);
-  const j = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+  const j = JSON.parse(readFileSync(json, 'utf8'));
   t.match(text, new RegExp(`\\n    fast: ${j.summary.best.params.fast}\\n`));
   t.equal((await run(['validate', best])).code, 0);
   const over = await run(['sweep', 'bots/btc-ema.yaml', '--data', DATA, ...GRID, '--write-spec', 'bots/btc-ema.yaml']);
