@@ -14,7 +14,7 @@ t.test('--html: heatmap, equity of the best, stitched walk-forward curve, stabil
   const code = await main([
     'sweep', 'bots/btc-ema.yaml', '--data', 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv',
     '--param', 'fast=6..12:2', '--param', 'slow=24..40:8', '--param', 'risk.stop_loss.atr.multiple=1.5,2.5',
-    '--walk-forward', '2', '--min-trades', '5', '--workers', '2', '--results', join(dir, 'r.jsonl'), '--html', html,
+    '--walk-forward', '2', '--min-trades', '5', '--workers', '1', '--results', join(dir, 'r.jsonl'), '--html', html,
   ], { out: () => {}, err: (s) => { err += s; } });
   t.equal(code, 0, err);
   const text = readFileSync(html, 'utf8');
