@@ -16,9 +16,22 @@ async function backtest(spec: string, data: string, html: string): Promise<strin
   return out;
 }
 
+// The 4h report is read as text by the first test and opened in Chromium by the second: made once.
+const dir = t.testdir();
+const reports = new Map<string, Promise<{ html: string; out: string }>>();
+function report(spec: string, data: string, name: string): Promise<{ html: string; out: string }> {
+  const key = `${spec} ${data}`;
+  let made = reports.get(key);
+  if (!made) {
+    const html = join(dir, `${name}.html`);
+    made = backtest(spec, data, html).then((out) => ({ html, out }));
+    reports.set(key, made);
+  }
+  return made;
+}
+
 t.test('backtest report: self-contained, every section, money at the instrument\'s precision', async (t) => {
-  const html = join(t.testdir(), 'report.html');
-  await backtest('bots/btc-trend-4h.yaml', 'bots/data/BTCUSDT-4h-2021-10_2022-03.csv', html);
+  const { html } = await report('bots/btc-trend-4h.yaml', 'bots/data/BTCUSDT-4h-2021-10_2022-03.csv', 'backtest-report.png');
   const text = readFileSync(html, 'utf8');
   t.notMatch(text, /<script[^>]+src=/, 'no external scripts');
   t.notMatch(text, /<link[^>]+href=/, 'no external stylesheets');
@@ -46,15 +59,13 @@ t.test('backtest report: self-contained, every section, money at the instrument\
 });
 
 t.test('backtest report in Chromium: indicator lines, markers, stop/target segments, equity and buy and hold; console clean', async (t) => {
-  const dir = t.testdir();
   const cases = [
     { spec: 'bots/btc-trend-4h.yaml', data: 'bots/data/BTCUSDT-4h-2021-10_2022-03.csv', shot: 'backtest-report.png', lines: ['ema(close, trend)', 'highest(high, breakout)', 'lowest(low, exit_channel)', 'lowest(low, breakout)', 'highest(high, exit_channel)'] },
     { spec: 'bots/btc-ema.yaml', data: 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv', shot: 'backtest-report-1h.png', lines: ['ema(close, fast)', 'ema(close, slow)'] },
     { spec: 'bots/btc-breakout-module.yaml', data: 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv', shot: 'backtest-report-module.png', lines: [] },
   ];
   for (const c of cases) {
-    const html = join(dir, `${c.shot}.html`);
-    const out = await backtest(c.spec, c.data, html);
+    const { html, out } = await report(c.spec, c.data, c.shot);
     const trades = Number(/\n {2}Trades +(\d+)/.exec(out)![1]);
     const text = readFileSync(html, 'utf8');
     for (const l of c.lines) t.ok(text.includes(`</i>${l}</span>`), `the legend names ${l} as the spec writes it`);
