@@ -45,12 +45,17 @@ const plainArgv = process.execArgv.filter((a) => !TAP_LOADER.test(a));
 if (plainArgv.length !== process.execArgv.length) {
   threads.Worker = class Worker extends TapWorker {
     constructor(file, options = {}) {
-      const env = options.env;
       // A worker given an environment reads NODE_OPTIONS from it as a process would.
-      const plainEnv = env && typeof env === 'object' && withoutProcessInfo(env.NODE_OPTIONS) !== env.NODE_OPTIONS
-        ? (({ NODE_OPTIONS, ...rest }) => { const o = withoutProcessInfo(NODE_OPTIONS); return o === undefined ? rest : { ...rest, NODE_OPTIONS: o }; })(env)
-        : env;
-      super(file, { ...options, execArgv: options.execArgv ?? plainArgv, ...(plainEnv === env ? {} : { env: plainEnv }) });
+      let env = options.env;
+      if (env !== null && typeof env === 'object') {
+        const plain = withoutProcessInfo(env.NODE_OPTIONS);
+        if (plain !== env.NODE_OPTIONS) {
+          env = { ...env };
+          if (plain === undefined) delete env.NODE_OPTIONS;
+          else env.NODE_OPTIONS = plain;
+        }
+      }
+      super(file, { ...options, env, execArgv: options.execArgv ?? plainArgv });
     }
   };
   syncBuiltinESMExports();
