@@ -1,6 +1,8 @@
 // The bot-spec JSON Schema (schemas/bot.schema.json), its ajv validator, and a lookup of the
 // schema that describes a given data path (for hints, decimals and the reference).
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type * as Ajv2020Module from 'ajv/dist/2020.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
@@ -38,7 +40,8 @@ export type SchemaNode = {
 const require = createRequire(import.meta.url);
 
 export const SCHEMA_URL = new URL('schemas/bot.schema.json', PACKAGE_ROOT);
-export const botSchema: SchemaNode = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode;
+const schemaText = readFileSync(SCHEMA_URL, 'utf8');
+export const botSchema: SchemaNode = JSON.parse(schemaText) as SchemaNode;
 
 /** The file, next to the compiled schema.js in dist/, holding the validator the build generated. */
 export const VALIDATOR_FILE = 'bot-schema-validator.cjs';
@@ -48,16 +51,35 @@ let compiled: ValidateFunction | undefined;
 /**
  * The schema compiled by ajv. Compiling takes a few hundred milliseconds, so the build does it once
  * (`validatorModuleSource`, ajv "standalone" code) and the compiled botctl loads the result; run
- * from the TypeScript sources (tests), it is compiled here, with the same options.
- * test/spec/corpus.test.ts checks the two give the same errors.
+ * from the TypeScript sources (tests), the same code is generated once per version of the schema
+ * and kept in node_modules/.cache. test/spec/corpus.test.ts checks it gives the runtime-compiled
+ * validator's errors.
  */
 function validator(): ValidateFunction {
-  if (!compiled) {
-    compiled = import.meta.url.endsWith('.ts')
-      ? runtimeValidator()
-      : (require(`./${VALIDATOR_FILE}`) as ValidateFunction);
-  }
+  compiled ??= import.meta.url.endsWith('.ts') ? cachedValidator() : (require(`./${VALIDATOR_FILE}`) as ValidateFunction);
   return compiled;
+}
+
+/** The standalone validator for this schema and ajv, generated on first use (every test process paid 0.6 s of CPU compiling it). */
+function cachedValidator(): ValidateFunction {
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const key = createHash('sha1').update(ajvVersion).update('\0').update(schemaText).update('\0').update(compileSchema.toString()).digest('hex').slice(0, 16);
+  const file = fileURLToPath(new URL(`node_modules/.cache/botctl/bot-schema-validator-${key}.cjs`, PACKAGE_ROOT));
+  try {
+    return require(file) as ValidateFunction;
+  } catch {
+    // not generated yet (or node_modules is read-only): generate, and keep it if we can
+  }
+  const source = validatorModuleSource();
+  try {
+    mkdirSync(fileURLToPath(new URL('node_modules/.cache/botctl/', PACKAGE_ROOT)), { recursive: true });
+    // Test files run in parallel: written aside, then renamed, so none requires half a file.
+    writeFileSync(`${file}.${process.pid}.tmp`, source);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+    return require(file) as ValidateFunction;
+  } catch {
+    return runtimeValidator();
+  }
 }
 
 /** Compiles the schema; with `source`, ajv keeps the generated code for `validatorModuleSource`. */
