@@ -22,7 +22,7 @@ async function cli(args: string[], cwd: string): Promise<{ code: number | null; 
 t.test('replays journal as backtest runs; status/trades show the latest one', async (t) => {
   const dir = t.testdir({});
   copyFileSync('test/fixtures/run/e2e.yaml', join(dir, 'e2e.yaml'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   // Warm-up, a long entry, a dip through the 1% stop (a losing trade), then quiet.
   writeFileSync(join(dir, 'one.csv'), csv([[50000, 1], [50000, 1], [50000, 1], [50000, 11], [50000, 1], [49000, 1], [49000, 1], [49000, 1]]));
   // Warm-up, a short entry, closed by an exit signal.
