@@ -5,7 +5,7 @@ import t from 'tap';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { botctl } from '../helpers/run-cli.ts';
+import { runBotctl } from '../helpers/cli.ts';
 
 const MINUTE = 60_000;
 
@@ -13,11 +13,8 @@ function csv(rows: Array<[number, number]>, start = Date.UTC(2024, 0, 1)): strin
   return 'start_ms,open,high,low,close,volume\n' + rows.map(([price, code], i) => `${start + i * MINUTE},${price},${price},${price},${price},${code}`).join('\n') + '\n';
 }
 
-async function cli(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
-  const run = botctl(args, { cwd });
-  const code = await run.exit;
-  return { code, out: run.stdout(), err: run.stderr() };
-}
+// In-process: what is checked here is the journal and the views on it, not the process.
+const cli = (args: string[], cwd: string) => runBotctl(args, { cwd, env: { BYBIT_API_KEY: '', BYBIT_API_SECRET: '' } });
 
 t.test('replays journal as backtest runs; status/trades show the latest one', async (t) => {
   const dir = t.testdir({});
