@@ -157,12 +157,12 @@ t.test('--live with a key the exchange refuses: message before anything is trade
   const { fake } = await fakeWithHistory();
   t.teardown(() => fake.close());
   const dir = botDir(t);
-  const run = botctl(['run', 'e2e.yaml', '--live'], {
-    cwd: dir,
-    env: { BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: 'wrong-key', BYBIT_API_SECRET: 'wrong-secret' },
+  // In-process: refused before anything starts, as the checks above.
+  const r = await inProcess(['run', join(dir, 'e2e.yaml'), '--live'], {
+    BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: 'wrong-key', BYBIT_API_SECRET: 'wrong-secret',
   });
-  t.equal(await run.exit, 1);
-  t.match(run.stderr(), /Bybit testnet refused the API key from environment: .*Nothing was traded/);
+  t.equal(r.code, 1);
+  t.match(r.err, /Bybit testnet refused the API key from environment: .*Nothing was traded/);
   t.equal(fake.orderCreates().length, 0);
   t.equal(fake.requestsTo('/v5/position/set-leverage').length, 0, 'not even leverage was touched');
 });
