@@ -41,7 +41,7 @@ export async function crashRig(t: Test, fixture: string, edit: (spec: string) =>
   const dir = t.testdir({});
   const spec = fixture.split('/').pop() as string;
   writeFileSync(join(dir, spec), edit(readFileSync(fixture, 'utf8')));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   const dbs: Database.Database[] = [];
   const rig: CrashRig = {
     fake, dir, spec, next: first + 3 * MINUTE, runs: [],

@@ -1,6 +1,6 @@
 // A bot running live (real BybitVenue, real BotRunner) against the loopback fake Bybit, with short
 // timers so reconnects and retries take milliseconds. Candles are crafted with volume codes (see
-// test/fixtures/run/volume-signals.ts) and pushed one by one; `step` waits until the runner has
+// test/fixtures/run/volume-signals.mjs) and pushed one by one; `step` waits until the runner has
 // processed the candle and everything it queued.
 import type { Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';

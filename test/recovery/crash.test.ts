@@ -82,51 +82,46 @@ t.test('(b) killed after a partial fill of a limit entry: the rest is cancelled,
   t.equal((db.prepare('SELECT count(*) AS n FROM fills WHERE order_link_id = ?').get(link) as { n: number }).n, 1);
 });
 
-t.test('(c) killed while the trailing stop was being moved: the position keeps a stop and trailing goes on', async (t) => {
+t.test('trail bot: killed mid-move, then killed again and its stop lost', async (t) => {
   const rig = await crashRig(t, 'test/fixtures/run/trail.yaml');
   const { fake } = rig;
-  const first = await rig.start();
-  rig.push(SIG.long, 50000);
-  await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
-  await first.waitFor(/waiting for closed candles[\s\S]*entry order placed/);
-  // The trailing-stop move reaches the exchange only after a while; the bot dies meanwhile.
-  fake.delay('/v5/position/trading-stop', 1000);
-  const before = fake.requestsTo('/v5/position/trading-stop').length;
-  rig.push(SIG.none, 51000);
-  await until(() => fake.requestsTo('/v5/position/trading-stop').length > before, 5000, 'trailing stop move sent');
-  await rig.kill(first);
-  t.ok(fake.position().stopLoss.gt(0), 'a stop is on the position throughout');
-  await until(() => fake.position().stopLoss.toFixed() === '50490', 3000, 'the delayed move lands');
 
-  const second = await rig.start();
-  await second.waitFor(/recovered:/);
-  t.match(second.stderr(), /recovered: long 0\.01 BTCUSDT @ 50000 resumed, stop-loss 50490 in place/, 'the journal knew the position; the exchange stop wins');
-  t.equal(fake.orderCreates().length, 1, 'no order sent on restart');
-  // Trailing continues from the exchange's stop.
-  rig.push(SIG.none, 52000);
-  await until(() => fake.position().stopLoss.toFixed() === '51480', 5000, 'trailed again after the restart');
-  second.proc.kill('SIGINT');
-  t.equal(await second.exit, 0, second.stderr());
-});
+  // The restarted bot of (c) is killed in its turn for the next scenario: one botctl start fewer.
+  await t.test('(c) killed while the trailing stop was being moved: the position keeps a stop and trailing goes on', async (t) => {
+    const first = await rig.start();
+    rig.push(SIG.long, 50000);
+    await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
+    await first.waitFor(/waiting for closed candles[\s\S]*entry order placed/);
+    // The trailing-stop move reaches the exchange only after a while; the bot dies meanwhile.
+    fake.delay('/v5/position/trading-stop', 1000);
+    const before = fake.requestsTo('/v5/position/trading-stop').length;
+    rig.push(SIG.none, 51000);
+    await until(() => fake.requestsTo('/v5/position/trading-stop').length > before, 5000, 'trailing stop move sent');
+    await rig.kill(first);
+    t.ok(fake.position().stopLoss.gt(0), 'a stop is on the position throughout');
+    await until(() => fake.position().stopLoss.toFixed() === '50490', 3000, 'the delayed move lands');
 
-t.test('the journal\'s trailed stop is put back when the exchange lost it during the crash', async (t) => {
-  const rig = await crashRig(t, 'test/fixtures/run/trail.yaml');
-  const { fake } = rig;
-  const first = await rig.start();
-  rig.push(SIG.long, 50000);
-  await until(() => fake.position().stopLoss.toFixed() === '49500', 5000, 'entry with its stop');
-  rig.push(SIG.none, 51000);
-  await until(() => fake.position().stopLoss.toFixed() === '50490', 5000, 'trailed');
-  const db = rig.journal();
-  const lastCore = () => (db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string } | undefined)?.state;
-  await until(() => String(JSON.parse(lastCore() ?? '""')).includes('"stopLoss":{"$d":"50490"}'), 5000, 'trailed stop journaled');
-  await rig.kill(first);
-  fake.exchange.setTradingStop({ stopLoss: '0' });
+    const second = await rig.start();
+    await second.waitFor(/recovered:/);
+    t.match(second.stderr(), /recovered: long 0\.01 BTCUSDT @ 50000 resumed, stop-loss 50490 in place/, 'the journal knew the position; the exchange stop wins');
+    t.equal(fake.orderCreates().length, 1, 'no order sent on restart');
+    // Trailing continues from the exchange's stop.
+    rig.push(SIG.none, 52000);
+    await until(() => fake.position().stopLoss.toFixed() === '51480', 5000, 'trailed again after the restart');
+  });
 
-  const second = await rig.start();
-  await second.waitFor(/recovered:/);
-  t.match(second.stderr(), /recovered: long 0\.01 BTCUSDT @ 50000 resumed, stop-loss 50490 was missing → set/);
-  t.equal(fake.position().stopLoss.toFixed(), '50490', "the journal's trailed stop, not the plan's 49500 from the entry price");
-  second.proc.kill('SIGINT');
-  t.equal(await second.exit, 0, second.stderr());
+  await t.test('the journal\'s trailed stop is put back when the exchange lost it during the crash', async (t) => {
+    const db = rig.journal();
+    const lastCore = () => (db.prepare("SELECT state FROM states WHERE kind = 'core' ORDER BY id DESC LIMIT 1").get() as { state: string } | undefined)?.state;
+    await until(() => String(JSON.parse(lastCore() ?? '""')).includes('"stopLoss":{"$d":"51480"}'), 5000, 'trailed stop journaled');
+    await rig.kill(rig.runs.at(-1)!);
+    fake.exchange.setTradingStop({ stopLoss: '0' });
+
+    const third = await rig.start();
+    await third.waitFor(/recovered:/);
+    t.match(third.stderr(), /recovered: long 0\.01 BTCUSDT @ 50000 resumed, stop-loss 51480 was missing → set/);
+    t.equal(fake.position().stopLoss.toFixed(), '51480', "the journal's trailed stop, not the plan's 49500 from the entry price");
+    third.proc.kill('SIGINT');
+    t.equal(await third.exit, 0, third.stderr());
+  });
 });

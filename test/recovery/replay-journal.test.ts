@@ -5,7 +5,7 @@ import t from 'tap';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { botctl } from '../helpers/run-cli.ts';
+import { runBotctl } from '../helpers/cli.ts';
 
 const MINUTE = 60_000;
 
@@ -13,16 +13,13 @@ function csv(rows: Array<[number, number]>, start = Date.UTC(2024, 0, 1)): strin
   return 'start_ms,open,high,low,close,volume\n' + rows.map(([price, code], i) => `${start + i * MINUTE},${price},${price},${price},${price},${code}`).join('\n') + '\n';
 }
 
-async function cli(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
-  const run = botctl(args, { cwd });
-  const code = await run.exit;
-  return { code, out: run.stdout(), err: run.stderr() };
-}
+// In-process: what is checked here is the journal and the views on it, not the process.
+const cli = (args: string[], cwd: string) => runBotctl(args, { cwd, env: { BYBIT_API_KEY: '', BYBIT_API_SECRET: '' } });
 
 t.test('replays journal as backtest runs; status/trades show the latest one', async (t) => {
   const dir = t.testdir({});
   copyFileSync('test/fixtures/run/e2e.yaml', join(dir, 'e2e.yaml'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   // Warm-up, a long entry, a dip through the 1% stop (a losing trade), then quiet.
   writeFileSync(join(dir, 'one.csv'), csv([[50000, 1], [50000, 1], [50000, 1], [50000, 11], [50000, 1], [49000, 1], [49000, 1], [49000, 1]]));
   // Warm-up, a short entry, closed by an exit signal.

@@ -135,7 +135,7 @@ t.test('botctl run --live on a hedge-mode account: exit 1 with the advice, no st
   t.teardown(() => fake.close());
   const dir = t.testdir({});
   writeFileSync(join(dir, 'e2e.yaml'), readFileSync(SPEC, 'utf8'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   const run = botctl(['run', 'e2e.yaml', '--live'], {
     cwd: dir,
     env: { BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: fake.apiKey, BYBIT_API_SECRET: fake.apiSecret, BOTCTL_BYBIT_FAST_TIMERS: '1' },

@@ -18,7 +18,7 @@ async function liveSetup(t: Test, prepare: (fake: FakeBybit) => void = () => {})
   prepare(fake);
   const dir = t.testdir({});
   copyFileSync('test/fixtures/run/e2e.yaml', join(dir, 'e2e.yaml'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   const run = botctl(['run', 'e2e.yaml', '--live'], {
     cwd: dir,
     env: { BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BOTCTL_BYBIT_FAST_TIMERS: '1', BYBIT_API_KEY: fake.apiKey, BYBIT_API_SECRET: fake.apiSecret },

@@ -10,11 +10,16 @@ import { botctl } from '../helpers/run-cli.ts';
 import { main } from '../../engine/cli/main.ts';
 import Database from 'better-sqlite3';
 
-/** A temp dir holding the e2e spec and its strategy (its journal lands there too). */
-function botDir(t: Test, extra: Record<string, string> = {}): string {
+/**
+ * A temp dir holding the e2e spec and its strategy (its journal lands there too). `typescript`: the
+ * strategy as a .ts module, as a trader writes one, so the installed botctl registers the
+ * TypeScript loader for it (the JavaScript fixture spares the other spawned runs that start-up).
+ */
+function botDir(t: Test, extra: Record<string, string> = {}, opts: { typescript?: boolean } = {}): string {
   const dir = t.testdir(extra);
-  copyFileSync('test/fixtures/run/e2e.yaml', join(dir, 'e2e.yaml'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  const module = opts.typescript ? 'volume-signals.ts' : 'volume-signals.mjs';
+  writeFileSync(join(dir, 'e2e.yaml'), readFileSync('test/fixtures/run/e2e.yaml', 'utf8').replace('./volume-signals.mjs', `./${module}`));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, module));
   return dir;
 }
 
@@ -119,7 +124,7 @@ async function fakeWithHistory(opts: { apiKey?: string } = {}) {
 t.test('--live against the fake with keys from ./.env: trades, then SIGINT stops cleanly with exit 0', async (t) => {
   const { fake, next } = await fakeWithHistory();
   t.teardown(() => fake.close());
-  const dir = botDir(t, { '.env': `# test keys\nBYBIT_API_KEY=${fake.apiKey}\nexport BYBIT_API_SECRET="${fake.apiSecret}"\n` });
+  const dir = botDir(t, { '.env': `# test keys\nBYBIT_API_KEY=${fake.apiKey}\nexport BYBIT_API_SECRET="${fake.apiSecret}"\n` }, { typescript: true });
   const run = botctl(['run', 'e2e.yaml', '--live'], { cwd: dir, env: { BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase } });
   await run.waitFor(/waiting for closed candles/);
   t.ok(fake.requestsTo('/v5/account/wallet-balance').length >= 1, 'keys checked with a private read');
@@ -152,12 +157,12 @@ t.test('--live with a key the exchange refuses: message before anything is trade
   const { fake } = await fakeWithHistory();
   t.teardown(() => fake.close());
   const dir = botDir(t);
-  const run = botctl(['run', 'e2e.yaml', '--live'], {
-    cwd: dir,
-    env: { BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: 'wrong-key', BYBIT_API_SECRET: 'wrong-secret' },
+  // In-process: refused before anything starts, as the checks above.
+  const r = await inProcess(['run', join(dir, 'e2e.yaml'), '--live'], {
+    BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: 'wrong-key', BYBIT_API_SECRET: 'wrong-secret',
   });
-  t.equal(await run.exit, 1);
-  t.match(run.stderr(), /Bybit testnet refused the API key from environment: .*Nothing was traded/);
+  t.equal(r.code, 1);
+  t.match(r.err, /Bybit testnet refused the API key from environment: .*Nothing was traded/);
   t.equal(fake.orderCreates().length, 0);
   t.equal(fake.requestsTo('/v5/position/set-leverage').length, 0, 'not even leverage was touched');
 });

@@ -136,7 +136,7 @@ t.test('botctl run on a real terminal (a pty): the header on top, decisions and 
   fake.clockOffsetMs = first + 4 * MINUTE + 10_000 - Date.now();
   const dir = t.testdir();
   copyFileSync('test/fixtures/run/e2e.yaml', join(dir, 'e2e.yaml'));
-  copyFileSync('test/fixtures/run/volume-signals.ts', join(dir, 'volume-signals.ts'));
+  copyFileSync('test/fixtures/run/volume-signals.mjs', join(dir, 'volume-signals.mjs'));
   const cmd = `stty rows 20 cols 130; exec ${process.execPath} ${BOTCTL} run e2e.yaml`;
   const child = spawn('/usr/bin/script', ['-q', '-f', '-c', cmd, '/dev/null'], {
     cwd: dir, env: { ...process.env, BOTCTL_BYBIT_REST_URL: fake.restUrl, BOTCTL_BYBIT_WS_URL: fake.wsBase, BYBIT_API_KEY: '', BYBIT_API_SECRET: '', NO_COLOR: '1' },
