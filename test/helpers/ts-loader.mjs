@@ -10,3 +10,6 @@ import { register } from 'node:module';
 register(new URL('./ts-hooks.mjs', import.meta.url));
 // Stack traces and the module probe's "stuck at line N" point into the TypeScript, as with tsx.
 process.setSourceMapsEnabled(true);
+// Worker threads botctl starts from its sources (strategy-module probes, sweep workers) register
+// this loader instead of tsx (engine/strategy/probe.ts, engine/sweep/worker-tsx.js).
+process.env.BOTCTL_SOURCES_LOADER ??= import.meta.url;
