@@ -65,13 +65,10 @@ export async function probeStrategyModule(absPath: string, ctx: StrategyContext,
 async function runWorker(req: ProbeRequest, limitMs: number): Promise<{ outcome: Outcome; printed: string }> {
   const self = import.meta.url;
   const workerFile = new URL(`./probe-worker.${self.endsWith('.ts') ? 'ts' : 'js'}`, self);
-  // Run from the TypeScript sources, the worker registers a TypeScript loader before its own file:
-  // tsx's, or the module BOTCTL_SOURCES_LOADER names (the tests' lighter one).
-  const loader = process.env.BOTCTL_SOURCES_LOADER
-    ? `import(${JSON.stringify(process.env.BOTCTL_SOURCES_LOADER)})`
-    : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => register())`;
+  // Run from the TypeScript sources, the worker registers a TypeScript loader before its own file.
+  const loader = new URL('./sources-loader.js', self).href;
   const worker = self.endsWith('.ts')
-    ? new Worker(`${loader}.then(() => import(${JSON.stringify(workerFile.href)}))`, { eval: true, workerData: req, env: moduleEnv(), stdout: true, stderr: true })
+    ? new Worker(`import(${JSON.stringify(loader)}).then((m) => m.registerSourcesLoader()).then(() => import(${JSON.stringify(workerFile.href)}))`, { eval: true, workerData: req, env: moduleEnv(), stdout: true, stderr: true })
     : new Worker(fileURLToPath(workerFile), { workerData: req, env: moduleEnv(), stdout: true, stderr: true });
 
   // What the module printed: shown only if it failed (its own debugging output, keys scrubbed).

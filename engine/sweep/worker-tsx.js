@@ -1,11 +1,7 @@
-// Worker entry when botctl runs from its TypeScript sources: registers a TypeScript loader, then
-// starts the worker. Compiled, pool.ts starts worker.js directly. The loader is tsx's, as the CLI
-// entry (engine/cli/botctl.js) uses, unless BOTCTL_SOURCES_LOADER names another module that
-// registers one (the tests' lighter loader, test/helpers/ts-loader.mjs).
-if (process.env.BOTCTL_SOURCES_LOADER) {
-  await import(process.env.BOTCTL_SOURCES_LOADER);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
+// Worker entry when botctl runs from its TypeScript sources: registers a TypeScript loader
+// (engine/strategy/sources-loader.js), then starts the worker. Compiled, pool.ts starts worker.js
+// directly.
+import { registerSourcesLoader } from '../strategy/sources-loader.js';
+
+await registerSourcesLoader();
 await import('./worker.ts');
