@@ -1,7 +1,7 @@
 // A replay streams its candle file instead of loading it: the whole file is checked first (a bad
 // line at its end stops the replay before a single candle is decided), then read again a chunk at
 // a time as the runner takes the candles, so memory does not grow with the file.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,15 @@ function minuteCsv(file: string, n: number): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+/** A minute file of `n` candles in the test's folder, and a replay source that has checked it (pass one). */
+async function checkedSource(t: Test, n: number): Promise<{ file: string; source: CsvCandleSource }> {
+  const file = join(t.testdir(), 'BTCUSDT-1m.csv');
+  minuteCsv(file, n);
+  const source = new CsvCandleSource({ file, rules: RULES, market: MARKET });
+  await source.start();
+  return { file, source };
+}
+
 t.test('a bad line at the end of the file: refused before any candle is decided, nothing journaled', async (t) => {
   const dir = t.testdir();
   const spec = join(dir, 'btc-ema.yaml');
@@ -60,14 +69,11 @@ t.test('a bad line at the end of the file: refused before any candle is decided,
 });
 
 t.test('the source streams: every checked candle once, in order, never more than a chunk and its window in memory', async (t) => {
-  const file = join(t.testdir(), 'BTCUSDT-1m.csv');
   const n = 120_000; // about 5 MB: five chunks
-  minuteCsv(file, n);
+  const { file, source } = await checkedSource(t, n);
   const expected: Candle[] = [];
   await readCandleFile({ file, market: MARKET }, (c) => void expected.push(c));
 
-  const source = new CsvCandleSource({ file, rules: RULES, market: MARKET });
-  await source.start();
   t.equal(source.total, n, 'the first pass counted the file');
   t.equal(source.held, 0, 'and kept none of it');
   const history = await source.recentClosedCandles(200);
@@ -90,10 +96,7 @@ t.test('the source streams: every checked candle once, in order, never more than
 });
 
 t.test('a file that changes between the check and the replay stops the replay with a located message', async (t) => {
-  const file = join(t.testdir(), 'BTCUSDT-1m.csv');
-  minuteCsv(file, 60_000);
-  const source = new CsvCandleSource({ file, rules: RULES, market: MARKET });
-  await source.start();
+  const { file, source } = await checkedSource(t, 60_000);
   truncateSync(file, Math.floor(readFileSync(file).length / 2)); // cut off, as if rewritten meanwhile
   await source.subscribeCandles(() => {});
   await t.rejects(source.finished, /BTCUSDT-1m\.csv changed while it was being replayed \(60000 candles when checked, \d+ now\)/);
@@ -101,10 +104,7 @@ t.test('a file that changes between the check and the replay stops the replay wi
 });
 
 t.test('a replay stopped half-way ends its read of the file', async (t) => {
-  const file = join(t.testdir(), 'BTCUSDT-1m.csv');
-  minuteCsv(file, 80_000);
-  const source = new CsvCandleSource({ file, rules: RULES, market: MARKET });
-  await source.start();
+  const { source } = await checkedSource(t, 80_000);
   let seen = 0;
   const unsubscribe = await source.subscribeCandles(() => {
     if (++seen === 30_000) unsubscribe();
