@@ -7,7 +7,7 @@ import type { Decision } from '../core/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { NotificationEvent } from '../notify/index.ts';
 import { instantiateStrategy } from '../strategy/load.ts';
-import { BybitVenue, type BybitVenueOptions } from '../venue/bybit/index.ts';
+import type { BybitVenueOptions } from '../venue/bybit/index.ts';
 import { SimVenue } from '../venue/sim/venue.ts';
 import { CsvCandleSource } from '../venue/sim/csv-source.ts';
 import type { CandleSource } from '../venue/sim/source.ts';
@@ -69,7 +69,13 @@ export function bybitOptions(o: SessionOptions, m: MarketPlan): BybitVenueOption
 
 /** Builds and starts every bot; on any startup failure, closes what was opened and rethrows. */
 export async function startSession(o: SessionOptions): Promise<BotSession> {
-  const hub = new MarketHub((m) => new BybitVenue(bybitOptions(o, m)));
+  // A replay talks to no exchange: bybit-api (slow to load) is left out of it.
+  const BybitVenue = o.mode === 'replay' ? undefined : (await import('../venue/bybit/index.ts')).BybitVenue;
+  const bybit = (m: MarketPlan, keys?: ApiKeys) => {
+    if (!BybitVenue) throw new Error('a replay has no Bybit venue');
+    return new BybitVenue({ ...bybitOptions(o, m), ...(keys ? { key: keys.key, secret: keys.secret } : {}) });
+  };
+  const hub = new MarketHub((m) => bybit(m));
   const runners: BotRunner[] = [];
   const sources: CsvCandleSource[] = [];
   /** Live bots read candles from a shared feed besides their own venue; closed after the bots. */
@@ -103,7 +109,7 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         venue = sim;
       } else {
         const keys = o.keys as ApiKeys;
-        venue = new BybitVenue({ ...bybitOptions(o, market), key: keys.key, secret: keys.secret });
+        venue = bybit(market, keys);
         candles = hub.source(market);
         feeds.push(candles);
         await candles.start();

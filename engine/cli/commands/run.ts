@@ -30,6 +30,8 @@ import { intervalMs } from '../../market/candle.ts';
 // The Bybit client (bybit-api is slow to load) and the live session load when a run starts, so
 // `botctl run --help` and a mistyped flag answer at once.
 const bybitModule = () => import('../../venue/bybit/index.ts');
+// The URL checks and test switches need no client: a paper run or a replay never loads bybit-api.
+const bybitSettings = () => import('../../venue/bybit/from-plan.ts');
 const sessionModule = () => import('../../live/session.ts');
 
 interface RunOpts {
@@ -171,7 +173,7 @@ async function checkKeys(so: SessionOptions, plans: Plan[], keys: ApiKeys): Prom
 async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<number> {
   const r = resolveOptions(opts);
   // Test-only URL overrides are refused before anything starts unless they name this machine.
-  const { ENV_FAST_TIMERS, loopbackOverrides } = await bybitModule();
+  const { ENV_FAST_TIMERS, loopbackOverrides } = await bybitSettings();
   const urls = loopbackOverrides(process.env);
   const plans = await loadPlans(files, io);
   if (!plans) return ExitCode.UserError;
@@ -360,7 +362,7 @@ function stopWithin<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 
 /** Test only (BOTCTL_BYBIT_FAST_TIMERS=1): the adapter's timeouts, retries and heartbeats in milliseconds. */
 async function fastTimers(plan: Plan): Promise<Partial<BybitVenueOptions>> {
-  const { ENV_FAST_TIMERS, bybitVenueOptions } = await bybitModule();
+  const { ENV_FAST_TIMERS, bybitVenueOptions } = await bybitSettings();
   const o = bybitVenueOptions(plan, { [ENV_FAST_TIMERS]: '1' });
   return { ...(o.httpTimeoutMs ? { httpTimeoutMs: o.httpTimeoutMs } : {}), ...(o.retry ? { retry: o.retry } : {}), ...(o.ws ? { ws: o.ws } : {}) };
 }
