@@ -58,6 +58,12 @@ export class Records {
   private deferredLog: (() => void)[] = [];
   /** Exit signals with nothing to exit, not logged one per candle: how many on which UTC day, and why. */
   private quiet = { count: 0, day: 0, why: new Set<string>() };
+  /**
+   * Entry signals skipped for the same reason as the one before (entries paused by max drawdown,
+   * already in the position): the first is logged, the repeats counted and told once a day. A bot
+   * paused for months would otherwise log every signal, and a replay tens of thousands of lines.
+   */
+  private repeats = { why: '', count: 0, day: 0 };
 
   /** A journal write failed: nothing more is written (journalFailed said why). */
   private journalBroken = false;
@@ -101,14 +107,23 @@ export class Records {
     else line();
   }
 
-  /** Says how many "nothing to do" exit signals of a day went unlogged (once the day is over, and at the end). */
+  /** Says how many signals of a day went unlogged, "nothing to do" exits and repeated skips (once the day is over, and at the end). */
   tellQuiet(): void {
+    this.tellRepeats();
     const q = this.quiet;
     if (q.count === 0) return;
     const day = fmtTime(q.day * DAY).slice(0, 10);
     this.x.log.info(`decision: ${q.count} exit signal${q.count === 1 ? '' : 's'} on ${day} had nothing to do (${[...q.why].join(', ')}); each is in the journal`, { kind: 'signal', outcome: 'none', count: q.count, day });
     q.count = 0;
     q.why.clear();
+  }
+
+  private tellRepeats(): void {
+    const r = this.repeats;
+    if (r.count === 0) return;
+    const day = fmtTime(r.day * DAY).slice(0, 10);
+    this.x.log.info(`decision: ${r.count} more entry signal${r.count === 1 ? '' : 's'} on ${day} skipped: ${r.why}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count: r.count, day });
+    r.count = 0;
   }
 
   /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
@@ -121,6 +136,8 @@ export class Records {
     // counted, and told in one line before the next decision worth reading.
     const q = this.quiet;
     const day = Math.floor(d.candle / DAY);
+    const r = this.repeats;
+    if (r.count > 0 && day !== r.day) this.tellRepeats();
     if (q.count > 0 && day !== q.day) this.tellQuiet();
     if (d.kind === 'signal' && d.outcome === 'none') {
       q.count++;
@@ -128,6 +145,16 @@ export class Records {
       q.why.add(d.reason.replace(/^nothing to do: /, ''));
       return;
     }
+    const skip = d.kind === 'signal' && d.outcome === 'skipped' ? d.reason.indexOf('skipped: ') : -1;
+    const why = skip >= 0 ? d.reason.slice(skip + 'skipped: '.length) : '';
+    if (why !== '' && why === r.why) {
+      r.count++;
+      r.day = day;
+      return;
+    }
+    // Anything else said in full ends the run of repeats: what was counted is told first.
+    this.tellRepeats();
+    r.why = why;
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     if (log.isLevelEnabled(level)) log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }

@@ -96,7 +96,8 @@ t.test('screen: a terminal too small for the header gets plain scrolling lines',
   t.notOk(term.lines().some((l) => l.startsWith('btc-ema')), 'no header drawn over the log');
 });
 
-t.test('log order: each decision before the order it placed; "nothing to do" exit signals summarised', async (t) => {
+/** The flagship replayed on the bundled file: its decisions and its log's messages. */
+async function replayBundled(): Promise<{ runner: BotRunner; lines: string[] }> {
   const plan = await planOf('bots/btc-ema.yaml');
   const source = new CsvCandleSource({ file: 'bots/data/BTCUSDT-1h-2021-10_2022-03.csv', rules: bundledInstrument(plan.market.symbol, plan.market.category), market: plan.market });
   const venue = new SimVenue({ plan, source });
@@ -106,7 +107,11 @@ t.test('log order: each decision before the order it placed; "nothing to do" exi
   await source.finished;
   await runner.idle();
   await runner.stop();
-  const lines = log.lines().map((l) => String(l.msg));
+  return { runner, lines: log.lines().map((l) => String(l.msg)) };
+}
+
+t.test('log order: each decision before the order it placed; "nothing to do" exit signals summarised', async (t) => {
+  const { runner, lines } = await replayBundled();
   const placed = lines.flatMap((l, i) => (l === 'entry order placed' || l === 'exit order placed' ? [i] : []));
   t.ok(placed.length > 40, `${placed.length} orders placed`);
   for (const i of placed) {
@@ -122,6 +127,32 @@ t.test('log order: each decision before the order it placed; "nothing to do" exi
   t.ok(summarised.length < none / 1.5, `${summarised.length} summary lines (at most one per day) for ${none} signals`);
   const days = lines.flatMap((l) => /^decision: \d+ exit signals? on (\S+) had/.exec(l)?.[1] ?? []);
   t.equal(new Set(days).size, days.length, 'one summary per day');
+});
+
+t.test('entry signals skipped again and again for one reason (entries paused by max drawdown): the first logged, the rest told once a day', async (t) => {
+  const { runner, lines } = await replayBundled();
+  const paused = runner.decisions.filter((d) => d.kind === 'signal' && d.outcome === 'skipped' && /max drawdown 15% reached/.test(d.reason));
+  t.ok(paused.length > 50, `${paused.length} entry signals skipped while paused`);
+  const full = lines.filter((l) => /^decision: .* signal skipped: max drawdown 15% reached/.test(l));
+  t.equal(full.length, 1, 'the first of them logged in full');
+  t.match(full[0], /^decision: 2022-\d\d-\d\d \d\d:\d\d (BUY|SELL SHORT) signal skipped: max drawdown 15% reached, entries paused until `botctl resume btc-ema`$/);
+  const re = /^decision: (\d+) more entry signals? on (\d{4}-\d\d-\d\d) skipped: max drawdown 15% reached, entries paused until `botctl resume btc-ema`; each is in the journal$/;
+  const told = lines.flatMap((l) => re.exec(l) ?? []);
+  const counts = lines.flatMap((l) => re.exec(l)?.[1] ?? []).map(Number);
+  const days = lines.flatMap((l) => re.exec(l)?.[2] ?? []);
+  t.ok(told.length > 0);
+  t.equal(1 + counts.reduce((a, b) => a + b, 0), paused.length, 'every repeat counted in a summary line');
+  t.equal(new Set(days).size, days.length, 'one summary per day');
+  const perDay = new Map<string, number>();
+  for (const d of paused.slice(1)) {
+    const day = new Date(d.candle).toISOString().slice(0, 10);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  t.same(Object.fromEntries(days.map((d, i) => [d, counts[i]])), Object.fromEntries(perDay), 'each day told with its own count');
+  // Skips for reasons that change (cooldown until a time) or that follow a trade are still logged one by one.
+  const cooldowns = runner.decisions.filter((d) => d.outcome === 'skipped' && /cooldown after loss/.test(d.reason)).length;
+  t.ok(cooldowns > 0);
+  t.ok(lines.filter((l) => /signal skipped: cooldown after loss/.test(l)).length >= cooldowns / 2, 'changing reasons keep their own lines');
 });
 
 t.test('botctl run on a real terminal (a pty): the header on top, decisions and their orders scrolling beneath', async (t) => {
