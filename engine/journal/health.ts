@@ -77,7 +77,7 @@ export function checkJournalHealth(path: string): JournalHealth {
     if (missing.length) throw unhealthy(path, `${missing.length === 1 ? 'the table' : 'the tables'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
     const integrity = db.pragma('integrity_check', { simple: true }) as string;
     if (integrity !== 'ok') throw unhealthy(path, `SQLite's integrity check fails (${integrity})`);
-    const bad = badValue(db, have);
+    const bad = badValue(db, have) ?? (version >= 4 ? badRepeats(db) : undefined);
     if (bad) throw unhealthy(path, bad);
     return { exists: true, version };
   } catch (e) {
@@ -107,6 +107,19 @@ function badValue(db: Database.Database, tables: Set<string>): string | undefine
       if (row) return `${table}.${col} of row ${row.id} holds ${shortValue(row.v)}, not a whole number`;
     }
   }
+  return undefined;
+}
+
+/**
+ * Schema v4's run-length coded equity (a snapshot repeated on later candles): counts and spacing
+ * whole and positive, and few enough to expand (a damaged row must not make a report loop for days).
+ */
+function badRepeats(db: Database.Database): string | undefined {
+  const row = db.prepare(
+    `SELECT id, repeats, every FROM equity WHERE typeof(repeats) != 'integer' OR repeats < 0 OR repeats > 100000000 ` +
+      `OR typeof(every) NOT IN ('integer', 'null') OR (repeats > 0 AND (every IS NULL OR every <= 0)) LIMIT 1`,
+  ).get() as { id: number; repeats: unknown; every: unknown } | undefined;
+  if (row) return `equity row ${row.id} says its snapshot repeats ${shortValue(row.repeats)} times every ${shortValue(row.every)} ms, which is not a whole count of candles`;
   return undefined;
 }
 

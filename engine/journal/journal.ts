@@ -238,6 +238,19 @@ export class Journal {
 
 const NOTHING_YET = Symbol('no snapshot yet');
 
+/** An equity row not written yet: a replay extends it while the candles repeat it. */
+interface HeldEquity {
+  time: number;
+  equity: string;
+  wallet: string | null;
+  available: string | null;
+  coin: string | null;
+  repeats: number;
+  every: number;
+  /** The time of its last repeat. */
+  last: number;
+}
+
 /** The write side of one run. Read through `view` (this bot, this run's mode). */
 export class RunJournal {
   readonly run: RunRecord;
@@ -248,6 +261,9 @@ export class RunJournal {
   private readonly equityText: { equity: [unknown, string | null]; wallet: [unknown, string | null]; available: [unknown, string | null] } = {
     equity: [NOTHING_YET, null], wallet: [NOTHING_YET, null], available: [NOTHING_YET, null],
   };
+
+  /** The replay's snapshot being extended (holdEquity). */
+  private held: HeldEquity | null = null;
 
   constructor(readonly journal: Journal, run: RunRecord) {
     this.run = run;
@@ -261,6 +277,7 @@ export class RunJournal {
   }
 
   end(opts: { time: number; reason: string }): void {
+    this.flushEquity();
     this.journal.write(true, () => {
       prepared(this.db, `UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ?`).run(eventTime(opts.time), opts.reason, this.run.id);
     });
@@ -426,13 +443,49 @@ export class RunJournal {
   }
 
   recordEquity(e: EquitySnapshot): void {
+    this.flushEquity();
+    this.held = this.equityRow(e);
+    this.flushEquity();
+  }
+
+  /**
+   * A replay's snapshot per candle, run-length coded (schema v4): one equal to the held one, a
+   * candle later, only extends it; the row is written when a different one comes, or at
+   * `flushEquity()` (each commit of the replay, and its end). Readers see it once written.
+   */
+  holdEquity(e: EquitySnapshot): void {
+    const next = this.equityRow(e);
+    const h = this.held;
+    if (h !== null && h.equity === next.equity && h.wallet === next.wallet && h.available === next.available && h.coin === next.coin) {
+      const gap = next.time - h.last;
+      if (gap > 0 && (h.repeats === 0 || gap === h.every)) {
+        h.every = gap;
+        h.repeats++;
+        h.last = next.time;
+        return;
+      }
+    }
+    this.flushEquity();
+    this.held = next;
+  }
+
+  /** Writes the snapshot `holdEquity` holds, if any. */
+  flushEquity(): void {
+    const h = this.held;
+    if (h === null) return;
+    this.held = null;
+    this.journal.writeOne(false, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin, repeats, every) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [this.run.id, h.time, h.equity, h.wallet, h.available, h.coin, h.repeats, h.repeats > 0 ? h.every : null]);
+  }
+
+  private equityRow(e: EquitySnapshot): HeldEquity {
     // A snapshot per candle, mostly of the same (immutable) Decimals as the one before: their text is reused.
     const t = this.equityText;
     if (e.equity !== t.equity[0]) t.equity = [e.equity, decText(e.equity, 'equity')];
     if (e.walletBalance !== t.wallet[0]) t.wallet = [e.walletBalance, optDecText(e.walletBalance, 'walletBalance')];
     if (e.available !== t.available[0]) t.available = [e.available, optDecText(e.available, 'available')];
-    const values = [this.run.id, eventTime(e.time), t.equity[1], t.wallet[1], t.available[1], e.coin ?? null];
-    this.journal.writeOne(false, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin) VALUES (?, ?, ?, ?, ?, ?)`, values);
+    const time = eventTime(e.time);
+    return { time, equity: t.equity[1] as string, wallet: t.wallet[1], available: t.available[1], coin: e.coin ?? null, repeats: 0, every: 0, last: time };
   }
 
   /** Message and details are redacted: an exchange error can quote the API key. */

@@ -229,6 +229,9 @@ export interface EquityRow {
   wallet_balance: string | null;
   available: string | null;
   coin: string | null;
+  /** Schema v4: the same snapshot again on this many later candles, `every` ms apart. */
+  repeats?: number;
+  every?: number | null;
 }
 
 export function equityFromRow(r: EquityRow): EquityRecord {
@@ -240,4 +243,18 @@ export function equityFromRow(r: EquityRow): EquityRecord {
     available: optDec(r.available),
     coin: r.coin,
   };
+}
+
+/** When the row's snapshot last held: its time, or that of its last repeat. */
+export function equityRowEnd(r: EquityRow): number {
+  return r.repeats && r.every ? r.time + r.repeats * r.every : r.time;
+}
+
+/** The snapshots one row stands for, oldest first: itself, then each repeat (the same values, later times). */
+export function equityFromRowExpanded(r: EquityRow): EquityRecord[] {
+  const first = equityFromRow(r);
+  const out = [first];
+  const every = r.every ?? 0;
+  for (let i = 1; every > 0 && i <= (r.repeats ?? 0); i++) out.push({ ...first, time: r.time + i * every });
+  return out;
 }

@@ -166,6 +166,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE fills ADD COLUMN origin TEXT;
     `);
   },
+  // v4: equity run-length coded. A replay's snapshot that held, unchanged, on `repeats` more
+  // candles, `every` ms apart, is one row: a replay of a million flat candles wrote a million equal
+  // rows, most of its time. Readers expand it (rows.ts); paper and live runs write a row per candle.
+  (db) => {
+    db.exec(`
+      ALTER TABLE equity ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE equity ADD COLUMN every INTEGER;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

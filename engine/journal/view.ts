@@ -6,6 +6,8 @@ import { Decimal } from 'decimal.js';
 import {
   decisionFromRow,
   equityFromRow,
+  equityFromRowExpanded,
+  equityRowEnd,
   fillFromRow,
   orderEventFromRow,
   orderFromRow,
@@ -202,17 +204,29 @@ export class JournalView {
       .all(this.params) as { reason: string; count: number }[];
   }
 
+  /** The newest snapshot (a run-length coded row's last repeat: rows never overlap, so the newest row holds it). */
   lastEquity(): EquityRecord | undefined {
     const row = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} ORDER BY time DESC, id DESC LIMIT 1`)
       .get(this.params) as EquityRow | undefined;
-    return row && equityFromRow(row);
+    return row && { ...equityFromRow(row), time: equityRowEnd(row) };
   }
 
-  /** Equity snapshots in time order (`limit` keeps the newest). */
+  /** Equity snapshots in time order, a replay's repeats expanded (`limit` keeps the newest). */
   equity(opts: { since?: number; limit?: number } = {}): EquityRecord[] {
-    const rows = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} AND time >= @since ORDER BY time DESC, id DESC LIMIT @limit`)
-      .all({ ...this.params, since: opts.since ?? Number.MIN_SAFE_INTEGER, limit: opts.limit ?? -1 }) as EquityRow[];
-    return rows.reverse().map(equityFromRow);
+    const since = opts.since ?? Number.MIN_SAFE_INTEGER;
+    const limit = opts.limit === undefined || opts.limit < 0 ? Infinity : opts.limit;
+    const newestFirst: EquityRecord[] = [];
+    const rows = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} AND time + repeats * coalesce(every, 0) >= @since ORDER BY time DESC, id DESC`)
+      .iterate({ ...this.params, since }) as IterableIterator<EquityRow>;
+    for (const row of rows) {
+      const snaps = equityFromRowExpanded(row);
+      for (let i = snaps.length - 1; i >= 0 && newestFirst.length < limit; i--) if (snaps[i]!.time >= since) newestFirst.push(snaps[i]!);
+      if (newestFirst.length >= limit) {
+        rows.return?.();
+        break;
+      }
+    }
+    return newestFirst.reverse();
   }
 
   /** The last `limit` errors (default 20), oldest first. */

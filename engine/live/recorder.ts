@@ -56,6 +56,7 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
       let candles = 0;
       let unsaved: { time: number; coreState: () => string } | undefined;
       const flush = () => {
+        run.flushEquity();
         if (unsaved) run.saveState(CORE_STATE_KIND, unsaved.coreState(), unsaved.time);
         unsaved = undefined;
         run.journal.commitOpen();
@@ -69,8 +70,13 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
         neverPlaced: (orderLinkId, reason, time) => void run.recordOrderUpdate({ orderLinkId, status: 'Rejected', updatedAt: time, reason }),
         fill: (f) => void run.recordFill(f),
         candle: (time, coreState, a) => {
-          run.recordEquity({ time, equity: a.equity, walletBalance: a.walletBalance, available: a.available });
-          if (!replay) return run.saveState(CORE_STATE_KIND, coreState(), time);
+          const snapshot = { time, equity: a.equity, walletBalance: a.walletBalance, available: a.available };
+          if (!replay) {
+            run.recordEquity(snapshot);
+            return run.saveState(CORE_STATE_KIND, coreState(), time);
+          }
+          // A replay's equity rows are run-length coded: a flat stretch is one row (schema v4).
+          run.holdEquity(snapshot);
           unsaved = { time, coreState };
           if (++candles % REPLAY_COMMIT_EVERY === 0) {
             flush();

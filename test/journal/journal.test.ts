@@ -345,3 +345,48 @@ t.test('bad input is refused with a clear JournalError (a UserError: no stack tr
   }
   t.equal(run.view.equity().length, 0, 'nothing half-written');
 });
+
+t.test("a replay's equity, run-length coded: a snapshot held on later candles is one row; readers see every candle's", async (t) => {
+  const { journal } = openTmp(t);
+  const run = journal.startRun(runStart('backtest'));
+  const MIN = 60_000;
+  // Flat stretches, changes, a gap in the candles, a fill between candles, a repeat after a change back.
+  type Snap = { time: number; equity: string; walletBalance?: string; available?: string; coin?: string };
+  const snaps: Snap[] = [];
+  let time = T0;
+  const add = (n: number, equity: string, step = MIN, extra: Partial<Snap> = {}) => {
+    for (let i = 0; i < n; i++) snaps.push({ time: (time += step), equity, ...extra });
+  };
+  add(500, '10000', MIN, { walletBalance: '10000', available: '10000', coin: 'USDT' });
+  add(1, '10000', MIN, { walletBalance: '10000', available: '9000', coin: 'USDT' }); // only `available` moved
+  add(3, '10001.5');
+  add(200, '10001.5', 5 * MIN); // after a gap of missing candles the spacing changes: a new row
+  add(1, '10001.5', 1_234); // a fill between candles
+  add(50, '9990');
+  add(1, '10001.5');
+  add(1, '10001.5');
+  for (const s of snaps) run.holdEquity(s);
+  t.equal(run.view.equity().length, snaps.length - 2, 'the last snapshot and its repeat are held, not written yet (the replay writes them at its next commit)');
+  run.flushEquity();
+  const rows = journal.db.prepare('SELECT count(*) FROM equity').pluck().get() as number;
+  t.ok(rows <= 10, `${snaps.length} snapshots in ${rows} rows`);
+  const shown = (e: { time: number; equity: Decimal; walletBalance: Decimal | null; available: Decimal | null; coin: string | null }) =>
+    [e.time, e.equity.toFixed(), e.walletBalance?.toFixed() ?? null, e.available?.toFixed() ?? null, e.coin];
+  const want = snaps.map((s) => [s.time, s.equity, s.walletBalance ?? null, s.available ?? null, s.coin ?? null]);
+  t.same(run.view.equity().map(shown), want, 'expanded, the series is every snapshot held, in order');
+  t.same(shown(run.view.lastEquity()!), want[want.length - 1], 'the last snapshot is the last repeat of the newest row');
+  const since = snaps[250]!.time;
+  t.same(run.view.equity({ since }).map(shown), want.slice(250), '`since` falls inside a coded row');
+  t.same(run.view.equity({ limit: 7 }).map(shown), want.slice(-7), '`limit` keeps the newest snapshots');
+  t.same(run.view.equity({ since, limit: 600 }).map(shown), want.slice(-(want.length - 250)).slice(-600));
+
+  // A live or paper run writes a row per snapshot (a crash must not lose a held stretch); end() writes a held one.
+  const live = journal.startRun(runStart('paper', 'other'));
+  for (const s of snaps.slice(0, 20)) live.recordEquity(s);
+  t.equal(live.view.equity().length, 20);
+  t.equal(journal.db.prepare('SELECT count(*) FROM equity WHERE run_id = ?').pluck().get(live.id), 20);
+  const held = journal.startRun(runStart('backtest', 'third'));
+  for (const s of snaps.slice(0, 300)) held.holdEquity(s);
+  held.end({ time: T0, reason: 'done' });
+  t.equal(held.view.equity().length, 300, 'ending the run writes what was held');
+});

@@ -113,3 +113,31 @@ t.test('a replay stopped half-way ends its read of the file', async (t) => {
   t.equal(source.delivered, 30_000, 'no candle after the stop');
   t.ok(source.held < 40_000, 'the rest of the file was not read into memory');
 });
+
+t.test("a replay's journal: equity for every candle, flat stretches coded as one row, read back whole", async (t) => {
+  const dir = t.testdir();
+  const spec = join(dir, 'btc-ema.yaml');
+  writeFileSync(spec, readFileSync('bots/btc-ema.yaml', 'utf8'));
+  const r = await cli(['run', spec, '--venue', 'sim', '--data', BUNDLED]);
+  t.equal(r.code, 0, r.err.slice(-500));
+  const final = /equity: 10000\.00 → ([0-9.]+)/.exec(r.out)?.[1];
+  t.ok(final, 'the summary gives the final equity');
+  const { Journal } = await import('../../engine/journal/index.ts');
+  const j = Journal.open(join(dir, 'journal', 'btc-ema.sqlite'), { readonly: true });
+  t.teardown(() => j.close());
+  const v = j.view({ mode: 'backtest', bot: 'btc-ema' });
+  const points = v.equity();
+  const rows = j.db.prepare('SELECT count(*) FROM equity').pluck().get() as number;
+  t.ok(rows * 3 < points.length, `${points.length} snapshots in ${rows} rows`);
+  const HOUR = 3_600_000;
+  const times = new Set(points.map((p) => p.time));
+  const first = points[0]!.time;
+  const last = points[points.length - 1]!.time;
+  const missing: number[] = [];
+  for (let time = first; time <= last; time += HOUR) if (!times.has(time)) missing.push(time);
+  t.same(missing, [], 'a snapshot at every candle close from the first to the last');
+  t.ok((last - first) / HOUR > 4000, 'over the whole file');
+  t.ok(points.every((p, i) => i === 0 || p.time >= points[i - 1]!.time), 'in time order');
+  t.equal(points[points.length - 1]!.equity.toFixed(2), final, 'the last one is the final equity');
+  t.same(v.lastEquity(), points[points.length - 1], 'status reads the same last snapshot');
+});
