@@ -42,6 +42,12 @@ const ZERO = new Decimal(0);
 
 export class OrderBook {
   private readonly byKey = new Map<string, TrackedOrder>();
+  /**
+   * Our orders not yet applied, the only ones that can be unsettled: `applied` never goes back to
+   * false, so applied ones are dropped as they are met and the per-candle check reads a handful,
+   * not the whole book.
+   */
+  private readonly unapplied = new Set<TrackedOrder>();
   /** Orders that reached a final state, in the order they did, waiting to be applied. */
   private readonly done: TrackedOrder[] = [];
 
@@ -50,6 +56,7 @@ export class OrderBook {
     if (existing) return existing;
     const full: TrackedOrder = { ...t, cancelledByCore: false, unknown: false, applied: false };
     this.byKey.set(t.key, full);
+    if (full.purpose !== 'exchange') this.unapplied.add(full);
     return full;
   }
 
@@ -59,6 +66,8 @@ export class OrderBook {
 
   /** An order that was never sent (refused before reaching the exchange): tracked afresh if sent later. */
   forget(key: string): void {
+    const t = this.byKey.get(key);
+    if (t) this.unapplied.delete(t);
     this.byKey.delete(key);
   }
 
@@ -99,16 +108,22 @@ export class OrderBook {
     return this.done.splice(0, this.done.length).filter((t) => !t.applied);
   }
 
-  /** Our orders whose final outcome we have not seen yet. */
+  /** Our orders whose final outcome we have not seen yet, in the order they were tracked. */
   unsettled(): TrackedOrder[] {
     const out: TrackedOrder[] = [];
-    for (const t of this.byKey.values()) if (isUnsettled(t)) out.push(t);
+    for (const t of this.unapplied) {
+      if (t.applied) this.unapplied.delete(t);
+      else if (isUnsettled(t)) out.push(t);
+    }
     return out;
   }
 
   /** Whether unsettled() would list anything; checked on every candle, so it builds no list. */
   hasUnsettled(): boolean {
-    for (const t of this.byKey.values()) if (isUnsettled(t)) return true;
+    for (const t of this.unapplied) {
+      if (t.applied) this.unapplied.delete(t);
+      else if (isUnsettled(t)) return true;
+    }
     return false;
   }
 
@@ -125,7 +140,10 @@ export class OrderBook {
     if (this.byKey.size <= keep * 2) return;
     for (const [k, t] of this.byKey) {
       if (this.byKey.size <= keep) break;
-      if (t.applied) this.byKey.delete(k);
+      if (t.applied) {
+        this.byKey.delete(k);
+        this.unapplied.delete(t);
+      }
     }
   }
 
