@@ -34,6 +34,7 @@ import type { InstrumentRules } from '../market/instrument.ts';
 import { NO_SIGNALS, type Signal } from '../strategy/strategy.ts';
 import type { DecisionCore } from '../core/core.ts';
 import type { Decision, Intent } from '../core/types.ts';
+import type { WorkingEntry } from '../core/state.ts';
 import { fmtDec } from '../core/format.ts';
 import { UserError } from '../cli/exit.ts';
 import { nextStart } from '../venue/bybit/candles.ts';
@@ -235,12 +236,16 @@ export class BotRunner {
     x.lastStart = c.start;
   }
 
-  /** The feed's handler: queued, so candle N+1 waits for everything candle N started. */
-  private onClosedCandle(c: Candle): Promise<void> {
-    return this.queue.run(() => this.processCandle(c));
+  /**
+   * The feed's handler: queued, so candle N+1 waits for everything candle N started. Returns
+   * nothing when the candle was handled there and then (nothing to settle, nothing to execute).
+   */
+  private onClosedCandle(c: Candle): Promise<void> | void {
+    return this.queue.runNow(() => this.processCandle(c));
   }
 
-  private async processCandle(c: Candle): Promise<void> {
+  /** Synchronous unless there is something to settle first or an intent to execute. */
+  private processCandle(c: Candle): Promise<void> | void {
     const x = this.x;
     if (x.stopped || x.halted) return;
     if (x.lastStart !== null && c.start <= x.lastStart) {
@@ -255,20 +260,43 @@ export class BotRunner {
     if (this.processed.length >= MAX_KEPT) this.processed.splice(0, MAX_KEPT / 2);
     this.processed.push(c.start);
     this.processedCount++;
-    if (!x.settlement.idle) await x.settlement.settle().catch((e) => x.records.failed('could not bring the account up to date before deciding', e));
+    if (x.settlement.idle) return this.decide(c);
+    return x.settlement.settle()
+      .catch((e) => x.records.failed('could not bring the account up to date before deciding', e))
+      .then(() => this.decide(c));
+  }
 
+  private decide(c: Candle): Promise<void> | void {
+    const x = this.x;
     let signals: readonly Signal[] = this.o.strategy.onCandle(c);
     if (x.bar < x.preload) signals = NO_SIGNALS;
     x.book.markTo(c.close);
     const working = x.core.state.entryOrder;
     x.records.defer();
+    let intents: readonly Intent[];
     try {
       const resume = this.o.recorder?.resumeRequest?.();
       if (resume !== undefined) x.core.resume(resume);
       // The core reuses its array; a copy only when there is something to execute (most candles: nothing).
       const decided = x.core.onCandle(c, signals, x.book);
-      const intents = decided.length === 0 ? decided : [...decided];
+      intents = decided.length === 0 ? decided : [...decided];
       x.bar++;
+    } catch (e) {
+      x.records.flush();
+      throw e;
+    }
+    if (intents.length === 0) {
+      x.records.flush();
+      this.afterCandle(c);
+      return;
+    }
+    return this.execute(c, intents, working);
+  }
+
+  /** Carries out the candle's intents in order, each awaited before the next. */
+  private async execute(c: Candle, intents: readonly Intent[], working: WorkingEntry | null): Promise<void> {
+    const x = this.x;
+    try {
       let skipEntry = false;
       for (let i = 0; i < intents.length; i++) {
         const intent = intents[i] as Intent;
@@ -289,6 +317,12 @@ export class BotRunner {
     } finally {
       x.records.flush();
     }
+    this.afterCandle(c);
+  }
+
+  /** The core's state journaled; live, an open position's check and the hourly rules check queued. */
+  private afterCandle(c: Candle): void {
+    const x = this.x;
     x.records.saveCore(c.start + x.step);
     if (x.live && x.core.state.position !== null) x.settlement.verifyPosition();
     if (x.rulesWatch.due()) void x.queue.run(async () => void (await x.rulesWatch.refreshQuietly('the hourly check')));

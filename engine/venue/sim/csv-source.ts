@@ -140,7 +140,9 @@ export class CsvCandleSource implements CandleSource {
       if (gapMs > 0) await new Promise<void>((r) => setTimeout(r, gapMs));
       if (this.stopped) break;
       this.delivered++;
-      await onClosedCandle(c);
+      // A candle the runner handled there and then returns nothing: no await, no microtask turn.
+      const handled = onClosedCandle(c);
+      if (handled !== undefined) await handled;
     }
   }
 
