@@ -22,6 +22,7 @@ import {
   JournalError,
   RUN_MODES,
   type DecisionInput,
+  type DecimalInput,
   type EquitySnapshot,
   type ErrorInput,
   type FillInput,
@@ -444,7 +445,8 @@ export class RunJournal {
 
   recordEquity(e: EquitySnapshot): void {
     this.flushEquity();
-    this.held = this.equityRow(e);
+    this.texts(e.equity, e.walletBalance, e.available);
+    this.held = this.heldRow(eventTime(e.time), e.coin ?? null);
     this.flushEquity();
   }
 
@@ -452,21 +454,24 @@ export class RunJournal {
    * A replay's snapshot per candle, run-length coded (schema v4): one equal to the held one, a
    * candle later, only extends it; the row is written when a different one comes, or at
    * `flushEquity()` (each commit of the replay, and its end). Readers see it once written.
+   * Called on every candle of a replay: it takes values, not a snapshot object, and makes nothing
+   * while the snapshot repeats.
    */
-  holdEquity(e: EquitySnapshot): void {
-    const next = this.equityRow(e);
+  holdEquity(time: number, equity: DecimalInput, walletBalance?: DecimalInput, available?: DecimalInput): void {
+    eventTime(time);
+    const t = this.texts(equity, walletBalance, available);
     const h = this.held;
-    if (h !== null && h.equity === next.equity && h.wallet === next.wallet && h.available === next.available && h.coin === next.coin) {
-      const gap = next.time - h.last;
+    if (h !== null && h.equity === t.equity[1] && h.wallet === t.wallet[1] && h.available === t.available[1] && h.coin === null) {
+      const gap = time - h.last;
       if (gap > 0 && (h.repeats === 0 || gap === h.every)) {
         h.every = gap;
         h.repeats++;
-        h.last = next.time;
+        h.last = time;
         return;
       }
     }
     this.flushEquity();
-    this.held = next;
+    this.held = this.heldRow(time, null);
   }
 
   /** Writes the snapshot `holdEquity` holds, if any. */
@@ -478,14 +483,19 @@ export class RunJournal {
       [this.run.id, h.time, h.equity, h.wallet, h.available, h.coin, h.repeats, h.repeats > 0 ? h.every : null]);
   }
 
-  private equityRow(e: EquitySnapshot): HeldEquity {
-    // A snapshot per candle, mostly of the same (immutable) Decimals as the one before: their text is reused.
+  /** The snapshot's values as text: mostly the same (immutable) Decimals as the one before, whose text is reused. */
+  private texts(equity: DecimalInput, walletBalance: DecimalInput | undefined, available: DecimalInput | undefined): RunJournal['equityText'] {
     const t = this.equityText;
-    if (e.equity !== t.equity[0]) t.equity = [e.equity, decText(e.equity, 'equity')];
-    if (e.walletBalance !== t.wallet[0]) t.wallet = [e.walletBalance, optDecText(e.walletBalance, 'walletBalance')];
-    if (e.available !== t.available[0]) t.available = [e.available, optDecText(e.available, 'available')];
-    const time = eventTime(e.time);
-    return { time, equity: t.equity[1] as string, wallet: t.wallet[1], available: t.available[1], coin: e.coin ?? null, repeats: 0, every: 0, last: time };
+    if (equity !== t.equity[0]) t.equity = [equity, decText(equity, 'equity')];
+    if (walletBalance !== t.wallet[0]) t.wallet = [walletBalance, optDecText(walletBalance, 'walletBalance')];
+    if (available !== t.available[0]) t.available = [available, optDecText(available, 'available')];
+    return t;
+  }
+
+  /** A new row from the texts just made. */
+  private heldRow(time: number, coin: string | null): HeldEquity {
+    const t = this.equityText;
+    return { time, equity: t.equity[1] as string, wallet: t.wallet[1], available: t.available[1], coin, repeats: 0, every: 0, last: time };
   }
 
   /** Message and details are redacted: an exchange error can quote the API key. */

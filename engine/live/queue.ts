@@ -14,6 +14,8 @@ export class SerialQueue {
    * it is known whether it finished there and then or goes on asynchronously.
    */
   private held: { job: Job; resolve: () => void }[] | null = null;
+  /** A job is running in its caller's turn (runNow): jobs queued now are held. */
+  private inline = false;
 
   private readonly done = (): void => {
     this.pending--;
@@ -31,9 +33,9 @@ export class SerialQueue {
 
   /** Runs `job` after everything queued before it; resolves when it is done (never rejects). */
   run(job: Job): Promise<void> {
-    if (this.held !== null) {
+    if (this.inline) {
       this.pending++;
-      return new Promise<void>((resolve) => this.held!.push({ job, resolve }));
+      return new Promise<void>((resolve) => (this.held ??= []).push({ job, resolve }));
     }
     return this.chain(job);
   }
@@ -45,30 +47,33 @@ export class SerialQueue {
    * meanwhile still run after it. Not for jobs queued from inside other work (an event handler
    * half-way through updating state): those must start after their caller has finished.
    */
-  runNow(job: Job): Promise<void> | void {
-    if (this.held !== null || this.pending > 0) return this.run(job);
+  runNow<A>(job: (arg: A) => Promise<void> | void, arg: A): Promise<void> | void {
+    if (this.inline || this.pending > 0) return this.run(() => job(arg));
     this.pending++;
-    this.held = [];
+    this.inline = true;
     let result: Promise<void> | void;
     try {
-      result = job();
+      result = job(arg);
     } catch (e) {
       result = Promise.reject(e);
+    } finally {
+      this.inline = false;
     }
-    const held = this.held;
-    this.held = null;
     if (result === undefined) this.pending--;
     else this.tail = result.then(this.done, this.failed);
+    const held = this.held;
+    if (held === null) return result === undefined ? undefined : this.tail;
+    this.held = null;
     for (const h of held) {
       this.pending--; // chain() counts it again
       void this.chain(h.job).then(h.resolve);
     }
-    return result === undefined && held.length === 0 ? undefined : this.tail;
+    return this.tail;
   }
 
   /** Resolves when everything queued so far has run (asked from inside a job: that job included). */
   idle(): Promise<void> {
-    if (this.held !== null) return this.run(() => {});
+    if (this.inline) return this.run(() => {});
     return this.tail;
   }
 

@@ -54,11 +54,13 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
     recorderFor(plan) {
       const run = runs.get(plan) as RunJournal;
       let candles = 0;
-      let unsaved: { time: number; coreState: () => string } | undefined;
+      // The core's state not yet saved (a replay saves it at each commit): when, and how to make it.
+      let unsavedTime = NaN;
+      let unsavedState: (() => string) | undefined;
       const flush = () => {
         run.flushEquity();
-        if (unsaved) run.saveState(CORE_STATE_KIND, unsaved.coreState(), unsaved.time);
-        unsaved = undefined;
+        if (unsavedState) run.saveState(CORE_STATE_KIND, unsavedState(), unsavedTime);
+        unsavedState = undefined;
         run.journal.commitOpen();
       };
       if (replay) replayFlushes.push(flush);
@@ -69,15 +71,15 @@ export function openJournals(plans: Plan[], mode: 'paper' | 'live' | 'backtest',
         orderUpdate: (o) => void run.recordOrderUpdate(orderUpdateOf(o)),
         neverPlaced: (orderLinkId, reason, time) => void run.recordOrderUpdate({ orderLinkId, status: 'Rejected', updatedAt: time, reason }),
         fill: (f) => void run.recordFill(f),
-        candle: (time, coreState, a) => {
-          const snapshot = { time, equity: a.equity, walletBalance: a.walletBalance, available: a.available };
+        candle: (time, coreState, equity, walletBalance, available) => {
           if (!replay) {
-            run.recordEquity(snapshot);
+            run.recordEquity({ time, equity, walletBalance, available });
             return run.saveState(CORE_STATE_KIND, coreState(), time);
           }
           // A replay's equity rows are run-length coded: a flat stretch is one row (schema v4).
-          run.holdEquity(snapshot);
-          unsaved = { time, coreState };
+          run.holdEquity(time, equity, walletBalance, available);
+          unsavedTime = time;
+          unsavedState = coreState;
           if (++candles % REPLAY_COMMIT_EVERY === 0) {
             flush();
             run.journal.beginOpen();

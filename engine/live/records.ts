@@ -259,11 +259,19 @@ export class Records {
       : `the ${p.side} ${fmtDec(p.qty)} has no exchange-side stop-loss ${unreachable}`;
   }
 
+  /** The core's state, serialised when the recorder keeps it (one function for every candle). */
+  private readonly coreState = (): string => serializeState(this.x.core.snapshot());
+
   /** The core's state and the account into the journal: after each candle and each applied fill (a restart continues from it). */
   saveCore(time: number): void {
-    if (!this.x.o.recorder?.candle) return;
+    const r = this.x.o.recorder;
+    if (!r?.candle || this.journalBroken) return;
     const b = this.x.book;
-    const core = this.x.core;
-    this.journal((r) => r.candle?.(time, () => serializeState(core.snapshot()), { equity: b.equity(), walletBalance: b.walletBalance, available: b.availableBalance }));
+    // As journal(), without a closure per candle.
+    try {
+      r.candle(time, this.coreState, b.equity(), b.walletBalance, b.availableBalance);
+    } catch (e) {
+      this.journalFailed(e);
+    }
   }
 }

@@ -241,8 +241,10 @@ export class BotRunner {
    * nothing when the candle was handled there and then (nothing to settle, nothing to execute).
    */
   private onClosedCandle(c: Candle): Promise<void> | void {
-    return this.queue.runNow(() => this.processCandle(c));
+    return this.queue.runNow(this.processCandleJob, c);
   }
+
+  private readonly processCandleJob = (c: Candle): Promise<void> | void => this.processCandle(c);
 
   /** Synchronous unless there is something to settle first or an intent to execute. */
   private processCandle(c: Candle): Promise<void> | void {

@@ -28,9 +28,10 @@ export interface RunRecorder {
   fill?(f: Fill): void;
   /**
    * After each candle: the core's state (serializeState text, made when the recorder keeps it) and
-   * the account, for `botctl status` and a restart.
+   * the account, for `botctl status` and a restart. Called on every candle of a replay, so it
+   * takes its values as arguments rather than in an object made for it.
    */
-  candle?(time: number, coreState: () => string, account: { equity: Decimal; walletBalance: Decimal; available: Decimal }): void;
+  candle?(time: number, coreState: () => string, equity: Decimal, walletBalance: Decimal, available: Decimal): void;
   position?(p: PositionState): void;
   /** Crash recovery: the core state (serializeState text) the bot's previous run saved last. */
   savedCoreState?(): string | undefined;

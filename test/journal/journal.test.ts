@@ -357,15 +357,15 @@ t.test("a replay's equity, run-length coded: a snapshot held on later candles is
   const add = (n: number, equity: string, step = MIN, extra: Partial<Snap> = {}) => {
     for (let i = 0; i < n; i++) snaps.push({ time: (time += step), equity, ...extra });
   };
-  add(500, '10000', MIN, { walletBalance: '10000', available: '10000', coin: 'USDT' });
-  add(1, '10000', MIN, { walletBalance: '10000', available: '9000', coin: 'USDT' }); // only `available` moved
+  add(500, '10000', MIN, { walletBalance: '10000', available: '10000' });
+  add(1, '10000', MIN, { walletBalance: '10000', available: '9000' }); // only `available` moved
   add(3, '10001.5');
   add(200, '10001.5', 5 * MIN); // after a gap of missing candles the spacing changes: a new row
   add(1, '10001.5', 1_234); // a fill between candles
   add(50, '9990');
   add(1, '10001.5');
   add(1, '10001.5');
-  for (const s of snaps) run.holdEquity(s);
+  for (const s of snaps) run.holdEquity(s.time, s.equity, s.walletBalance, s.available);
   t.equal(run.view.equity().length, snaps.length - 2, 'the last snapshot and its repeat are held, not written yet (the replay writes them at its next commit)');
   run.flushEquity();
   const rows = journal.db.prepare('SELECT count(*) FROM equity').pluck().get() as number;
@@ -386,7 +386,7 @@ t.test("a replay's equity, run-length coded: a snapshot held on later candles is
   t.equal(live.view.equity().length, 20);
   t.equal(journal.db.prepare('SELECT count(*) FROM equity WHERE run_id = ?').pluck().get(live.id), 20);
   const held = journal.startRun(runStart('backtest', 'third'));
-  for (const s of snaps.slice(0, 300)) held.holdEquity(s);
+  for (const s of snaps.slice(0, 300)) held.holdEquity(s.time, s.equity, s.walletBalance, s.available);
   held.end({ time: T0, reason: 'done' });
   t.equal(held.view.equity().length, 300, 'ending the run writes what was held');
 });

@@ -11,11 +11,14 @@ function lane() {
   return { q, log, errors };
 }
 
+/** A candle's job: the runner passes its handler and the candle. */
+const runNow = (q: SerialQueue, job: () => Promise<void> | void) => q.runNow(job, undefined);
+
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 t.test('runNow with nothing queued: runs in the caller\'s turn, returns nothing when the job did not await', async (t) => {
   const { q, log } = lane();
-  const r = q.runNow(() => void log.push('candle'));
+  const r = runNow(q, () => void log.push('candle'));
   t.equal(r, undefined, 'no promise for a job that finished at once');
   t.same(log, ['candle'], 'already ran');
   t.equal(q.size, 0);
@@ -24,7 +27,7 @@ t.test('runNow with nothing queued: runs in the caller\'s turn, returns nothing 
 
 t.test('jobs queued from inside a synchronous job run after it, in order', async (t) => {
   const { q, log } = lane();
-  const r = q.runNow(() => {
+  const r = runNow(q, () => {
     log.push('candle: start');
     void q.run(() => void log.push('settle'));
     void q.run(async () => {
@@ -43,14 +46,14 @@ t.test('jobs queued from inside a synchronous job run after it, in order', async
 
 t.test('a job that goes on asynchronously holds what it queued until it is done', async (t) => {
   const { q, log } = lane();
-  const r = q.runNow(async () => {
+  const r = runNow(q, async () => {
     log.push('candle: start');
     void q.run(() => void log.push('fill'));
     await tick();
     await tick();
     log.push('candle: orders sent');
   });
-  const next = q.runNow(() => void log.push('next candle'));
+  const next = runNow(q, () => void log.push('next candle'));
   t.type(next, Promise, 'the next candle waits in the lane');
   await r;
   await next;
@@ -63,7 +66,7 @@ t.test('with work queued, runNow waits its turn', async (t) => {
     await tick();
     log.push('settle');
   });
-  const r = q.runNow(() => void log.push('candle'));
+  const r = runNow(q, () => void log.push('candle'));
   t.same(log, [], 'not run in the caller\'s turn');
   await r;
   t.same(log, ['settle', 'candle']);
@@ -71,18 +74,18 @@ t.test('with work queued, runNow waits its turn', async (t) => {
 
 t.test('failures go to the handler and never stop the lane', async (t) => {
   const { q, log, errors } = lane();
-  const r = q.runNow(() => {
+  const r = runNow(q, () => {
     void q.run(() => void log.push('after'));
     throw new Error('strategy broke');
   });
   t.type(r, Promise);
   await r;
-  const s = q.runNow(async () => {
+  const s = runNow(q, async () => {
     await tick();
     throw new Error('venue down');
   });
   await s;
-  q.runNow(() => void log.push('still running'));
+  runNow(q, () => void log.push('still running'));
   await q.idle();
   t.same(errors.map((e) => (e as Error).message), ['strategy broke', 'venue down']);
   t.same(log, ['after', 'still running']);
@@ -92,7 +95,7 @@ t.test('failures go to the handler and never stop the lane', async (t) => {
 t.test('idle() asked from inside a job resolves after that job, not at once', async (t) => {
   const { q, log } = lane();
   let idle: Promise<void> | undefined;
-  q.runNow(() => {
+  runNow(q, () => {
     idle = q.idle();
     log.push('candle');
   });
