@@ -23,6 +23,8 @@ export interface CandleFileRequest {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Backpressure: awaited after each chunk of the file (see CsvOptions.afterChunk). */
   afterChunk?: () => Promise<void> | undefined;
+  /** Bytes read at a time (see CsvOptions.chunkBytes). */
+  chunkBytes?: number;
 }
 
 export interface CandleFileSummary {
@@ -161,6 +163,7 @@ export async function readCandleFile(req: CandleFileRequest, onCandle: (c: Candl
   }, {
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     ...(req.afterChunk ? { afterChunk: req.afterChunk } : {}),
+    ...(req.chunkBytes ? { chunkBytes: req.chunkBytes } : {}),
     onFormat: (format, meta) => {
       s.format = format;
       const found = symbolOfFile(file, meta.symbol);

@@ -70,6 +70,12 @@ export interface CsvOptions {
    * before the next chunk is read, so a slow consumer (a replay) holds one chunk, not the file.
    */
   afterChunk?: () => Promise<void> | undefined;
+  /**
+   * Bytes read at a time (default and most: 1 MB). A replay reads 64 KB: the candles of a chunk
+   * wait in memory for the runner, and a small chunk's candles die young instead of being promoted
+   * by the garbage collector (which cost a quarter of a long replay's time).
+   */
+  chunkBytes?: number;
 }
 
 /**
@@ -110,11 +116,12 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle, line: nu
   try {
     const parser = new CandleParser(file, onCandle, opts.intervalMs ?? NaN, opts.onFormat, Boolean(opts.anyOrder));
     const buf = Buffer.allocUnsafe(CHUNK);
+    const readBytes = Math.max(4096, Math.min(CHUNK, opts.chunkBytes ?? CHUNK));
     let keep = 0;
     let done = 0;
     for (;;) {
       if (keep === CHUNK) throw new CsvError(file, parser.lineNo + 1, 1, `line longer than ${CHUNK} bytes; is this a candle CSV?`);
-      const { bytesRead } = await fh.read(buf, keep, CHUNK - keep, null);
+      const { bytesRead } = await fh.read(buf, keep, Math.min(CHUNK - keep, readBytes), null);
       const end = keep + bytesRead;
       const eof = bytesRead === 0;
       const consumed = parser.parse(buf, end, eof);

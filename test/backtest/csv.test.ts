@@ -234,3 +234,23 @@ t.test('only regular files: a directory, a FIFO and a device are refused at once
     t.match(err, want, file);
   }
 });
+
+t.test('read a little at a time (a replay reads 64 KB): the same candles and lines as read whole, even across long lines', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'long-lines.csv');
+  const lines = ['start_ms,open,high,low,close,volume'];
+  for (let i = 0; i < 3000; i++) {
+    // Every 500th volume written with 6,000 digits of zeros after the point: a line longer than a 4 KB read.
+    const vol = i % 500 === 0 ? `1.${'0'.repeat(6000)}5` : `${i % 97}.25`;
+    lines.push(`${Date.UTC(2022, 0, 1) + i * 60_000},100.5,101,99.5,100.25,${vol}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const read = async (chunkBytes?: number) => {
+    const got: string[] = [];
+    const s = await readCandleCsv(file, (c, line) => void got.push(`${line}:${c.start},${c.open},${c.high},${c.low},${c.close},${c.volume}`), chunkBytes ? { chunkBytes } : {});
+    return { got, count: s.count };
+  };
+  const whole = await read();
+  t.equal(whole.count, 3000);
+  for (const chunkBytes of [4096, 5000, 65_536]) t.same(await read(chunkBytes), whole, `${chunkBytes} bytes at a time`);
+});

@@ -29,6 +29,9 @@ export interface CsvSourceOptions {
 /** Delivered candles kept for history questions, at least (more when more history is asked for). */
 const MIN_WINDOW = 1000;
 
+/** The replay pass reads the file 64 KB (about 1,400 one-minute candles) at a time: see CsvOptions.chunkBytes. */
+const REPLAY_CHUNK_BYTES = 64 * 1024;
+
 /** Ends the second read when the replay stops before the end of the file. */
 class ReplayStopped extends Error {}
 
@@ -193,7 +196,7 @@ export class CsvCandleSource implements CandleSource {
         if (this.stopped) throw new ReplayStopped();
       });
     };
-    readCandleFile({ ...this.request(), afterChunk }, (c) => {
+    readCandleFile({ ...this.request(), afterChunk, chunkBytes: REPLAY_CHUNK_BYTES }, (c) => {
       if (got++ >= s.count) return;
       last = c.start;
       this.chunk.push(c);
