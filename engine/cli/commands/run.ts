@@ -204,10 +204,15 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
 
   const tty = Boolean(process.stderr.isTTY) && r.mode !== 'replay';
   let status: LiveScreen | undefined;
+  // A replay logs thousands of lines a second: gathered and written a chunk at a time. Everything
+  // else this command prints goes through `io`, which writes the gathered lines first.
+  const batch = r.mode === 'replay' ? new LineBatch(io.err) : undefined;
+  if (batch) io = batch.io(io);
   const sink = new Writable({
     write(chunk, _enc, cb) {
       const line = String(chunk);
       if (status) status.write(line);
+      else if (batch) batch.add(line);
       else io.err(line);
       cb();
     },
@@ -264,6 +269,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     process.off('SIGTERM', onSignal);
     journals.close('failed to start');
     log.close();
+    batch?.close();
     if (e instanceof UserError) throw e;
     if (e instanceof VenueError) throw new UserError(`could not start: ${e.message}`);
     throw e;
@@ -325,7 +331,57 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
     });
   }
   log.close();
+  batch?.close();
   return code;
+}
+
+/**
+ * Log lines gathered and written together: each write(2) to a file costs more than making the line.
+ * Written when 64 KB have gathered, at the next turn of the event loop, before anything else is
+ * printed, and as the process exits, whatever ends it.
+ */
+class LineBatch {
+  private text = '';
+  private scheduled = false;
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.text === '') return;
+    const t = this.text;
+    this.text = '';
+    this.write(t);
+  };
+
+  constructor(private readonly write: (text: string) => void) {
+    process.on('exit', this.flush);
+  }
+
+  add(line: string): void {
+    this.text += line;
+    if (this.text.length >= 65_536) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** `io` writing the gathered lines before its own. */
+  io(io: CliIo): CliIo {
+    return {
+      out: (s) => {
+        this.flush();
+        io.out(s);
+      },
+      err: (s) => {
+        this.flush();
+        io.err(s);
+      },
+    };
+  }
+
+  close(): void {
+    this.flush();
+    process.off('exit', this.flush);
+  }
 }
 
 /**
