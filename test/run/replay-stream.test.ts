@@ -141,3 +141,32 @@ t.test("a replay's journal: equity for every candle, flat stretches coded as one
   t.equal(points[points.length - 1]!.equity.toFixed(2), final, 'the last one is the final equity');
   t.same(v.lastEquity(), points[points.length - 1], 'status reads the same last snapshot');
 });
+
+t.test("a replay's log, written a chunk at a time: every line, whole, before the error that ends the run", async (t) => {
+  const dir = t.testdir();
+  const spec = join(dir, 'flip.yaml');
+  writeFileSync(spec, readFileSync('bots/btc-breakout-module.yaml', 'utf8').replace(/^name: .*$/m, 'name: flip').replace(/module: .*$/m, 'module: ./flip.mjs'));
+  // Enters and exits in turn, then breaks on the 3,000th candle: the run ends with an error.
+  writeFileSync(join(dir, 'flip.mjs'), `export default class Flip {
+    warmupBars = 0; preloadBars = 0; n = 0;
+    onCandle() {
+      this.n++;
+      if (this.n === 3000) throw new Error('flip broke on purpose');
+      const k = this.n % 40;
+      return k === 0 ? [{ action: 'enter_long' }] : k === 20 ? [{ action: 'exit_long' }] : [];
+    }
+  }\n`);
+  const r = await cli(['run', spec, '--venue', 'sim', '--data', BUNDLED]);
+  t.equal(r.code, 1);
+  const lines = r.err.trimEnd().split('\n');
+  const json = lines.map((l) => l.startsWith('{') && l.endsWith('}'));
+  const firstPlain = json.indexOf(false);
+  t.ok(firstPlain > 100, `${firstPlain} log lines first`);
+  // Only what is logged after the error was printed (the run stopping) may follow it.
+  t.same(lines.slice(firstPlain).filter((l, i) => json[firstPlain + i]).map((l) => JSON.parse(l).msg), ['stopping'], 'the gathered lines were written before the error');
+  for (const l of lines.slice(0, firstPlain)) JSON.parse(l); // whole lines, never cut or interleaved
+  const decisions = lines.slice(0, firstPlain).filter((l) => /"msg":"decision: .*(BUY signal entering long|EXIT LONG signal closing the long)/.test(l)).length;
+  t.ok(decisions >= 100, `${decisions} entry and exit decisions logged before the error`);
+  t.match(lines.slice(firstPlain).join('\n'), /flip broke on purpose/);
+  t.match(lines.slice(0, firstPlain).join('\n'), /the strategy module failed; no further decisions/);
+});
