@@ -14,6 +14,7 @@ import { UserError } from '../../cli/exit.ts';
 import { VenueError } from '../errors.ts';
 import type { Unsubscribe } from '../venue.ts';
 import type { CandleSource } from './source.ts';
+import { CandleWindow } from './candle-window.ts';
 
 export interface CsvSourceOptions {
   file: string;
@@ -49,13 +50,10 @@ export class CsvCandleSource implements CandleSource {
   /** Candles of the chunk read last; those before `head` are taken. */
   private chunk: Candle[] = [];
   private head = 0;
-  /** The newest candles taken (history and delivered), at most 2 × `window` before trimming. */
-  private recent: Candle[] = [];
-  private window = MIN_WINDOW;
+  /** The newest candles taken (history and delivered), at least MIN_WINDOW and as many as history asked for. */
+  private readonly recent = new CandleWindow(MIN_WINDOW);
   /** Candles taken from the file so far (history included). */
   private taken = 0;
-  /** The candle before the oldest kept in `recent` (closedCandles cannot answer before it). */
-  private forgotten = -Infinity;
 
   private reading = false;
   private readDone = false;
@@ -88,7 +86,7 @@ export class CsvCandleSource implements CandleSource {
 
   /** Candles held in memory now: the current chunk and the kept window (tests: memory does not grow with the file). */
   get held(): number {
-    return this.chunk.length + this.recent.length;
+    return this.chunk.length + this.recent.size;
   }
 
   async instrument(): Promise<InstrumentRules> {
@@ -97,22 +95,22 @@ export class CsvCandleSource implements CandleSource {
 
   /** Candles already replayed in [fromMs, toMs], from the kept window. */
   async closedCandles(fromMs: number, toMs: number): Promise<Candle[]> {
-    if (fromMs <= this.forgotten) {
-      throw new VenueError(`a replay keeps only its newest ${this.window} candles; candles from ${new Date(fromMs).toISOString()} are no longer held`);
+    if (fromMs <= this.recent.forgotten) {
+      throw new VenueError(`a replay keeps only its newest ${this.recent.limit} candles; candles from ${new Date(fromMs).toISOString()} are no longer held`);
     }
-    return this.recent.filter((c) => c.start >= fromMs && c.start <= toMs);
+    return this.recent.between(fromMs, toMs);
   }
 
   /** The replay's "past": the first `count` candles of the file. Later calls return the newest `count` replayed. */
   async recentClosedCandles(count: number): Promise<Candle[]> {
-    this.window = Math.max(this.window, count);
+    this.recent.grow(count);
     if (this.taken === 0) {
       while (this.taken < count) {
         const c = await this.next();
         if (c === undefined) break;
       }
     }
-    return this.recent.slice(Math.max(0, this.recent.length - count));
+    return this.recent.newest(count);
   }
 
   async subscribeCandles(onClosedCandle: (candle: Candle) => void | Promise<void>, afterStart?: number): Promise<Unsubscribe> {
@@ -169,12 +167,7 @@ export class CsvCandleSource implements CandleSource {
   private take(): Candle {
     const c = this.chunk[this.head++] as Candle;
     this.taken++;
-    const kept = this.recent;
-    kept.push(c);
-    if (kept.length >= 2 * this.window) {
-      this.forgotten = (kept[kept.length - this.window - 1] as Candle).start;
-      kept.splice(0, kept.length - this.window);
-    }
+    this.recent.push(c);
     return c;
   }
 
