@@ -74,7 +74,9 @@ export class Records {
     const n = this.counts;
     n.total++;
     if (d.outcome === 'entry' || d.outcome === 'exit' || d.outcome === 'skipped') n[d.outcome]++;
-    if (this.decisions.length < MAX_KEPT) this.decisions.push(d);
+    // A copy is kept: were the core's own objects kept, V8 would see its decisions survive and
+    // allocate every later one straight into old space (pretenuring), for the collector to sweep.
+    if (this.decisions.length < MAX_KEPT) this.decisions.push({ ...d });
     if (this.deferred) this.deferred.push(d);
     else this.publish(d);
   }
