@@ -27,6 +27,8 @@ export interface SessionOptions {
   /** Replays: run on a candle file that names another symbol (or whose prices do not fit). */
   allowOtherSymbol?: boolean;
   speed?: number;
+  /** Replays: ends the check of the candle file early (Ctrl-C during a long check). */
+  abort?: AbortSignal;
   keys?: ApiKeys;
   log: Logger;
   /** Tests only: point every Bybit connection at a loopback fake. */
@@ -99,6 +101,7 @@ export async function startSession(o: SessionOptions): Promise<BotSession> {
         const rules = bundledInstrument(market.symbol, market.category);
         const source = new CsvCandleSource({
           file: o.data as string, rules, market, bot: plan.name, allowOtherSymbol: Boolean(o.allowOtherSymbol), ...(o.speed ? { speed: o.speed } : {}),
+          ...(o.abort ? { abort: o.abort } : {}),
         });
         sources.push(source);
         const sim = new SimVenue({ plan, source });

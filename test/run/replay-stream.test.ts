@@ -170,3 +170,19 @@ t.test("a replay's log, written a chunk at a time: every line, whole, before the
   t.match(lines.slice(firstPlain).join('\n'), /flip broke on purpose/);
   t.match(lines.slice(0, firstPlain).join('\n'), /the strategy module failed; no further decisions/);
 });
+
+t.test('Ctrl-C while a long file is being checked ends the check between two chunks, nothing replayed', async (t) => {
+  const file = join(t.testdir(), 'BTCUSDT-1m.csv');
+  minuteCsv(file, 120_000); // about 5 MB: five chunks to check
+  const { CsvCandleSource: Source, ReplayCheckAborted } = await import('../../engine/venue/sim/csv-source.ts');
+  const ac = new AbortController();
+  const source = new Source({ file, rules: RULES, market: MARKET, abort: ac.signal });
+  const checking = source.start();
+  setImmediate(() => ac.abort('SIGINT'));
+  await t.rejects(checking, ReplayCheckAborted);
+  t.equal(source.summary, undefined, 'the check did not run to the end');
+  await t.rejects(new Source({ file, rules: RULES, market: MARKET, abort: ac.signal }).start(), /stopped while checking .*BTCUSDT-1m\.csv: nothing was replayed/, 'a signal already given stops it before it reads');
+  const whole = new Source({ file, rules: RULES, market: MARKET, abort: new AbortController().signal });
+  await whole.start();
+  t.equal(whole.summary?.count, 120_000, 'without the signal the whole file is checked');
+});

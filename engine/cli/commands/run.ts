@@ -26,6 +26,7 @@ import { botIdOf } from '../../live/ids.ts';
 import { createNotifier, notifyConfigFromEnv } from '../../notify/index.ts';
 import { candleFileText } from '../../market/candle-file.ts';
 import { intervalMs } from '../../market/candle.ts';
+import { ReplayCheckAborted } from '../../venue/sim/csv-source.ts';
 
 // The Bybit client (bybit-api is slow to load) and the live session load when a run starts, so
 // `botctl run --help` and a mistyped flag answer at once.
@@ -225,8 +226,10 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
 
   let fatal: ((e: Error) => void) | undefined;
   const fatalSeen = new Promise<Error>((resolve) => (fatal = resolve));
+  // Ctrl-C while a replay's file is still being checked ends the check, rather than waiting for it.
+  const startAbort = new AbortController();
   const so: SessionOptions = {
-    plans, mode: r.mode, log,
+    plans, mode: r.mode, log, abort: startAbort.signal,
     ...(r.network ? { network: r.network } : {}),
     ...(opts.data ? { data: opts.data, allowOtherSymbol: Boolean(opts.allowOtherSymbol) } : {}),
     ...(r.speed ? { speed: r.speed } : {}),
@@ -251,6 +254,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals === 1) {
       stopping?.(sig);
+      startAbort.abort(sig);
       return;
     }
     status?.stop();
@@ -267,9 +271,14 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   } catch (e) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    journals.close('failed to start');
+    const aborted = e instanceof ReplayCheckAborted;
+    journals.close(aborted ? `stopped by ${String(startAbort.signal.reason)} before the replay began` : 'failed to start');
     log.close();
     batch?.close();
+    if (aborted) {
+      io.err(`shutdown: ${String(startAbort.signal.reason)}: ${e.message}\n`);
+      return ExitCode.Ok;
+    }
     if (e instanceof UserError) throw e;
     if (e instanceof VenueError) throw new UserError(`could not start: ${e.message}`);
     throw e;

@@ -25,6 +25,8 @@ export interface CsvSourceOptions {
   allowOtherSymbol?: boolean;
   /** Candles per second; undefined or 0: as fast as possible. */
   speed?: number;
+  /** Ends the check of the file (pass one) between two chunks: Ctrl-C while a long file is checked. */
+  abort?: AbortSignal;
 }
 
 /** Delivered candles kept for history questions, at least (more when more history is asked for). */
@@ -35,6 +37,14 @@ const REPLAY_CHUNK_BYTES = 64 * 1024;
 
 /** Ends the second read when the replay stops before the end of the file. */
 class ReplayStopped extends Error {}
+
+/** The check of the file was ended by `abort` (Ctrl-C): nothing was replayed. */
+export class ReplayCheckAborted extends Error {
+  constructor(readonly file: string) {
+    super(`stopped while checking ${file}: nothing was replayed`);
+    this.name = 'ReplayCheckAborted';
+  }
+}
 
 export class CsvCandleSource implements CandleSource {
   private stopped = false;
@@ -74,7 +84,13 @@ export class CsvCandleSource implements CandleSource {
   /** The whole file checked (pass one); nothing is kept but its summary. */
   async start(): Promise<void> {
     if (this.summary) return;
-    const summary = await readCandleFile(this.request(), () => {});
+    const abort = this.opts.abort;
+    const afterChunk = abort ? () => {
+      if (abort.aborted) throw new ReplayCheckAborted(this.opts.file);
+      return undefined;
+    } : undefined;
+    if (abort?.aborted) throw new ReplayCheckAborted(this.opts.file);
+    const summary = await readCandleFile({ ...this.request(), ...(afterChunk ? { afterChunk } : {}) }, () => {});
     if (summary.count === 0) throw new UserError(`${this.opts.file}: no candles to replay`);
     this.summary = summary;
   }
