@@ -4,6 +4,7 @@
 // intents for the next candle. Memory stays flat: metrics stream, the equity curve and chart
 // candles are bounded samples, trades and decisions are kept up to `maxRecords` each (the rest
 // counted), so a 5-million-candle run needs no more memory than a short one.
+import { skipReason } from '../core/format.ts';
 import { Decimal } from 'decimal.js';
 import type { Plan } from '../plan/plan.ts';
 import { intervalMs, type Candle } from '../market/candle.ts';
@@ -272,16 +273,8 @@ export class Backtest {
   }
 }
 
-/**
- * A skip reason without its particulars, so equal reasons count together: "cooldown after loss,
- * 2 of 3 bars left" and "cooldown after loss until 2022-01-05 14:00" → "cooldown after loss";
- * figures left in it read N ("strength N below min strength N").
- */
-export function skipReason(reason: string): string {
-  const r = reason.replace(/^skipped: /, '');
-  const cut = r.search(/[,;(]| until | for \d/);
-  return (cut > 0 ? r.slice(0, cut) : r).replace(/\d+(\.\d+)?%?/g, 'N').trim();
-}
+/** Where the backtest report and the journal report group skipped signals (kept here for their imports). */
+export { skipReason };
 
 const NO_POINT = (): EquityPoint => {
   throw new Error('unreachable: equity sampler asked for an unwanted point');

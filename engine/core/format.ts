@@ -33,3 +33,14 @@ export function utcDay(ms: number): number {
 export function dayStart(day: number): number {
   return day * DAY;
 }
+
+/**
+ * A skip reason without its particulars, so equal reasons count together: "cooldown after loss,
+ * 2 of 3 bars left" and "cooldown after loss until 2022-01-05 14:00" → "cooldown after loss";
+ * figures left in it read N ("strength N below min strength N").
+ */
+export function skipReason(reason: string): string {
+  const r = reason.replace(/^skipped: /, '');
+  const cut = r.search(/[,;(]| until | for \d/);
+  return (cut > 0 ? r.slice(0, cut) : r).replace(/\d+(\.\d+)?%?/g, 'N').trim();
+}

@@ -5,7 +5,7 @@
 import type { Candle } from '../market/candle.ts';
 import { serializeState } from '../core/state.ts';
 import type { Decision, DecisionKind, DecisionOutcome } from '../core/types.ts';
-import { fmtDec, fmtTime } from '../core/format.ts';
+import { fmtDec, fmtTime, skipReason } from '../core/format.ts';
 import type { NotificationEvent } from '../notify/index.ts';
 import { VenueAuthError, VenueBannedError, VenueSetupError } from '../venue/errors.ts';
 import { StrategyError } from '../strategy/checked.ts';
@@ -60,10 +60,11 @@ export class Records {
   private quiet = { count: 0, day: 0, why: new Set<string>() };
   /**
    * Entry signals skipped for the same reason as the one before (entries paused by max drawdown,
-   * already in the position): the first is logged, the repeats counted and told once a day. A bot
-   * paused for months would otherwise log every signal, and a replay tens of thousands of lines.
+   * already in the position, an order below the minimum quantity), whatever its figures: the first
+   * is logged, the repeats counted and told once a day with the last one's words. A bot paused
+   * for months would otherwise log every signal, and a replay hundreds of thousands of lines.
    */
-  private repeats = { why: '', count: 0, day: 0 };
+  private repeats = { kind: '', last: '', count: 0, day: 0 };
 
   /** A journal write failed: nothing more is written (journalFailed said why). */
   private journalBroken = false;
@@ -124,7 +125,7 @@ export class Records {
     const r = this.repeats;
     if (r.count === 0) return;
     const day = fmtTime(r.day * DAY).slice(0, 10);
-    this.x.log.info(`decision: ${r.count} more entry signal${r.count === 1 ? '' : 's'} on ${day} skipped: ${r.why}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count: r.count, day });
+    this.x.log.info(`decision: ${r.count} more entry signal${r.count === 1 ? '' : 's'} on ${day} skipped: ${r.last}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count: r.count, day });
     r.count = 0;
   }
 
@@ -149,14 +150,16 @@ export class Records {
     }
     const skip = d.kind === 'signal' && d.outcome === 'skipped' ? d.reason.indexOf('skipped: ') : -1;
     const why = skip >= 0 ? d.reason.slice(skip + 'skipped: '.length) : '';
-    if (why !== '' && why === r.why) {
+    const kind = why === '' ? '' : skipReason(why);
+    if (kind !== '' && kind === r.kind) {
       r.count++;
       r.day = day;
+      r.last = why;
       return;
     }
     // Anything else said in full ends the run of repeats: what was counted is told first.
     this.tellRepeats();
-    r.why = why;
+    r.kind = kind;
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     if (log.isLevelEnabled(level)) log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }
