@@ -119,9 +119,9 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle, line: nu
     const readBytes = Math.max(4096, Math.min(CHUNK, opts.chunkBytes ?? CHUNK));
     let keep = 0;
     let done = 0;
+    let reading = fh.read(buf, 0, readBytes, null);
     for (;;) {
-      if (keep === CHUNK) throw new CsvError(file, parser.lineNo + 1, 1, `line longer than ${CHUNK} bytes; is this a candle CSV?`);
-      const { bytesRead } = await fh.read(buf, keep, Math.min(CHUNK - keep, readBytes), null);
+      const { bytesRead } = await reading;
       const end = keep + bytesRead;
       const eof = bytesRead === 0;
       const consumed = parser.parse(buf, end, eof);
@@ -130,6 +130,11 @@ export async function readCandleCsv(file: string, onCandle: (c: Candle, line: nu
       keep = end - consumed;
       done += bytesRead;
       opts.onProgress?.(done, totalBytes);
+      if (keep === CHUNK) throw new CsvError(file, parser.lineNo + 1, 1, `line longer than ${CHUNK} bytes; is this a candle CSV?`);
+      // The next chunk is read while the consumer takes this one's candles (they are parsed out of
+      // the buffer already): a replay does not wait for the disk between chunks.
+      reading = fh.read(buf, keep, Math.min(CHUNK - keep, readBytes), null);
+      reading.catch(() => {}); // told at the next await; never unhandled if the consumer stops first
       const taken = opts.afterChunk?.();
       if (taken) await taken;
     }
