@@ -19,25 +19,29 @@ export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:')) return nextLoad(url, context);
   const path = fileURLToPath(url);
   if (!TS.test(path)) return nextLoad(url, context);
+  return { format: 'module', source: cachedSource(path), shortCircuit: true };
+}
+
+/** The JavaScript of the .ts file at `path`: from the cache, else compiled and kept there (test/helpers/warm-caches.mjs fills it ahead). */
+export function cachedSource(path) {
   const text = readFileSync(path, 'utf8');
   const key = createHash('sha1').update(VERSION).update('\0').update(path).update('\0').update(text).digest('hex');
   const cached = join(CACHE, `${key}.js`);
-  let source;
   try {
-    source = readFileSync(cached, 'utf8');
+    return readFileSync(cached, 'utf8');
   } catch {
-    source = await compile(text, path);
+    const source = compile(text, path);
     if (!cacheReady) mkdirSync(CACHE, { recursive: true });
     cacheReady = true;
     // Test files run in parallel: write aside, then rename, so no process reads half an entry.
     const tmp = `${cached}.${process.pid}.tmp`;
     writeFileSync(tmp, source);
     renameSync(tmp, cached);
+    return source;
   }
-  return { format: 'module', source, shortCircuit: true };
 }
 
-async function compile(text, path) {
+function compile(text, path) {
   esbuild ??= createRequire(createRequire(import.meta.url).resolve('tsx/package.json'))('esbuild');
   const out = esbuild.transformSync(text, {
     loader: 'ts',
