@@ -64,7 +64,7 @@ export class Records {
    * is logged, the repeats counted and told once a day with the last one's words. A bot paused
    * for months would otherwise log every signal, and a replay hundreds of thousands of lines.
    */
-  private repeats = { kind: '', last: '', count: 0, day: 0 };
+  private repeats: { kind: string; last: string; count: number; day: number; only: Decision | null } = { kind: '', last: '', count: 0, day: 0, only: null };
 
   /** A journal write failed: nothing more is written (journalFailed said why). */
   private journalBroken = false;
@@ -124,9 +124,13 @@ export class Records {
   private tellRepeats(): void {
     const r = this.repeats;
     if (r.count === 0) return;
-    const day = fmtTime(r.day * DAY).slice(0, 10);
-    this.x.log.info(`decision: ${r.count} more entry signal${r.count === 1 ? '' : 's'} on ${day} skipped: ${r.last}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count: r.count, day });
+    const { count, only } = r;
     r.count = 0;
+    r.only = null;
+    // A lone repeat reads best as itself.
+    if (count === 1 && only !== null) return this.logDecision(only);
+    const day = fmtTime(r.day * DAY).slice(0, 10);
+    this.x.log.info(`decision: ${count} more entry signals on ${day} skipped: ${r.last}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count, day });
   }
 
   /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
@@ -152,6 +156,7 @@ export class Records {
     const why = skip >= 0 ? d.reason.slice(skip + 'skipped: '.length) : '';
     const kind = why === '' ? '' : skipReason(why);
     if (kind !== '' && kind === r.kind) {
+      r.only = r.count === 0 ? d : null;
       r.count++;
       r.day = day;
       r.last = why;
@@ -160,6 +165,11 @@ export class Records {
     // Anything else said in full ends the run of repeats: what was counted is told first.
     this.tellRepeats();
     r.kind = kind;
+    this.logDecision(d);
+  }
+
+  private logDecision(d: Decision): void {
+    const log = this.x.log;
     const level = d.outcome === 'rejected' || (d.kind === 'protection' && d.outcome === 'exit') ? 'warn' : 'info';
     if (log.isLevelEnabled(level)) log[level](`decision: ${d.text}`, { kind: d.kind, action: d.action, outcome: d.outcome, candle: new Date(d.candle).toISOString() });
   }
