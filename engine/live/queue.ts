@@ -10,7 +10,7 @@ export class SerialQueue {
   private tail: Promise<void> = DONE;
   private pending = 0;
   /**
-   * Jobs queued while a job runs synchronously (see run): they wait for it, and are chained once
+   * Jobs queued while a job runs in its caller's turn (runNow): they wait for it, and are chained once
    * it is known whether it finished there and then or goes on asynchronously.
    */
   private held: { job: Job; resolve: () => void }[] | null = null;
