@@ -21,6 +21,12 @@ import type { RunRecorder } from './types.ts';
 export const MAX_KEPT = 10_000;
 const DAY = 86_400_000;
 
+/** What a skipped signal's record says after "skipped: " ('' when it does not say it). */
+function skipWords(d: Decision): string {
+  const at = d.reason.indexOf('skipped: ');
+  return at < 0 ? '' : d.reason.slice(at + 'skipped: '.length);
+}
+
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export function errText(e: unknown): string {
@@ -64,7 +70,7 @@ export class Records {
    * is logged, the repeats counted and told once a day with the last one's words. A bot paused
    * for months would otherwise log every signal, and a replay hundreds of thousands of lines.
    */
-  private repeats: { kind: string; last: string; count: number; day: number; only: Decision | null } = { kind: '', last: '', count: 0, day: 0, only: null };
+  private repeats: { kind: string; last: Decision | null; count: number; day: number } = { kind: '', last: null, count: 0, day: 0 };
 
   /** A journal write failed: nothing more is written (journalFailed said why). */
   private journalBroken = false;
@@ -113,6 +119,10 @@ export class Records {
   /** Says how many signals of a day went unlogged, "nothing to do" exits and repeated skips (once the day is over, and at the end). */
   tellQuiet(): void {
     this.tellRepeats();
+    this.tellNothingToDo();
+  }
+
+  private tellNothingToDo(): void {
     const q = this.quiet;
     if (q.count === 0) return;
     const day = fmtTime(q.day * DAY).slice(0, 10);
@@ -123,14 +133,13 @@ export class Records {
 
   private tellRepeats(): void {
     const r = this.repeats;
-    if (r.count === 0) return;
-    const { count, only } = r;
+    const { count, last } = r;
+    if (count === 0 || last === null) return;
     r.count = 0;
-    r.only = null;
     // A lone repeat reads best as itself.
-    if (count === 1 && only !== null) return this.logDecision(only);
+    if (count === 1) return this.logDecision(last);
     const day = fmtTime(r.day * DAY).slice(0, 10);
-    this.x.log.info(`decision: ${count} more entry signals on ${day} skipped: ${r.last}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count, day });
+    this.x.log.info(`decision: ${count} more entry signals on ${day} skipped: ${skipWords(last)}; each is in the journal`, { kind: 'signal', outcome: 'skipped', count, day });
   }
 
   /** Log line, journal row, notification: after the candle's orders are out (they cost time). */
@@ -145,21 +154,19 @@ export class Records {
     const day = Math.floor(d.candle / DAY);
     const r = this.repeats;
     if (r.count > 0 && day !== r.day) this.tellRepeats();
-    if (q.count > 0 && day !== q.day) this.tellQuiet();
+    if (q.count > 0 && day !== q.day) this.tellNothingToDo();
     if (d.kind === 'signal' && d.outcome === 'none') {
       q.count++;
       q.day = day;
       q.why.add(d.reason.replace(/^nothing to do: /, ''));
       return;
     }
-    const skip = d.kind === 'signal' && d.outcome === 'skipped' ? d.reason.indexOf('skipped: ') : -1;
-    const why = skip >= 0 ? d.reason.slice(skip + 'skipped: '.length) : '';
+    const why = d.kind === 'signal' && d.outcome === 'skipped' ? skipWords(d) : '';
     const kind = why === '' ? '' : skipReason(why);
     if (kind !== '' && kind === r.kind) {
-      r.only = r.count === 0 ? d : null;
       r.count++;
       r.day = day;
-      r.last = why;
+      r.last = d;
       return;
     }
     // Anything else said in full ends the run of repeats: what was counted is told first.
