@@ -446,8 +446,7 @@ export class RunJournal {
   recordEquity(e: EquitySnapshot): void {
     this.flushEquity();
     this.texts(e.equity, e.walletBalance, e.available);
-    this.held = this.heldRow(eventTime(e.time), e.coin ?? null);
-    this.flushEquity();
+    this.insertEquity(this.heldRow(eventTime(e.time), e.coin ?? null));
   }
 
   /**
@@ -479,6 +478,10 @@ export class RunJournal {
     const h = this.held;
     if (h === null) return;
     this.held = null;
+    this.insertEquity(h);
+  }
+
+  private insertEquity(h: HeldEquity): void {
     this.journal.writeOne(false, `INSERT INTO equity (run_id, time, equity, wallet_balance, available, coin, repeats, every) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [this.run.id, h.time, h.equity, h.wallet, h.available, h.coin, h.repeats, h.repeats > 0 ? h.every : null]);
   }
@@ -492,7 +495,7 @@ export class RunJournal {
     return t;
   }
 
-  /** A new row from the texts just made. */
+  /** A new row (no repeats yet) from the texts just made. */
   private heldRow(time: number, coin: string | null): HeldEquity {
     const t = this.equityText;
     return { time, equity: t.equity[1] as string, wallet: t.wallet[1], available: t.available[1], coin, repeats: 0, every: 0, last: time };

@@ -216,14 +216,14 @@ export class JournalView {
     const since = opts.since ?? Number.MIN_SAFE_INTEGER;
     const limit = opts.limit === undefined || opts.limit < 0 ? Infinity : opts.limit;
     const newestFirst: EquityRecord[] = [];
+    if (limit === 0) return newestFirst;
     const rows = prepared(this.db, `SELECT * FROM equity WHERE ${this.runFilter} AND time + repeats * coalesce(every, 0) >= @since ORDER BY time DESC, id DESC`)
       .iterate({ ...this.params, since }) as IterableIterator<EquityRow>;
     for (const row of rows) {
       const snaps = equityFromRowExpanded(row);
-      for (let i = snaps.length - 1; i >= 0 && newestFirst.length < limit; i--) if (snaps[i]!.time >= since) newestFirst.push(snaps[i]!);
-      if (newestFirst.length >= limit) {
-        rows.return?.();
-        break;
+      for (let i = snaps.length - 1; i >= 0 && snaps[i]!.time >= since; i--) {
+        newestFirst.push(snaps[i]!);
+        if (newestFirst.length >= limit) return newestFirst.reverse(); // leaving the loop ends the statement
       }
     }
     return newestFirst.reverse();
