@@ -4,12 +4,12 @@
 // intents for the next candle. Memory stays flat: metrics stream, the equity curve and chart
 // candles are bounded samples, trades and decisions are kept up to `maxRecords` each (the rest
 // counted), so a 5-million-candle run needs no more memory than a short one.
-import { skipReason } from '../core/format.ts';
 import { Decimal } from 'decimal.js';
 import type { Plan } from '../plan/plan.ts';
 import { intervalMs, type Candle } from '../market/candle.ts';
 import type { InstrumentRules } from '../market/instrument.ts';
 import { NO_SIGNALS, type Signal, type Strategy } from '../strategy/strategy.ts';
+import { skipReason } from '../core/format.ts';
 import { DecisionCore } from '../core/core.ts';
 import type { Decision, Intent } from '../core/types.ts';
 import { SimExchange, type ClosedTrade, type SimEvent } from '../sim/exchange.ts';
@@ -272,9 +272,6 @@ export class Backtest {
     };
   }
 }
-
-/** Where the backtest report and the journal report group skipped signals (kept here for their imports). */
-export { skipReason };
 
 const NO_POINT = (): EquityPoint => {
   throw new Error('unreachable: equity sampler asked for an unwanted point');

@@ -4,10 +4,8 @@
 
 type Job = () => Promise<void> | void;
 
-const DONE: Promise<void> = Promise.resolve();
-
 export class SerialQueue {
-  private tail: Promise<void> = DONE;
+  private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   /**
    * Jobs queued while a job runs in its caller's turn (runNow): they wait for it, and are chained once

@@ -146,7 +146,7 @@ t.test('monthly returns chain month to month; a drawdown that recovers ends wher
 });
 
 t.test('skip reasons count together without their particulars', async (t) => {
-  const { skipReason } = await import('../../engine/backtest/runner.ts');
+  const { skipReason } = await import('../../engine/core/format.ts');
   const cases: [string, string][] = [
     ['skipped: cooldown after loss, 2 of 3 bars left', 'cooldown after loss'],
     ['skipped: cooldown after loss until 2022-01-05 14:00', 'cooldown after loss'],
