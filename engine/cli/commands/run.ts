@@ -15,6 +15,7 @@ import { loadBotSpec } from '../../spec/load.ts';
 import { formatDiagnostics } from '../../spec/diagnostic.ts';
 import type { Network, Plan } from '../../plan/plan.ts';
 import { createLogger } from '../../log/index.ts';
+import { LineBatch } from '../../log/line-batch.ts';
 import { VenueAuthError, VenueError } from '../../venue/errors.ts';
 import type { BybitVenueOptions } from '../../venue/bybit/index.ts';
 import { readApiKeys, type ApiKeys } from '../../live/keys.ts';
@@ -208,7 +209,7 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   // A replay logs thousands of lines a second: gathered and written a chunk at a time. Everything
   // else this command prints goes through `io`, which writes the gathered lines first.
   const batch = r.mode === 'replay' ? new LineBatch(io.err) : undefined;
-  if (batch) io = batch.io(io);
+  if (batch) io = { out: batch.before(io.out), err: batch.before(io.err) };
   const sink = new Writable({
     write(chunk, _enc, cb) {
       const line = String(chunk);
@@ -342,55 +343,6 @@ async function runCommand(files: string[], opts: RunOpts, io: CliIo): Promise<nu
   log.close();
   batch?.close();
   return code;
-}
-
-/**
- * Log lines gathered and written together: each write(2) to a file costs more than making the line.
- * Written when 64 KB have gathered, at the next turn of the event loop, before anything else is
- * printed, and as the process exits, whatever ends it.
- */
-class LineBatch {
-  private text = '';
-  private scheduled = false;
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.text === '') return;
-    const t = this.text;
-    this.text = '';
-    this.write(t);
-  };
-
-  constructor(private readonly write: (text: string) => void) {
-    process.on('exit', this.flush);
-  }
-
-  add(line: string): void {
-    this.text += line;
-    if (this.text.length >= 65_536) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
-  }
-
-  /** `io` writing the gathered lines before its own. */
-  io(io: CliIo): CliIo {
-    return {
-      out: (s) => {
-        this.flush();
-        io.out(s);
-      },
-      err: (s) => {
-        this.flush();
-        io.err(s);
-      },
-    };
-  }
-
-  close(): void {
-    this.flush();
-    process.off('exit', this.flush);
-  }
 }
 
 /**
